@@ -1,0 +1,62 @@
+//! # attain
+//!
+//! How likely is each target of a government work report to be met, what
+//! drives the risk, and what would it take?
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! scenario.toml --scenario::parse--> RawScenario --scenario::load--> Scenario
+//!   --Model::compile--> Model --engine::simulate (rayon, seeded blocks)--> Accumulator
+//!   --Report::build--> Report --Report::render--> table | JSON | CSV
+//! ```
+//!
+//! Only the first three steps can fail on user input; the engine is pure and
+//! deterministic for a seed, whatever the number of threads.
+//!
+//! ```
+//! let scenario = attain::scenario::embedded().unwrap();
+//! let (model, _warnings) = attain::Model::compile(&scenario, "jilin").unwrap();
+//! let config = attain::engine::RunConfig { paths: 2_000, seed: 1 };
+//! let acc = attain::engine::simulate(&model, &config, &attain::engine::NoProgress).unwrap();
+//! let report = attain::Report::build(&model, &acc, &config, 0.0, 1, vec![]);
+//! assert!(report.targets.iter().any(|t| t.id == "gdp_growth"));
+//! ```
+
+pub mod engine;
+pub mod error;
+pub mod explain;
+pub mod model;
+pub mod report;
+pub mod scenario;
+pub mod stats;
+
+pub use error::{Error, Result};
+pub use model::Model;
+pub use report::{Format, Report};
+pub use scenario::Scenario;
+
+/// Compile and simulate a validated scenario on the current rayon pool and
+/// build its report.
+///
+/// # Errors
+/// Compilation problems and model-domain errors (see [`engine::simulate`]).
+pub fn run(
+    scenario: &Scenario,
+    origin: &str,
+    config: &engine::RunConfig,
+    progress: &dyn engine::Progress,
+) -> Result<Report> {
+    let (model, warnings) = Model::compile(scenario, origin)?;
+    let start = std::time::Instant::now();
+    let acc = engine::simulate(&model, config, progress)?;
+    let elapsed = start.elapsed().as_secs_f64();
+    Ok(Report::build(
+        &model,
+        &acc,
+        config,
+        elapsed,
+        rayon::current_num_threads(),
+        warnings,
+    ))
+}

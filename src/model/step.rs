@@ -1,0 +1,261 @@
+//! One Monte Carlo path: quarters of sector growth with shocks and events,
+//! then each year's indicators and target values.
+//!
+//! This is the hot loop. It allocates nothing (all buffers live in
+//! [`PathState`], allocated once per block) and cannot fail: values that leave
+//! their domain come out as NaN or infinity and are counted by the summaries,
+//! which turn them into an error after the run.
+
+use rand::{Rng, RngExt};
+use rand_distr::{ChiSquared, Distribution, StandardNormal};
+
+use super::{Formula, Input, Model, Series, ShockShape};
+
+/// Scratch buffers for one path, reused across the paths of a block.
+#[derive(Debug, Clone)]
+pub struct PathState {
+    normals: Vec<f64>,
+    shocks: Vec<f64>,
+    shock_year: Vec<f64>,
+    t_scale: Vec<f64>,
+    chi: Vec<ChiSquared<f64>>,
+    noise_chi: Vec<Option<ChiSquared<f64>>>,
+    deviation: Vec<f64>,
+    trend: Vec<f64>,
+    permanent: Vec<f64>,
+    temporary: Vec<f64>,
+    annual: Vec<f64>,
+    prev_annual: Vec<f64>,
+    event_left: Vec<u32>,
+    event_quarters: Vec<u32>,
+    ind: Vec<f64>,
+    prev_ind: Vec<f64>,
+    noise: Vec<f64>,
+    /// Whether each event was under way at some point of each year
+    /// (`events x years`, row-major), for conditional summaries.
+    pub event_hit: Vec<bool>,
+}
+
+impl PathState {
+    /// Buffers sized for `model`.
+    pub fn new(model: &Model) -> Self {
+        let ns = model.n_sectors();
+        let nk = model.n_shocks();
+        let ni = model.indicators.len();
+        let ne = model.events.len();
+        PathState {
+            normals: vec![0.0; nk],
+            shocks: vec![0.0; nk],
+            shock_year: vec![0.0; nk],
+            t_scale: vec![1.0; model.t_groups.len()],
+            chi: model
+                .t_groups
+                .iter()
+                .map(|&df| ChiSquared::new(df).expect("validated df > 2"))
+                .collect(),
+            noise_chi: model
+                .indicators
+                .iter()
+                .map(|i| {
+                    i.noise_t
+                        .map(|(df, _)| ChiSquared::new(df).expect("validated noise_df > 2"))
+                })
+                .collect(),
+            deviation: vec![0.0; ns],
+            trend: vec![0.0; ns],
+            permanent: vec![0.0; ns],
+            temporary: vec![0.0; ns],
+            annual: vec![0.0; ns],
+            prev_annual: vec![0.0; ns],
+            event_left: vec![0; ne],
+            event_quarters: vec![0; ne],
+            ind: vec![0.0; ni],
+            prev_ind: vec![0.0; ni],
+            noise: vec![0.0; ni],
+            event_hit: vec![false; ne * model.meta.horizon],
+        }
+    }
+}
+
+#[inline]
+fn series_value(s: Series, annual: &[f64], ind: &[f64]) -> f64 {
+    match s {
+        Series::Sector(i) => annual[i],
+        Series::Indicator(j) => ind[j],
+    }
+}
+
+impl Model {
+    /// Simulate one path and write each target's indicator value to
+    /// `values[t]` and its judged value (after `relative_to`) to `judged[t]`.
+    pub fn simulate_path<R: Rng + ?Sized>(
+        &self,
+        st: &mut PathState,
+        rng: &mut R,
+        values: &mut [f64],
+        judged: &mut [f64],
+    ) {
+        let ns = self.n_sectors();
+        let nk = self.n_shocks();
+        for i in 0..ns {
+            st.deviation[i] = 0.0;
+            st.trend[i] = self.base_log_level[i];
+            st.permanent[i] = 0.0;
+            st.prev_annual[i] = self.sectors[i].value_added;
+        }
+        for (j, ind) in self.indicators.iter().enumerate() {
+            st.prev_ind[j] = ind.base.unwrap_or(f64::NAN);
+            st.noise[j] = 0.0;
+        }
+        st.event_left.iter_mut().for_each(|x| *x = 0);
+        st.event_hit.iter_mut().for_each(|x| *x = false);
+        let horizon = self.meta.horizon;
+
+        for year in 0..horizon {
+            st.annual.iter_mut().for_each(|x| *x = 0.0);
+            st.shock_year.iter_mut().for_each(|x| *x = 0.0);
+            st.event_quarters.iter_mut().for_each(|x| *x = 0);
+
+            for quarter in 0..4 {
+                // Common shocks: correlated normals, then each one's shape.
+                for g in 0..st.chi.len() {
+                    let w: f64 = st.chi[g].sample(rng);
+                    st.t_scale[g] = ((self.t_groups[g] - 2.0) / w).sqrt();
+                }
+                for k in 0..nk {
+                    st.normals[k] = rng.sample(StandardNormal);
+                }
+                for k in 0..nk {
+                    let row = &self.chol[k * nk..k * nk + k + 1];
+                    let z: f64 = row.iter().zip(&st.normals[..=k]).map(|(a, b)| a * b).sum();
+                    let f = match self.shock_shapes[k] {
+                        ShockShape::Gaussian => z,
+                        ShockShape::StudentT { group } => z * st.t_scale[group],
+                        ShockShape::TwoPiece { down, up } => z * if z < 0.0 { down } else { up },
+                    };
+                    st.shocks[k] = f;
+                    st.shock_year[k] += f;
+                }
+
+                // Events: start, then apply while under way.
+                st.temporary.iter_mut().for_each(|x| *x = 0.0);
+                for (e, ev) in self.events.iter().enumerate() {
+                    let u: f64 = rng.random();
+                    if st.event_left[e] == 0 && ev.may_start[quarter] && u < ev.probability {
+                        st.event_left[e] = ev.duration;
+                    }
+                    if st.event_left[e] > 0 {
+                        st.event_quarters[e] += 1;
+                        st.event_hit[e * horizon + year] = true;
+                        for &(i, size) in &ev.sector_impacts {
+                            st.temporary[i] += size;
+                        }
+                    }
+                }
+
+                // Sectors.
+                for i in 0..ns {
+                    let eps: f64 = rng.sample(StandardNormal);
+                    let loads = &self.load[i * nk..(i + 1) * nk];
+                    let common: f64 = loads.iter().zip(&st.shocks).map(|(a, b)| a * b).sum();
+                    let d = self.ar[i] * st.deviation[i] + self.idio[i] * eps + common;
+                    st.deviation[i] = d;
+                    st.trend[i] += self.mu[i] + d;
+                    st.annual[i] += (st.trend[i] + st.permanent[i] + st.temporary[i]).exp();
+                }
+
+                // Events that end this quarter leave their unrecovered loss behind.
+                for (e, ev) in self.events.iter().enumerate() {
+                    if st.event_left[e] > 0 {
+                        st.event_left[e] -= 1;
+                        if st.event_left[e] == 0 {
+                            for &(i, size) in &ev.sector_impacts {
+                                st.permanent[i] += (1.0 - ev.recovery) * size;
+                            }
+                        }
+                    }
+                }
+            }
+
+            // Indicators for the year, inputs first.
+            for &j in &self.order {
+                let ind = &self.indicators[j];
+                let mut noise = 0.0;
+                if ind.noise_sd > 0.0 {
+                    let mut z: f64 = rng.sample(StandardNormal);
+                    if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
+                        // A Student-t draw with unit variance: z * sqrt((df-2)/W).
+                        let w: f64 = chi.sample(rng);
+                        z *= scale * (df / w).sqrt();
+                    }
+                    st.noise[j] = ind.noise_persistence * st.noise[j] + ind.noise_sd * z;
+                    noise = st.noise[j];
+                }
+                for (e, ev) in self.events.iter().enumerate() {
+                    for &(k, size) in &ev.indicator_impacts {
+                        if k == j && st.event_quarters[e] > 0 {
+                            noise += size * st.event_quarters[e] as f64 / 4.0;
+                        }
+                    }
+                }
+                let v = match &ind.formula {
+                    Formula::Sum(terms) => {
+                        terms
+                            .iter()
+                            .map(|&(s, w)| w * series_value(s, &st.annual, &st.ind))
+                            .sum::<f64>()
+                            + noise
+                    }
+                    Formula::Ratio(n, d) => {
+                        series_value(*n, &st.annual, &st.ind)
+                            / series_value(*d, &st.annual, &st.ind)
+                            + noise
+                    }
+                    Formula::Growth(s) => {
+                        let (now, before) = match *s {
+                            Series::Sector(i) => (st.annual[i], st.prev_annual[i]),
+                            Series::Indicator(k) => (st.ind[k], st.prev_ind[k]),
+                        };
+                        100.0 * (now / before - 1.0) + noise
+                    }
+                    Formula::Linear { intercept, terms } => {
+                        let mut v = *intercept + noise;
+                        for &(input, c) in terms {
+                            v += c * match input {
+                                Input::Indicator(k) => st.ind[k],
+                                Input::Shock(k) => 0.5 * st.shock_year[k],
+                            };
+                        }
+                        v
+                    }
+                    Formula::Compound(s) => {
+                        let g = series_value(*s, &st.annual, &st.ind);
+                        st.prev_ind[j] * (1.0 + (g + noise) / 100.0)
+                    }
+                    Formula::Accumulate(s, from) => {
+                        if year >= *from {
+                            st.prev_ind[j] + series_value(*s, &st.annual, &st.ind) + noise
+                        } else {
+                            st.prev_ind[j]
+                        }
+                    }
+                };
+                st.ind[j] = v;
+            }
+
+            for (t, target) in self.targets.iter().enumerate() {
+                if target.year_index == year {
+                    let v = st.ind[target.indicator];
+                    values[t] = v;
+                    judged[t] = match target.relative_to {
+                        Some(r) => v - st.ind[r],
+                        None => v,
+                    };
+                }
+            }
+
+            std::mem::swap(&mut st.annual, &mut st.prev_annual);
+            std::mem::swap(&mut st.ind, &mut st.prev_ind);
+        }
+    }
+}

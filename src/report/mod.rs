@@ -1,0 +1,399 @@
+//! Summaries -> a [`Report`] (one serializable struct) -> table, JSON or CSV bytes.
+//!
+//! Renderers return bytes and never write: the binary decides where they go.
+
+pub mod table;
+
+use serde::Serialize;
+
+use crate::engine::{BLOCK_SIZE, RNG_NAME, RunConfig};
+use crate::model::Model;
+use crate::stats::{Accumulator, Z95, wilson};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human terminal table.
+    Table,
+    /// JSON (documented in docs/OUTPUT.md).
+    Json,
+    /// One CSV row per target.
+    Csv,
+}
+
+/// `scenario` block.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScenarioInfo {
+    /// Scenario name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// Region in the local language.
+    pub region_zh: Option<String>,
+    /// Base year.
+    pub base_year: i32,
+    /// Simulated years after the base year.
+    pub horizon: usize,
+}
+
+/// `run` block: how the numbers were obtained.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RunInfo {
+    /// Paths simulated.
+    pub paths: u64,
+    /// Run seed.
+    pub seed: u64,
+    /// Random variates one path consumes.
+    pub draws_per_path: u64,
+    /// Wall-clock seconds of the simulation.
+    pub elapsed_s: f64,
+    /// Worker threads used (results do not depend on it).
+    pub threads: usize,
+    /// Paths per seeded block.
+    pub block_size: u64,
+    /// Random number generator.
+    pub rng: String,
+    /// attain version.
+    pub version: String,
+}
+
+/// A sector's base-year value added.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BaselineSector {
+    /// Sector id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Local label.
+    pub label_zh: Option<String>,
+    /// Base-year value added.
+    pub value_added: f64,
+}
+
+/// `baseline` block.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Baseline {
+    /// Base year.
+    pub year: i32,
+    /// Sum of sector value added.
+    pub gdp: f64,
+    /// Unit of value added.
+    pub unit: String,
+    /// Sectors.
+    pub sectors: Vec<BaselineSector>,
+}
+
+/// Percentiles of a target's indicator value.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Quantiles {
+    /// 5th percentile.
+    pub p05: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+/// One target's result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TargetResult {
+    /// Target id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Local label.
+    pub label_zh: Option<String>,
+    /// Indicator id.
+    pub indicator: String,
+    /// Indicator unit.
+    pub unit: String,
+    /// Year judged.
+    pub year: i32,
+    /// at_least, at_most or about.
+    pub op: String,
+    /// Official figure.
+    pub threshold: f64,
+    /// Slack granted.
+    pub tolerance: f64,
+    /// Indicator subtracted before judging, if any.
+    pub relative_to: Option<String>,
+    /// Counts towards the headline joint probability.
+    pub headline: bool,
+    /// Wording in the source.
+    pub wording: Option<String>,
+    /// Estimated probability of attainment.
+    pub probability: f64,
+    /// 95% Wilson interval of the probability (Monte Carlo error only).
+    pub ci95: [f64; 2],
+    /// Monte Carlo standard error of the probability.
+    pub std_error: f64,
+    /// Mean of the indicator value.
+    pub mean: f64,
+    /// Percentiles of the indicator value.
+    pub quantiles: Quantiles,
+    /// Calibrated words for the probability (IPCC likelihood scale).
+    pub verdict: String,
+}
+
+/// `joint` block.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Joint {
+    /// Probability that every headline target is attained on the same path.
+    pub probability: f64,
+    /// 95% Wilson interval.
+    pub ci95: [f64; 2],
+    /// The headline target ids.
+    pub targets: Vec<String>,
+    /// Probability that every target is attained.
+    pub all_probability: f64,
+}
+
+/// How an event moves a target's probability (from the same run).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Driver {
+    /// Target id.
+    pub target: String,
+    /// Event id.
+    pub event: String,
+    /// Share of paths on which the event happened by the target year.
+    pub event_share: f64,
+    /// P(attained | event happened).
+    pub probability_with: Option<f64>,
+    /// P(attained | event did not happen).
+    pub probability_without: Option<f64>,
+}
+
+/// Everything a run reports.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    /// What was simulated.
+    pub scenario: ScenarioInfo,
+    /// How.
+    pub run: RunInfo,
+    /// Base-year figures.
+    pub baseline: Baseline,
+    /// One entry per target, in scenario order.
+    pub targets: Vec<TargetResult>,
+    /// Joint attainment.
+    pub joint: Joint,
+    /// Event-conditional probabilities, per target and event.
+    pub drivers: Vec<Driver>,
+    /// Compile-time warnings (for example a repaired correlation matrix).
+    pub warnings: Vec<String>,
+}
+
+/// IPCC AR5 calibrated likelihood language (Mastrandrea et al. 2010).
+pub fn verdict(p: f64) -> &'static str {
+    match p {
+        p if p >= 0.99 => "virtually certain",
+        p if p >= 0.90 => "very likely",
+        p if p >= 0.66 => "likely",
+        p if p > 0.33 => "about as likely as not",
+        p if p > 0.10 => "unlikely",
+        p if p > 0.01 => "very unlikely",
+        _ => "exceptionally unlikely",
+    }
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+impl Report {
+    /// Assemble the report of a finished run.
+    pub fn build(
+        model: &Model,
+        acc: &Accumulator,
+        config: &RunConfig,
+        elapsed_s: f64,
+        threads: usize,
+        warnings: Vec<String>,
+    ) -> Report {
+        let n = acc.paths;
+        let targets = model
+            .targets
+            .iter()
+            .zip(&acc.targets)
+            .map(|(t, a)| {
+                let p = a.hits as f64 / n as f64;
+                let (lo, hi) = wilson(a.hits, n, Z95);
+                let q = |x: f64| a.hist.quantile(x).unwrap_or(f64::NAN);
+                let finite = n - a.nonfinite;
+                TargetResult {
+                    id: t.id.clone(),
+                    label: t.label.clone(),
+                    label_zh: t.label_zh.clone(),
+                    indicator: model.indicators[t.indicator].id.clone(),
+                    unit: model.indicators[t.indicator].unit.clone(),
+                    year: t.year,
+                    op: t.op.as_str().to_string(),
+                    threshold: t.threshold,
+                    tolerance: t.tolerance,
+                    relative_to: t.relative_to.map(|r| model.indicators[r].id.clone()),
+                    headline: t.headline,
+                    wording: t.wording.clone(),
+                    probability: p,
+                    ci95: [lo, hi],
+                    std_error: (p * (1.0 - p) / n as f64).sqrt(),
+                    mean: if finite > 0 {
+                        a.sum / finite as f64
+                    } else {
+                        f64::NAN
+                    },
+                    quantiles: Quantiles {
+                        p05: q(0.05),
+                        p25: q(0.25),
+                        p50: q(0.50),
+                        p75: q(0.75),
+                        p95: q(0.95),
+                    },
+                    verdict: verdict(p).to_string(),
+                }
+            })
+            .collect();
+        let (jlo, jhi) = wilson(acc.joint_headline, n, Z95);
+        let nt = model.targets.len();
+        let mut drivers = vec![];
+        for (t, target) in model.targets.iter().enumerate() {
+            for (e, event) in model.events.iter().enumerate() {
+                let with_n = acc.event_paths[e * nt + t];
+                let with_hits = acc.event_hits[e * nt + t];
+                drivers.push(Driver {
+                    target: target.id.clone(),
+                    event: event.id.clone(),
+                    event_share: with_n as f64 / n as f64,
+                    probability_with: ratio(with_hits, with_n),
+                    probability_without: ratio(acc.targets[t].hits - with_hits, n - with_n),
+                });
+            }
+        }
+        Report {
+            scenario: ScenarioInfo {
+                name: model.meta.name.clone(),
+                region: model.meta.region.clone(),
+                region_zh: model.meta.region_zh.clone(),
+                base_year: model.meta.base_year,
+                horizon: model.meta.horizon,
+            },
+            run: RunInfo {
+                paths: n,
+                seed: config.seed,
+                draws_per_path: model.draws_per_path(),
+                elapsed_s,
+                threads,
+                block_size: BLOCK_SIZE,
+                rng: RNG_NAME.to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+            baseline: Baseline {
+                year: model.meta.base_year,
+                gdp: model.base_total(),
+                unit: model.meta.value_unit.clone(),
+                sectors: model
+                    .sectors
+                    .iter()
+                    .map(|s| BaselineSector {
+                        id: s.id.clone(),
+                        label: s.label.clone(),
+                        label_zh: s.label_zh.clone(),
+                        value_added: s.value_added,
+                    })
+                    .collect(),
+            },
+            targets,
+            joint: Joint {
+                probability: acc.joint_headline as f64 / n as f64,
+                ci95: [jlo, jhi],
+                targets: model
+                    .targets
+                    .iter()
+                    .filter(|t| t.headline)
+                    .map(|t| t.id.clone())
+                    .collect(),
+                all_probability: acc.joint_all as f64 / n as f64,
+            },
+            drivers,
+            warnings,
+        }
+    }
+
+    /// Render in a format.
+    ///
+    /// # Errors
+    /// Only if serialization fails (it does not for these types).
+    pub fn render(&self, format: Format) -> crate::Result<Vec<u8>> {
+        match format {
+            Format::Table => Ok(table::render(self).into_bytes()),
+            Format::Json => {
+                let mut out = serde_json::to_vec_pretty(self)
+                    .map_err(|e| crate::Error::Internal(format!("JSON serialization: {e}")))?;
+                out.push(b'\n');
+                Ok(out)
+            }
+            Format::Csv => self.csv(),
+        }
+    }
+
+    fn csv(&self) -> crate::Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(vec![]);
+        let err = |e: csv::Error| crate::Error::Internal(format!("CSV: {e}"));
+        w.write_record([
+            "id",
+            "label",
+            "label_zh",
+            "indicator",
+            "unit",
+            "year",
+            "op",
+            "threshold",
+            "tolerance",
+            "relative_to",
+            "headline",
+            "probability",
+            "ci95_low",
+            "ci95_high",
+            "std_error",
+            "mean",
+            "p05",
+            "p25",
+            "p50",
+            "p75",
+            "p95",
+            "verdict",
+        ])
+        .map_err(err)?;
+        for t in &self.targets {
+            w.write_record([
+                t.id.clone(),
+                t.label.clone(),
+                t.label_zh.clone().unwrap_or_default(),
+                t.indicator.clone(),
+                t.unit.clone(),
+                t.year.to_string(),
+                t.op.clone(),
+                t.threshold.to_string(),
+                t.tolerance.to_string(),
+                t.relative_to.clone().unwrap_or_default(),
+                t.headline.to_string(),
+                t.probability.to_string(),
+                t.ci95[0].to_string(),
+                t.ci95[1].to_string(),
+                t.std_error.to_string(),
+                t.mean.to_string(),
+                t.quantiles.p05.to_string(),
+                t.quantiles.p25.to_string(),
+                t.quantiles.p50.to_string(),
+                t.quantiles.p75.to_string(),
+                t.quantiles.p95.to_string(),
+                t.verdict.clone(),
+            ])
+            .map_err(err)?;
+        }
+        w.into_inner()
+            .map_err(|e| crate::Error::Internal(format!("CSV: {e}")))
+    }
+}

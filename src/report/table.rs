@@ -1,0 +1,163 @@
+//! The human-readable terminal table. comfy-table measures display width, so
+//! Chinese labels (two columns per character) stay aligned.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+
+use super::{Report, TargetResult};
+
+/// A number with precision that suits its magnitude.
+pub fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let a = x.abs();
+    let s = if a >= 1000.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    };
+    // "-0.00" reads as a sign error.
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
+}
+
+fn pct(p: f64) -> String {
+    format!("{:.1}%", 100.0 * p)
+}
+
+/// "Met if" column: the bound actually applied.
+pub fn condition(t: &TargetResult) -> String {
+    let subject = match &t.relative_to {
+        Some(r) => format!("{} − {} ", t.indicator, r),
+        None => String::new(),
+    };
+    match t.op.as_str() {
+        "at_least" => format!("{subject}≥ {}", num(t.threshold - t.tolerance)),
+        "at_most" => format!("{subject}≤ {}", num(t.threshold + t.tolerance)),
+        _ => format!("{subject}{} ± {}", num(t.threshold), num(t.tolerance)),
+    }
+}
+
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let region = match &r.scenario.region_zh {
+        Some(zh) => format!("{} {}", r.scenario.region, zh),
+        None => r.scenario.region.clone(),
+    };
+    out.push_str(&format!(
+        "{} ({}; base year {}, horizon {} years)\n{} paths, seed {}, {:.2} s\n\n",
+        r.scenario.name,
+        region,
+        r.scenario.base_year,
+        r.scenario.horizon,
+        r.run.paths,
+        r.run.seed,
+        r.run.elapsed_s
+    ));
+
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(vec![
+            "Target",
+            "Year",
+            "Official",
+            "Met if",
+            "P(met)",
+            "95% CI",
+            "p05 · median · p95",
+            "Verdict",
+        ]);
+    for t in &r.targets {
+        let label = match &t.label_zh {
+            Some(zh) => format!("{zh} {}", t.label),
+            None => t.label.clone(),
+        };
+        let unit = if t.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", t.unit)
+        };
+        let official = format!("{}{}", num(t.threshold), unit);
+        table.add_row(vec![
+            Cell::new(label),
+            Cell::new(t.year),
+            Cell::new(official).set_alignment(CellAlignment::Right),
+            Cell::new(condition(t)),
+            Cell::new(pct(t.probability)).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{}–{}", pct(t.ci95[0]), pct(t.ci95[1]))),
+            Cell::new(format!(
+                "{} · {} · {}",
+                num(t.quantiles.p05),
+                num(t.quantiles.p50),
+                num(t.quantiles.p95)
+            ))
+            .set_alignment(CellAlignment::Right),
+            Cell::new(&t.verdict),
+        ]);
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+
+    out.push_str(&format!(
+        "\nAll {} headline targets met together: {} (95% CI {}–{}); every target: {}\n",
+        r.joint.targets.len(),
+        pct(r.joint.probability),
+        pct(r.joint.ci95[0]),
+        pct(r.joint.ci95[1]),
+        pct(r.joint.all_probability)
+    ));
+
+    let mut at_risk: Vec<&TargetResult> = r.targets.iter().collect();
+    at_risk.sort_by(|a, b| a.probability.total_cmp(&b.probability));
+    out.push_str("Most at risk:");
+    for t in at_risk.iter().take(3) {
+        out.push_str(&format!("\n  {} {}", t.id, pct(t.probability)));
+        // The event whose occurrence lowers this target's chance the most.
+        let worst = r
+            .drivers
+            .iter()
+            .filter(|d| d.target == t.id)
+            .filter_map(|d| Some((d, d.probability_without? - d.probability_with?)))
+            .filter(|(d, drop)| *drop > 0.005 && d.event_share > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((d, _)) = worst {
+            out.push_str(&format!(
+                " — if {} happens ({} of paths): {}, otherwise {}",
+                d.event,
+                pct(d.event_share),
+                pct(d.probability_with.unwrap_or(f64::NAN)),
+                pct(d.probability_without.unwrap_or(f64::NAN))
+            ));
+        }
+    }
+    out.push('\n');
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_have_sensible_precision() {
+        assert_eq!(num(5.8321), "5.83");
+        assert_eq!(num(29.46), "29.5");
+        assert_eq!(num(7712.4), "7712");
+        assert_eq!(num(-0.001), "0.00");
+        assert_eq!(num(f64::NAN), "n/a");
+    }
+}

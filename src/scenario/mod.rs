@@ -1,0 +1,116 @@
+//! Scenario files: parse (TOML -> [`RawScenario`]) then validate (-> [`Scenario`]).
+//!
+//! A [`Scenario`] can only be built through validation, so every later stage
+//! may rely on its invariants (ids resolve, ranges hold, no cycles) without
+//! checking again.
+
+pub mod locate;
+pub mod raw;
+pub mod validate;
+
+use crate::error::{Problem, ScenarioError};
+pub use raw::RawScenario;
+pub use validate::{IndicatorKind, Op, ShockDist};
+
+/// The Jilin 2022 scenario, shipped inside the binary.
+pub const EMBEDDED_JILIN_2022: &str = include_str!("../../tests/fixtures/two-sector.toml");
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    raw: RawScenario,
+}
+
+impl Scenario {
+    /// Validate a raw scenario (no line numbers in errors: there is no text).
+    ///
+    /// # Errors
+    /// Every problem found, with field paths.
+    pub fn from_raw(raw: RawScenario, origin: &str) -> Result<Self, ScenarioError> {
+        let findings = validate::check(&raw);
+        if findings.is_empty() {
+            Ok(Scenario { raw })
+        } else {
+            Err(ScenarioError {
+                origin: origin.to_string(),
+                problems: findings
+                    .into_iter()
+                    .map(|f| Problem {
+                        field: f.field,
+                        line: None,
+                        column: None,
+                        message: f.message,
+                    })
+                    .collect(),
+            })
+        }
+    }
+
+    /// The scenario as written (validated).
+    pub fn raw(&self) -> &RawScenario {
+        &self.raw
+    }
+}
+
+/// Parse TOML text into the raw structs. Syntax errors, unknown fields and
+/// wrong types are reported with their line and column.
+///
+/// # Errors
+/// A [`ScenarioError`] with one problem.
+pub fn parse(text: &str, origin: &str) -> Result<RawScenario, ScenarioError> {
+    toml::from_str::<RawScenario>(text).map_err(|e| {
+        let (line, column) = match e.span() {
+            Some(span) => {
+                let (l, c) = locate::line_col(text, span.start);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        ScenarioError {
+            origin: origin.to_string(),
+            problems: vec![Problem {
+                field: String::new(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }],
+        }
+    })
+}
+
+/// Parse and validate scenario text; errors carry line numbers.
+///
+/// # Errors
+/// Every problem found.
+pub fn load(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+    let raw = parse(text, origin)?;
+    let findings = validate::check(&raw);
+    if findings.is_empty() {
+        return Ok(Scenario { raw });
+    }
+    let mut problems: Vec<Problem> = findings
+        .into_iter()
+        .map(|f| {
+            let pos = locate::locate(text, &f.path);
+            Problem {
+                field: f.field,
+                line: pos.map(|p| p.0),
+                column: pos.map(|p| p.1),
+                message: f.message,
+            }
+        })
+        .collect();
+    problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+    Err(ScenarioError {
+        origin: origin.to_string(),
+        problems,
+    })
+}
+
+/// The embedded Jilin 2022 scenario, validated.
+///
+/// # Errors
+/// Only if the shipped file is broken, which a test guards against.
+pub fn embedded() -> Result<Scenario, ScenarioError> {
+    load(EMBEDDED_JILIN_2022, "<embedded jilin-2022.toml>")
+}

@@ -1,0 +1,327 @@
+//! A mergeable log-bucketed histogram for quantiles with a stated relative error.
+//!
+//! Buckets are read straight off the bits of an `f64`: the exponent and the
+//! top [`SUB_BITS`] bits of the mantissa. That is an HDR-histogram layout:
+//! no logarithm per value, only shifts, and every bucket spans at most
+//! `2^-SUB_BITS` (0.2%) of its own magnitude. Counts are integers, so merging
+//! is exact and associative: any grouping of blocks gives identical counts.
+//!
+//! # Precision
+//! A reported quantile lies in the same bucket as the exact sample quantile
+//! (same rank), so it differs from it by at most `2^-9 = 0.195%` of its
+//! magnitude, or by `2^MIN_EXP` (about 6e-8) for values closer to zero than
+//! that. Values beyond `2^MAX_EXP` (about 1.1e12) are clamped and counted in
+//! [`LogHistogram::clamped`]. Quantiles are also clamped to the exact
+//! minimum and maximum, so a single-valued sample reports that value exactly.
+
+/// Mantissa bits kept per bucket.
+pub const SUB_BITS: u32 = 9;
+/// Smallest binary exponent resolved; smaller magnitudes share the zero bucket.
+pub const MIN_EXP: i32 = -24;
+/// Largest binary exponent resolved (exclusive).
+pub const MAX_EXP: i32 = 40;
+const PER_SIGN: usize = ((MAX_EXP - MIN_EXP) as usize) << SUB_BITS;
+
+/// Relative accuracy of a reported quantile (bucket width over magnitude).
+pub const RELATIVE_ERROR: f64 = 1.0 / (1u64 << SUB_BITS) as f64;
+
+/// Counts per bucket for negative and positive values, plus a zero bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogHistogram {
+    /// Counts of positive values, by bucket (only `[lo, hi)` can be non-zero).
+    pos: Vec<u64>,
+    /// Counts of negative values, by bucket of their magnitude.
+    neg: Vec<u64>,
+    pos_range: (usize, usize),
+    neg_range: (usize, usize),
+    zero: u64,
+    count: u64,
+    clamped: u64,
+    min: f64,
+    max: f64,
+}
+
+#[inline]
+fn bucket(magnitude: f64) -> Option<usize> {
+    // Shifting the bits right by (52 - SUB_BITS) leaves exponent and top mantissa bits.
+    let raw = magnitude.to_bits() >> (52 - SUB_BITS);
+    let first = ((MIN_EXP + 1023) as u64) << SUB_BITS;
+    if raw < first {
+        None
+    } else {
+        Some(((raw - first) as usize).min(PER_SIGN - 1))
+    }
+}
+
+/// Lower and upper edges of bucket `b` (magnitudes).
+fn edges(b: usize) -> (f64, f64) {
+    let exp = (b >> SUB_BITS) as i32 + MIN_EXP;
+    let sub = (b & ((1 << SUB_BITS) - 1)) as f64;
+    let scale = 2f64.powi(exp);
+    let step = 1.0 / (1u64 << SUB_BITS) as f64;
+    (
+        scale * (1.0 + sub * step),
+        scale * (1.0 + (sub + 1.0) * step),
+    )
+}
+
+impl Default for LogHistogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LogHistogram {
+    /// An empty histogram. The bucket arrays are zero-initialised lazily by
+    /// the allocator, so untouched pages cost no memory.
+    pub fn new() -> Self {
+        LogHistogram {
+            pos: vec![0; PER_SIGN],
+            neg: vec![0; PER_SIGN],
+            pos_range: (usize::MAX, 0),
+            neg_range: (usize::MAX, 0),
+            zero: 0,
+            count: 0,
+            clamped: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Add a finite value (callers filter out NaN and infinities).
+    #[inline]
+    pub fn insert(&mut self, x: f64) {
+        self.count += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        let mag = x.abs();
+        if mag >= 2f64.powi(MAX_EXP) {
+            self.clamped += 1;
+        }
+        match bucket(mag) {
+            None => self.zero += 1,
+            Some(b) => {
+                let (counts, range) = if x > 0.0 {
+                    (&mut self.pos, &mut self.pos_range)
+                } else {
+                    (&mut self.neg, &mut self.neg_range)
+                };
+                counts[b] += 1;
+                range.0 = range.0.min(b);
+                range.1 = range.1.max(b + 1);
+            }
+        }
+    }
+
+    /// Add another histogram's counts (exact).
+    pub fn merge(&mut self, other: &LogHistogram) {
+        for (mine, theirs, my_range, their_range) in [
+            (
+                &mut self.pos,
+                &other.pos,
+                &mut self.pos_range,
+                other.pos_range,
+            ),
+            (
+                &mut self.neg,
+                &other.neg,
+                &mut self.neg_range,
+                other.neg_range,
+            ),
+        ] {
+            if their_range.0 < their_range.1 {
+                for b in their_range.0..their_range.1 {
+                    mine[b] += theirs[b];
+                }
+                my_range.0 = my_range.0.min(their_range.0);
+                my_range.1 = my_range.1.max(their_range.1);
+            }
+        }
+        self.zero += other.zero;
+        self.count += other.count;
+        self.clamped += other.clamped;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// Number of values.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Values beyond the resolved range (their bucket is the last one).
+    pub fn clamped(&self) -> u64 {
+        self.clamped
+    }
+
+    /// Exact minimum (infinite when empty).
+    pub fn min(&self) -> f64 {
+        self.min
+    }
+
+    /// Exact maximum.
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+
+    /// The `q` quantile (0 <= q <= 1), with the sample quantile at rank
+    /// `q (n - 1)` interpolated inside its bucket; `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = q.clamp(0.0, 1.0) * (self.count - 1) as f64;
+        let mut below = 0u64;
+        // Walk buckets from the most negative value up.
+        let (nlo, nhi) = self.neg_range;
+        if nlo < nhi {
+            for b in (nlo..nhi).rev() {
+                let c = self.neg[b];
+                if c > 0 && rank < (below + c) as f64 {
+                    let (lo, hi) = edges(b);
+                    let frac = (rank - below as f64 + 0.5) / c as f64;
+                    return Some(self.clamp(-(hi - frac * (hi - lo))));
+                }
+                below += c;
+            }
+        }
+        if self.zero > 0 && rank < (below + self.zero) as f64 {
+            return Some(self.clamp(0.0));
+        }
+        below += self.zero;
+        let (plo, phi) = self.pos_range;
+        if plo < phi {
+            for b in plo..phi {
+                let c = self.pos[b];
+                if c > 0 && rank < (below + c) as f64 {
+                    let (lo, hi) = edges(b);
+                    let frac = (rank - below as f64 + 0.5) / c as f64;
+                    return Some(self.clamp(lo + frac * (hi - lo)));
+                }
+                below += c;
+            }
+        }
+        Some(self.max)
+    }
+
+    fn clamp(&self, x: f64) -> f64 {
+        x.clamp(self.min, self.max)
+    }
+
+    /// Fraction of values at most `x` (bucket resolution), for fan charts
+    /// and distribution plots.
+    pub fn buckets(&self) -> Vec<(f64, f64, u64)> {
+        let mut out = vec![];
+        let (nlo, nhi) = self.neg_range;
+        if nlo < nhi {
+            for b in (nlo..nhi).rev() {
+                if self.neg[b] > 0 {
+                    let (lo, hi) = edges(b);
+                    out.push((-hi, -lo, self.neg[b]));
+                }
+            }
+        }
+        if self.zero > 0 {
+            let eps = 2f64.powi(MIN_EXP);
+            out.push((-eps, eps, self.zero));
+        }
+        let (plo, phi) = self.pos_range;
+        if plo < phi {
+            for b in plo..phi {
+                if self.pos[b] > 0 {
+                    let (lo, hi) = edges(b);
+                    out.push((lo, hi, self.pos[b]));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn bucket_edges_contain_value() {
+        for &x in &[1e-7, 0.001, 0.5, 1.0, 3.14159, 5.83, 800.0, 7700.0, 1e9] {
+            let b = bucket(x).unwrap();
+            let (lo, hi) = edges(b);
+            assert!(lo <= x && x < hi, "{x} not in [{lo}, {hi})");
+            assert!((hi - lo) / lo <= RELATIVE_ERROR * 1.000001);
+        }
+        assert_eq!(bucket(1e-9), None);
+    }
+
+    #[test]
+    fn quantiles_match_exact_sort_within_stated_error() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let dist = Normal::new(2.0, 3.0).unwrap();
+        let mut xs: Vec<f64> = (0..200_000).map(|_| dist.sample(&mut rng)).collect();
+        let mut h = LogHistogram::new();
+        for &x in &xs {
+            h.insert(x);
+        }
+        xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        for &q in &[0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0] {
+            let rank = (q * (xs.len() - 1) as f64).floor() as usize;
+            let exact = xs[rank];
+            let got = h.quantile(q).unwrap();
+            let tol = exact.abs() * RELATIVE_ERROR + 2f64.powi(MIN_EXP);
+            assert!(
+                (got - exact).abs() <= tol,
+                "q={q}: got {got}, exact {exact}, tol {tol}"
+            );
+        }
+    }
+
+    #[test]
+    fn merge_is_exact_in_any_grouping() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let dist = Normal::new(0.0, 10.0).unwrap();
+        let xs: Vec<f64> = (0..30_000).map(|_| dist.sample(&mut rng)).collect();
+        let parts: Vec<LogHistogram> = xs
+            .chunks(7_000)
+            .map(|c| {
+                let mut h = LogHistogram::new();
+                c.iter().for_each(|&x| h.insert(x));
+                h
+            })
+            .collect();
+        let mut forward = LogHistogram::new();
+        parts.iter().for_each(|p| forward.merge(p));
+        let mut backward = LogHistogram::new();
+        parts.iter().rev().for_each(|p| backward.merge(p));
+        let mut whole = LogHistogram::new();
+        xs.iter().for_each(|&x| whole.insert(x));
+        for q in [0.05, 0.5, 0.95] {
+            assert_eq!(forward.quantile(q), whole.quantile(q));
+            assert_eq!(backward.quantile(q), whole.quantile(q));
+        }
+    }
+
+    #[test]
+    fn single_value_is_exact() {
+        let mut h = LogHistogram::new();
+        for _ in 0..10 {
+            h.insert(6.123456789);
+        }
+        assert_eq!(h.quantile(0.05), Some(6.123456789));
+        assert_eq!(h.quantile(0.95), Some(6.123456789));
+    }
+
+    #[test]
+    fn handles_zero_negative_and_huge() {
+        let mut h = LogHistogram::new();
+        for x in [-5.0, 0.0, 0.0, 3.0, 1e15] {
+            h.insert(x);
+        }
+        assert_eq!(h.quantile(0.0), Some(-5.0));
+        assert_eq!(h.quantile(0.5), Some(0.0));
+        assert_eq!(h.clamped(), 1);
+        assert_eq!(h.quantile(1.0), Some(1e15));
+    }
+}
