@@ -376,7 +376,11 @@ impl Model {
         let mut sectors = Vec::with_capacity(n_sectors);
         for (i, s) in raw.sectors.iter().enumerate() {
             let m = (1.0 + s.growth / 100.0).ln() / 4.0;
-            let scale = 1.0 / first_year_variance(s.persistence).sqrt();
+            // Annual growth is (1 + g) times the average level deviation, to
+            // first order, so dividing by (1 + g) too makes the standard
+            // deviation of first-year growth equal `volatility`.
+            let scale =
+                1.0 / (first_year_variance(s.persistence).sqrt() * (1.0 + s.growth / 100.0));
             mu.push(m);
             ar.push(s.persistence);
             idio.push(s.volatility / 100.0 * scale);

@@ -10,6 +10,9 @@ use crate::engine::{BLOCK_SIZE, RNG_NAME, RunConfig};
 use crate::model::Model;
 use crate::stats::{Accumulator, Z95, wilson};
 
+/// Width the terminal table wraps to (labels wrap inside their column).
+pub const TABLE_WIDTH: u16 = 150;
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -327,7 +330,7 @@ impl Report {
     /// Only if serialization fails (it does not for these types).
     pub fn render(&self, format: Format) -> crate::Result<Vec<u8>> {
         match format {
-            Format::Table => Ok(table::render(self).into_bytes()),
+            Format::Table => Ok(table::render(self, TABLE_WIDTH).into_bytes()),
             Format::Json => {
                 let mut out = serde_json::to_vec_pretty(self)
                     .map_err(|e| crate::Error::Internal(format!("JSON serialization: {e}")))?;

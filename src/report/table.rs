@@ -34,20 +34,30 @@ fn pct(p: f64) -> String {
     format!("{:.1}%", 100.0 * p)
 }
 
+/// A number without trailing zeros (for official figures: "6", "800", "2.7").
+pub fn short(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
 /// "Met if" column: the bound actually applied.
 pub fn condition(t: &TargetResult) -> String {
-    let subject = match &t.relative_to {
-        Some(r) => format!("{} − {} ", t.indicator, r),
-        None => String::new(),
+    let bound = |x: f64| match &t.relative_to {
+        Some(r) if x == 0.0 => r.clone(),
+        Some(r) if x > 0.0 => format!("{r} + {}", short(x)),
+        Some(r) => format!("{r} − {}", short(-x)),
+        None => short(x),
     };
     match t.op.as_str() {
-        "at_least" => format!("{subject}≥ {}", num(t.threshold - t.tolerance)),
-        "at_most" => format!("{subject}≤ {}", num(t.threshold + t.tolerance)),
-        _ => format!("{subject}{} ± {}", num(t.threshold), num(t.tolerance)),
+        "at_least" => format!("≥ {}", bound(t.threshold - t.tolerance)),
+        "at_most" => format!("≤ {}", bound(t.threshold + t.tolerance)),
+        _ => format!("{} ± {}", bound(t.threshold), short(t.tolerance)),
     }
 }
 
-pub fn render(r: &Report) -> String {
+/// Render the table, wrapping long labels to fit `width` columns.
+pub fn render(r: &Report, width: u16) -> String {
     let mut out = String::new();
     let region = match &r.scenario.region_zh {
         Some(zh) => format!("{} {}", r.scenario.region, zh),
@@ -67,7 +77,8 @@ pub fn render(r: &Report) -> String {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
         .set_header(vec![
             "Target",
             "Year",
@@ -80,7 +91,7 @@ pub fn render(r: &Report) -> String {
         ]);
     for t in &r.targets {
         let label = match &t.label_zh {
-            Some(zh) => format!("{zh} {}", t.label),
+            Some(zh) => format!("{zh}\n{}", t.label),
             None => t.label.clone(),
         };
         let unit = if t.unit.is_empty() {
@@ -88,7 +99,10 @@ pub fn render(r: &Report) -> String {
         } else {
             format!(" {}", t.unit)
         };
-        let official = format!("{}{}", num(t.threshold), unit);
+        let official = match &t.relative_to {
+            Some(r) => format!("= {r}"),
+            None => format!("{}{}", short(t.threshold), unit),
+        };
         table.add_row(vec![
             Cell::new(label),
             Cell::new(t.year),
@@ -159,5 +173,8 @@ mod tests {
         assert_eq!(num(7712.4), "7712");
         assert_eq!(num(-0.001), "0.00");
         assert_eq!(num(f64::NAN), "n/a");
+        assert_eq!(super::short(6.0), "6");
+        assert_eq!(super::short(2.70), "2.7");
+        assert_eq!(super::short(-3.0), "-3");
     }
 }

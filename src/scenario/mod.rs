@@ -13,7 +13,7 @@ pub use raw::RawScenario;
 pub use validate::{IndicatorKind, Op, ShockDist};
 
 /// The Jilin 2022 scenario, shipped inside the binary.
-pub const EMBEDDED_JILIN_2022: &str = include_str!("../../tests/fixtures/two-sector.toml");
+pub const EMBEDDED_JILIN_2022: &str = include_str!("../../scenarios/jilin-2022.toml");
 
 /// A validated scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,16 +66,34 @@ pub fn parse(text: &str, origin: &str) -> Result<RawScenario, ScenarioError> {
             }
             None => (None, None),
         };
+        // serde's message does not say which key; the line does.
+        let field = line.map(|l| key_on_line(text, l)).unwrap_or_default();
         ScenarioError {
             origin: origin.to_string(),
             problems: vec![Problem {
-                field: String::new(),
+                field,
                 line,
                 column,
                 message: e.message().trim().to_string(),
             }],
         }
     })
+}
+
+/// The key assigned on a line (`growth = 5.0.1` -> `growth`), or the table
+/// header (`[[sectors]]` -> `sectors`), for naming the field of a parse error.
+fn key_on_line(text: &str, line: usize) -> String {
+    let Some(l) = text.lines().nth(line - 1) else {
+        return String::new();
+    };
+    let l = l.trim();
+    if l.starts_with('[') {
+        return l.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+    }
+    match l.split_once('=') {
+        Some((k, _)) if !k.trim().is_empty() && !k.contains('"') => k.trim().to_string(),
+        _ => String::new(),
+    }
 }
 
 /// Parse and validate scenario text; errors carry line numbers.

@@ -170,7 +170,14 @@ impl LogHistogram {
         if self.count == 0 {
             return None;
         }
-        let rank = q.clamp(0.0, 1.0) * (self.count - 1) as f64;
+        // The extremes are known exactly.
+        if q <= 0.0 {
+            return Some(self.min);
+        }
+        if q >= 1.0 {
+            return Some(self.max);
+        }
+        let rank = q * (self.count - 1) as f64;
         let mut below = 0u64;
         // Walk buckets from the most negative value up.
         let (nlo, nhi) = self.neg_range;
