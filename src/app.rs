@@ -8,7 +8,7 @@ use attain::engine::{DEFAULT_PATHS, DEFAULT_SEED, NoProgress, RunConfig};
 use attain::error::{Error, Result};
 use attain::{Format, Model, Scenario, scenario};
 
-use crate::cli::{Cli, Command, FormatArg};
+use crate::cli::{BenchFormatArg, Cli, Command, FormatArg};
 
 /// Read and validate a scenario, or the embedded one.
 fn load(path: Option<&Path>) -> Result<(Scenario, String)> {
@@ -115,6 +115,47 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => stdout(&bytes),
             }
         }
+        Command::Bench {
+            scenario,
+            paths,
+            threads,
+            format,
+        } => {
+            if paths == 0 {
+                return Err(Error::argument("--paths", "must be at least 1"));
+            }
+            let (scenario, origin) = load(scenario.as_deref())?;
+            let (model, _) = Model::compile(&scenario, &origin)?;
+            let pool = pool(threads)?;
+            let mut result = pool.install(|| attain::bench::bench(&model, paths, DEFAULT_SEED))?;
+            result.peak_rss_bytes = peak_rss_bytes();
+            let text = match format {
+                BenchFormatArg::Json => {
+                    serde_json::to_string_pretty(&result)
+                        .map_err(|e| Error::Internal(format!("JSON serialization: {e}")))?
+                        + "\n"
+                }
+                BenchFormatArg::Table => format!(
+                    "scenario          {}\npaths             {} x {} repetitions (median)\nthreads           {}\n\
+                     paths per second  {:.0}\nns per path       {:.1}\ndraws per path    {}\n\
+                     floor ns per draw {:.2}\nfloor ratio       {:.2}\npeak RSS          {}\n",
+                    result.scenario,
+                    result.paths,
+                    result.repetitions,
+                    result.threads,
+                    result.paths_per_s,
+                    result.ns_per_path,
+                    result.draws_per_path,
+                    result.floor_ns_per_draw,
+                    result.floor_ratio,
+                    result
+                        .peak_rss_bytes
+                        .map(|b| format!("{:.1} MiB", b as f64 / 1048576.0))
+                        .unwrap_or("unknown".into())
+                ),
+            };
+            stdout(text.as_bytes())
+        }
         Command::Validate { scenario } => {
             let (scenario, origin) = load(Some(&scenario))?;
             let (model, warnings) = Model::compile(&scenario, &origin)?;
@@ -139,4 +180,12 @@ pub fn run(cli: Cli) -> Result<()> {
             stdout(attain::explain::explain(&model, &warnings).as_bytes())
         }
     }
+}
+
+/// Peak resident set size of this process (Linux: VmHWM in /proc/self/status).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }

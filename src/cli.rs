@@ -28,6 +28,15 @@ pub enum FormatArg {
     Csv,
 }
 
+/// Output format of `bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormatArg {
+    /// Human-readable lines.
+    Table,
+    /// JSON with the keys documented in docs/PERFORMANCE.md.
+    Json,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -56,6 +65,23 @@ pub enum Command {
         /// Print nothing on standard error except errors.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Time the engine: paths per second, and cost relative to drawing the random numbers.
+    #[command(
+        after_help = "Examples:\n  attain bench --threads 1                  # the embedded Jilin scenario on one core\n  attain bench scenarios/jilin-2022.toml --paths 1000000 --format json"
+    )]
+    Bench {
+        /// Scenario file (TOML). Without it, the embedded Jilin 2022 scenario.
+        scenario: Option<PathBuf>,
+        /// Paths per timed repetition.
+        #[arg(long, default_value_t = 200_000)]
+        paths: u64,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = BenchFormatArg::Table)]
+        format: BenchFormatArg,
     },
     /// Check a scenario file and list every problem found.
     #[command(after_help = "Example:\n  attain validate scenarios/jilin-2022.toml")]

@@ -23,6 +23,7 @@
 //! assert!(report.targets.iter().any(|t| t.id == "gdp_growth"));
 //! ```
 
+pub mod bench;
 pub mod engine;
 pub mod error;
 pub mod explain;

@@ -81,7 +81,7 @@ pub fn run_block(model: &Model, seed: u64, block: u64, paths: u64) -> Accumulato
     let mut acc = Accumulator::new(model);
     for _ in 0..paths {
         model.simulate_path(&mut state, &mut rng, &mut values, &mut judged);
-        acc.record(model, &values, &judged, &state.event_hit);
+        acc.record(model, &values, &judged, &state.first_year);
     }
     acc
 }

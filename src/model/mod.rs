@@ -238,6 +238,8 @@ pub struct Model {
     pub indicators: Vec<Indicator>,
     /// Evaluation order of indicators.
     pub order: Vec<usize>,
+    /// For each indicator, the events that move it: (event, size per full year).
+    pub indicator_events: Vec<Vec<(usize, f64)>>,
     /// Targets.
     pub targets: Vec<Target>,
 }
@@ -547,7 +549,7 @@ impl Model {
         }
 
         // Events.
-        let events = raw
+        let events: Vec<Event> = raw
             .events
             .iter()
             .map(|e| {
@@ -614,6 +616,13 @@ impl Model {
             })
             .collect();
 
+        let mut indicator_events = vec![vec![]; indicators.len()];
+        for (e, ev) in events.iter().enumerate() {
+            for &(j, size) in &ev.indicator_impacts {
+                indicator_events[j].push((e, size));
+            }
+        }
+
         let model = Model {
             meta: Meta {
                 name: raw.scenario.name.clone(),
@@ -639,6 +648,7 @@ impl Model {
             events,
             indicators,
             order,
+            indicator_events,
             targets,
         };
         Ok((model, warnings))

@@ -31,9 +31,9 @@ pub struct PathState {
     ind: Vec<f64>,
     prev_ind: Vec<f64>,
     noise: Vec<f64>,
-    /// Whether each event was under way at some point of each year
-    /// (`events x years`, row-major), for conditional summaries.
-    pub event_hit: Vec<bool>,
+    /// For each event, the first simulated year (0-based) in which it was
+    /// under way, or `u32::MAX` if it never was (for conditional summaries).
+    pub first_year: Vec<u32>,
 }
 
 impl PathState {
@@ -72,7 +72,7 @@ impl PathState {
             ind: vec![0.0; ni],
             prev_ind: vec![0.0; ni],
             noise: vec![0.0; ni],
-            event_hit: vec![false; ne * model.meta.horizon],
+            first_year: vec![u32::MAX; ne],
         }
     }
 }
@@ -108,7 +108,7 @@ impl Model {
             st.noise[j] = 0.0;
         }
         st.event_left.iter_mut().for_each(|x| *x = 0);
-        st.event_hit.iter_mut().for_each(|x| *x = false);
+        st.first_year.iter_mut().for_each(|x| *x = u32::MAX);
         let horizon = self.meta.horizon;
 
         for year in 0..horizon {
@@ -146,7 +146,7 @@ impl Model {
                     }
                     if st.event_left[e] > 0 {
                         st.event_quarters[e] += 1;
-                        st.event_hit[e * horizon + year] = true;
+                        st.first_year[e] = st.first_year[e].min(year as u32);
                         for &(i, size) in &ev.sector_impacts {
                             st.temporary[i] += size;
                         }
@@ -191,12 +191,8 @@ impl Model {
                     st.noise[j] = ind.noise_persistence * st.noise[j] + ind.noise_sd * z;
                     noise = st.noise[j];
                 }
-                for (e, ev) in self.events.iter().enumerate() {
-                    for &(k, size) in &ev.indicator_impacts {
-                        if k == j && st.event_quarters[e] > 0 {
-                            noise += size * st.event_quarters[e] as f64 / 4.0;
-                        }
-                    }
+                for &(e, size) in &self.indicator_events[j] {
+                    noise += size * st.event_quarters[e] as f64 / 4.0;
                 }
                 let v = match &ind.formula {
                     Formula::Sum(terms) => {

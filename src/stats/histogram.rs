@@ -25,13 +25,53 @@ const PER_SIGN: usize = ((MAX_EXP - MIN_EXP) as usize) << SUB_BITS;
 /// Relative accuracy of a reported quantile (bucket width over magnitude).
 pub const RELATIVE_ERROR: f64 = 1.0 / (1u64 << SUB_BITS) as f64;
 
+const PAGE: usize = 1 << SUB_BITS;
+const PAGES: usize = (MAX_EXP - MIN_EXP) as usize;
+
+/// Bucket counts for one sign, stored as one page of `2^SUB_BITS` counters per
+/// binary exponent, allocated the first time a value of that magnitude
+/// arrives. A target's values typically span a few exponents, so a histogram
+/// holds a few KiB instead of 2 x 256 KiB, and merging touches only those pages.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Pages(Vec<Option<Box<[u64; PAGE]>>>);
+
+impl Pages {
+    fn new() -> Self {
+        Pages(vec![None; PAGES])
+    }
+    #[inline]
+    fn increment(&mut self, b: usize, by: u64) {
+        let page = self.0[b >> SUB_BITS].get_or_insert_with(|| Box::new([0; PAGE]));
+        page[b & (PAGE - 1)] += by;
+    }
+    #[inline]
+    fn get(&self, b: usize) -> u64 {
+        self.0[b >> SUB_BITS]
+            .as_ref()
+            .map_or(0, |p| p[b & (PAGE - 1)])
+    }
+    fn merge(&mut self, other: &Pages) {
+        for (i, theirs) in other.0.iter().enumerate() {
+            if let Some(theirs) = theirs {
+                match &mut self.0[i] {
+                    Some(mine) => mine
+                        .iter_mut()
+                        .zip(theirs.iter())
+                        .for_each(|(a, b)| *a += b),
+                    slot @ None => *slot = Some(theirs.clone()),
+                }
+            }
+        }
+    }
+}
+
 /// Counts per bucket for negative and positive values, plus a zero bucket.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogHistogram {
     /// Counts of positive values, by bucket (only `[lo, hi)` can be non-zero).
-    pos: Vec<u64>,
+    pos: Pages,
     /// Counts of negative values, by bucket of their magnitude.
-    neg: Vec<u64>,
+    neg: Pages,
     pos_range: (usize, usize),
     neg_range: (usize, usize),
     zero: u64,
@@ -72,12 +112,11 @@ impl Default for LogHistogram {
 }
 
 impl LogHistogram {
-    /// An empty histogram. The bucket arrays are zero-initialised lazily by
-    /// the allocator, so untouched pages cost no memory.
+    /// An empty histogram (no bucket pages yet).
     pub fn new() -> Self {
         LogHistogram {
-            pos: vec![0; PER_SIGN],
-            neg: vec![0; PER_SIGN],
+            pos: Pages::new(),
+            neg: Pages::new(),
             pos_range: (usize::MAX, 0),
             neg_range: (usize::MAX, 0),
             zero: 0,
@@ -106,7 +145,7 @@ impl LogHistogram {
                 } else {
                     (&mut self.neg, &mut self.neg_range)
                 };
-                counts[b] += 1;
+                counts.increment(b, 1);
                 range.0 = range.0.min(b);
                 range.1 = range.1.max(b + 1);
             }
@@ -115,27 +154,14 @@ impl LogHistogram {
 
     /// Add another histogram's counts (exact).
     pub fn merge(&mut self, other: &LogHistogram) {
-        for (mine, theirs, my_range, their_range) in [
-            (
-                &mut self.pos,
-                &other.pos,
-                &mut self.pos_range,
-                other.pos_range,
-            ),
-            (
-                &mut self.neg,
-                &other.neg,
-                &mut self.neg_range,
-                other.neg_range,
-            ),
+        self.pos.merge(&other.pos);
+        self.neg.merge(&other.neg);
+        for (my_range, their_range) in [
+            (&mut self.pos_range, other.pos_range),
+            (&mut self.neg_range, other.neg_range),
         ] {
-            if their_range.0 < their_range.1 {
-                for b in their_range.0..their_range.1 {
-                    mine[b] += theirs[b];
-                }
-                my_range.0 = my_range.0.min(their_range.0);
-                my_range.1 = my_range.1.max(their_range.1);
-            }
+            my_range.0 = my_range.0.min(their_range.0);
+            my_range.1 = my_range.1.max(their_range.1);
         }
         self.zero += other.zero;
         self.count += other.count;
@@ -183,7 +209,7 @@ impl LogHistogram {
         let (nlo, nhi) = self.neg_range;
         if nlo < nhi {
             for b in (nlo..nhi).rev() {
-                let c = self.neg[b];
+                let c = self.neg.get(b);
                 if c > 0 && rank < (below + c) as f64 {
                     let (lo, hi) = edges(b);
                     let frac = (rank - below as f64 + 0.5) / c as f64;
@@ -199,7 +225,7 @@ impl LogHistogram {
         let (plo, phi) = self.pos_range;
         if plo < phi {
             for b in plo..phi {
-                let c = self.pos[b];
+                let c = self.pos.get(b);
                 if c > 0 && rank < (below + c) as f64 {
                     let (lo, hi) = edges(b);
                     let frac = (rank - below as f64 + 0.5) / c as f64;
@@ -222,9 +248,9 @@ impl LogHistogram {
         let (nlo, nhi) = self.neg_range;
         if nlo < nhi {
             for b in (nlo..nhi).rev() {
-                if self.neg[b] > 0 {
+                if self.neg.get(b) > 0 {
                     let (lo, hi) = edges(b);
-                    out.push((-hi, -lo, self.neg[b]));
+                    out.push((-hi, -lo, self.neg.get(b)));
                 }
             }
         }
@@ -235,9 +261,9 @@ impl LogHistogram {
         let (plo, phi) = self.pos_range;
         if plo < phi {
             for b in plo..phi {
-                if self.pos[b] > 0 {
+                if self.pos.get(b) > 0 {
                     let (lo, hi) = edges(b);
-                    out.push((lo, hi, self.pos[b]));
+                    out.push((lo, hi, self.pos.get(b)));
                 }
             }
         }

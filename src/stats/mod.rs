@@ -66,9 +66,8 @@ impl Accumulator {
 
     /// Fold one path in.
     #[inline]
-    pub fn record(&mut self, model: &Model, values: &[f64], judged: &[f64], event_hit: &[bool]) {
+    pub fn record(&mut self, model: &Model, values: &[f64], judged: &[f64], first_year: &[u32]) {
         self.paths += 1;
-        let horizon = model.meta.horizon;
         let nt = model.targets.len();
         let mut all = true;
         let mut headline = true;
@@ -89,8 +88,7 @@ impl Accumulator {
                 headline &= hit;
             }
             for e in 0..model.events.len() {
-                let row = &event_hit[e * horizon..=e * horizon + target.year_index];
-                if row.iter().any(|&h| h) {
+                if first_year[e] as usize <= target.year_index {
                     self.event_paths[e * nt + t] += 1;
                     self.event_hits[e * nt + t] += u64::from(hit);
                 }
