@@ -90,10 +90,12 @@ pub fn run(cli: Cli) -> Result<()> {
             if config.paths == 0 {
                 return Err(Error::argument("--paths", "must be at least 1"));
             }
-            let (scenario, origin) = load(scenario.as_deref())?;
             let pool = pool(threads)?;
+            let (scenario, origin) = load(scenario.as_deref())?;
             let report = pool.install(|| attain::run(&scenario, &origin, &config, &NoProgress))?;
-            if !quiet {
+            // The table carries its warnings; other outputs get them on stderr.
+            let table_on_stdout = format == FormatArg::Table && out.is_none();
+            if !quiet && !table_on_stdout {
                 for w in &report.warnings {
                     eprintln!("warning: {w}");
                 }
@@ -164,7 +166,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             stdout(
                 format!(
-                    "{origin}: valid ({} sectors, {} shocks, {} events, {} indicators, {} targets)\n",
+                    "{origin}: valid ({} sectors, {} shocks, {} event(s), {} indicators, {} targets)\n",
                     model.sectors.len(),
                     model.shock_ids.len(),
                     model.events.len(),

@@ -66,7 +66,7 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
 
     let _ = writeln!(
         o,
-        "\nShocks ({}), drawn each quarter, unit variance:",
+        "\nShocks ({}), drawn each quarter from correlated standard normals:",
         m.shock_ids.len()
     );
     for (k, id) in m.shock_ids.iter().enumerate() {

@@ -126,8 +126,11 @@ impl Model {
                     st.normals[k] = rng.sample(StandardNormal);
                 }
                 for k in 0..nk {
-                    let row = &self.chol[k * nk..k * nk + k + 1];
-                    let z: f64 = row.iter().zip(&st.normals[..=k]).map(|(a, b)| a * b).sum();
+                    // The whole row: a Cholesky factor has zeros above the
+                    // diagonal, but the square root used for a singular
+                    // (for example repaired) matrix does not.
+                    let row = &self.chol[k * nk..(k + 1) * nk];
+                    let z: f64 = row.iter().zip(&st.normals).map(|(a, b)| a * b).sum();
                     let f = match self.shock_shapes[k] {
                         ShockShape::Gaussian => z,
                         ShockShape::StudentT { group } => z * st.t_scale[group],

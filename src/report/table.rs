@@ -123,14 +123,21 @@ pub fn render(r: &Report, width: u16) -> String {
     out.push_str(&table.to_string());
     out.push('\n');
 
-    out.push_str(&format!(
-        "\nAll {} headline targets met together: {} (95% CI {}–{}); every target: {}\n",
-        r.joint.targets.len(),
-        pct(r.joint.probability),
-        pct(r.joint.ci95[0]),
-        pct(r.joint.ci95[1]),
-        pct(r.joint.all_probability)
-    ));
+    if r.joint.targets.is_empty() {
+        out.push_str(&format!(
+            "\nNo headline targets; every target met together: {}\n",
+            pct(r.joint.all_probability)
+        ));
+    } else {
+        out.push_str(&format!(
+            "\nAll {} headline targets met together: {} (95% CI {}–{}); every target: {}\n",
+            r.joint.targets.len(),
+            pct(r.joint.probability),
+            pct(r.joint.ci95[0]),
+            pct(r.joint.ci95[1]),
+            pct(r.joint.all_probability)
+        ));
+    }
 
     let mut at_risk: Vec<&TargetResult> = r.targets.iter().collect();
     at_risk.sort_by(|a, b| a.probability.total_cmp(&b.probability));

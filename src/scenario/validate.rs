@@ -351,6 +351,10 @@ pub fn check(raw: &RawScenario) -> Vec<Finding> {
                 }
             }
             "student_t" => match s.df {
+                _ if s.down.is_some() || s.up.is_some() => c.fail(
+                    &at.key(if s.down.is_some() { "down" } else { "up" }),
+                    "only applies to two_piece shocks",
+                ),
                 None => c.fail(
                     &at.key("distribution"),
                     "student_t needs `df` (degrees of freedom > 2)",
@@ -365,6 +369,9 @@ pub fn check(raw: &RawScenario) -> Vec<Finding> {
                 }
             },
             "two_piece" => {
+                if s.df.is_some() {
+                    c.fail(&at.key("df"), "only applies to student_t shocks");
+                }
                 for (name, v) in [("down", s.down), ("up", s.up)] {
                     match v {
                         None => c.fail(
@@ -669,6 +676,26 @@ pub fn check(raw: &RawScenario) -> Vec<Finding> {
                         h.base_year + horizon
                     ),
                 );
+            }
+        }
+        if ind.noise.unwrap_or(0.0) == 0.0 {
+            for (name, present) in [
+                ("noise_df", ind.noise_df.is_some()),
+                ("persistence", ind.persistence.is_some()),
+            ] {
+                if present {
+                    c.fail(&at.key(name), "has no effect without `noise` > 0");
+                }
+            }
+        }
+        if kind == IndicatorKind::Compound {
+            if let Some(of) = &ind.of {
+                if entities.get(of) == Some(&Entity::Sector) {
+                    c.fail(
+                        &at.key("of"),
+                        "`compound` grows a level by a growth rate in percent; a sector is a level (use a `growth` indicator of it)",
+                    );
+                }
             }
         }
         if let Some(n) = ind.noise {

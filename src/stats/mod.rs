@@ -130,7 +130,18 @@ pub fn wilson(hits: u64, n: u64, z: f64) -> (f64, f64) {
     let denom = 1.0 + z2 / n;
     let center = (p + z2 / (2.0 * n)) / denom;
     let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((center - half).max(0.0), (center + half).min(1.0))
+    // At 0 or n hits the bound is exactly 0 or 1; rounding would leave ~1e-19.
+    let lo = if hits == 0 {
+        0.0
+    } else {
+        (center - half).max(0.0)
+    };
+    let hi = if hits as f64 == n {
+        1.0
+    } else {
+        (center + half).min(1.0)
+    };
+    (lo, hi)
 }
 
 /// The 97.5% standard normal quantile.
