@@ -354,3 +354,22 @@ fn explain_describes_the_model() {
         )
         .stdout(predicate::str::contains("Targets"));
 }
+
+#[test]
+fn no_verdict_from_too_few_paths() {
+    attain()
+        .args([
+            "run",
+            &fixture("two-sector.toml"),
+            "--paths",
+            "1",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("too few paths to say")
+                .and(predicate::str::contains("virtually certain").not()),
+        );
+}

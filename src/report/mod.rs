@@ -138,7 +138,8 @@ pub struct TargetResult {
     pub mean: f64,
     /// Percentiles of the indicator value.
     pub quantiles: Quantiles,
-    /// Calibrated words for the probability (IPCC likelihood scale).
+    /// Calibrated words for the probability (IPCC likelihood scale), or
+    /// "too few paths to say" when the 95% interval is wider than 10 points.
     pub verdict: String,
 }
 
@@ -188,6 +189,10 @@ pub struct Report {
     /// Compile-time warnings (for example a repaired correlation matrix).
     pub warnings: Vec<String>,
 }
+
+/// A verdict in words needs the probability pinned down: with a 95% interval
+/// wider than this (fewer than about 400 paths near p = 1/2) none is given.
+pub const MAX_VERDICT_WIDTH: f64 = 0.1;
 
 /// IPCC AR5 calibrated likelihood language (Mastrandrea et al. 2010).
 pub fn verdict(p: f64) -> &'static str {
@@ -254,7 +259,11 @@ impl Report {
                         p75: q(0.75),
                         p95: q(0.95),
                     },
-                    verdict: verdict(p).to_string(),
+                    verdict: if hi - lo > MAX_VERDICT_WIDTH {
+                        "too few paths to say".to_string()
+                    } else {
+                        verdict(p).to_string()
+                    },
                 }
             })
             .collect();
