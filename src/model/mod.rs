@@ -214,8 +214,11 @@ pub struct Model {
     pub ar: Vec<f64>,
     /// Scale of the idiosyncratic normal per sector (log growth per quarter).
     pub idio: Vec<f64>,
-    /// Loadings, sectors x shocks row-major, in log growth per quarter per unit shock.
+    /// Loadings, sectors x `load_stride` row-major, in log growth per quarter
+    /// per unit shock (zero-padded to one column when there are no shocks).
     pub load: Vec<f64>,
+    /// Row length of `load`: the number of shocks, at least 1.
+    pub load_stride: usize,
     /// Log of the last base-year quarter's level (on the trend path).
     pub base_log_level: Vec<f64>,
     /// Shock ids, in matrix order.
@@ -373,7 +376,8 @@ impl Model {
         let mut mu = Vec::with_capacity(n_sectors);
         let mut ar = Vec::with_capacity(n_sectors);
         let mut idio = Vec::with_capacity(n_sectors);
-        let mut load = vec![0.0; n_sectors * n_shocks];
+        let load_stride = n_shocks.max(1);
+        let mut load = vec![0.0; n_sectors * load_stride];
         let mut base_log_level = Vec::with_capacity(n_sectors);
         let mut sectors = Vec::with_capacity(n_sectors);
         for (i, s) in raw.sectors.iter().enumerate() {
@@ -387,7 +391,7 @@ impl Model {
             ar.push(s.persistence);
             idio.push(s.volatility / 100.0 * scale);
             for (shock, &l) in &s.loadings {
-                load[i * n_shocks + shock_index[shock.as_str()]] = l / 100.0 * scale;
+                load[i * load_stride + shock_index[shock.as_str()]] = l / 100.0 * scale;
             }
             // Base-year quarters on the trend: q_j = c * exp(m * j), j = -3..0, summing to V.
             let denom: f64 = (0..4).map(|j| (-m * j as f64).exp()).sum();
@@ -637,6 +641,7 @@ impl Model {
             ar,
             idio,
             load,
+            load_stride,
             base_log_level,
             shock_ids: shock_order,
             shock_labels,

@@ -20,12 +20,7 @@ pub struct PathState {
     t_scale: Vec<f64>,
     chi: Vec<ChiSquared<f64>>,
     noise_chi: Vec<Option<ChiSquared<f64>>>,
-    deviation: Vec<f64>,
-    trend: Vec<f64>,
-    permanent: Vec<f64>,
-    temporary: Vec<f64>,
-    annual: Vec<f64>,
-    prev_annual: Vec<f64>,
+    sectors: Vec<SectorState>,
     event_left: Vec<u32>,
     event_quarters: Vec<u32>,
     ind: Vec<f64>,
@@ -45,7 +40,8 @@ impl PathState {
         let ne = model.events.len();
         PathState {
             normals: vec![0.0; nk],
-            shocks: vec![0.0; nk],
+            // Padded to the loading stride (one zero when there are no shocks).
+            shocks: vec![0.0; model.load_stride],
             shock_year: vec![0.0; nk],
             t_scale: vec![1.0; model.t_groups.len()],
             chi: model
@@ -61,12 +57,7 @@ impl PathState {
                         .map(|(df, _)| ChiSquared::new(df).expect("validated noise_df > 2"))
                 })
                 .collect(),
-            deviation: vec![0.0; ns],
-            trend: vec![0.0; ns],
-            permanent: vec![0.0; ns],
-            temporary: vec![0.0; ns],
-            annual: vec![0.0; ns],
-            prev_annual: vec![0.0; ns],
+            sectors: vec![SectorState::default(); ns],
             event_left: vec![0; ne],
             event_quarters: vec![0; ne],
             ind: vec![0.0; ni],
@@ -77,10 +68,22 @@ impl PathState {
     }
 }
 
+/// One sector's state along a path, kept together so the sector loop walks
+/// one array instead of six.
+#[derive(Debug, Clone, Copy, Default)]
+struct SectorState {
+    deviation: f64,
+    trend: f64,
+    permanent: f64,
+    temporary: f64,
+    annual: f64,
+    prev_annual: f64,
+}
+
 #[inline]
-fn series_value(s: Series, annual: &[f64], ind: &[f64]) -> f64 {
+fn series_value(s: Series, sectors: &[SectorState], ind: &[f64]) -> f64 {
     match s {
-        Series::Sector(i) => annual[i],
+        Series::Sector(i) => sectors[i].annual,
         Series::Indicator(j) => ind[j],
     }
 }
@@ -95,13 +98,18 @@ impl Model {
         values: &mut [f64],
         judged: &mut [f64],
     ) {
-        let ns = self.n_sectors();
         let nk = self.n_shocks();
-        for i in 0..ns {
-            st.deviation[i] = 0.0;
-            st.trend[i] = self.base_log_level[i];
-            st.permanent[i] = 0.0;
-            st.prev_annual[i] = self.sectors[i].value_added;
+        for ((s, p), sector) in st
+            .sectors
+            .iter_mut()
+            .zip(&self.base_log_level)
+            .zip(&self.sectors)
+        {
+            *s = SectorState {
+                trend: *p,
+                prev_annual: sector.value_added,
+                ..SectorState::default()
+            };
         }
         for (j, ind) in self.indicators.iter().enumerate() {
             st.prev_ind[j] = ind.base.unwrap_or(f64::NAN);
@@ -112,7 +120,7 @@ impl Model {
         let horizon = self.meta.horizon;
 
         for year in 0..horizon {
-            st.annual.iter_mut().for_each(|x| *x = 0.0);
+            st.sectors.iter_mut().for_each(|s| s.annual = 0.0);
             st.shock_year.iter_mut().for_each(|x| *x = 0.0);
             st.event_quarters.iter_mut().for_each(|x| *x = 0);
 
@@ -141,7 +149,7 @@ impl Model {
                 }
 
                 // Events: start, then apply while under way.
-                st.temporary.iter_mut().for_each(|x| *x = 0.0);
+                st.sectors.iter_mut().for_each(|s| s.temporary = 0.0);
                 for (e, ev) in self.events.iter().enumerate() {
                     let u: f64 = rng.random();
                     if st.event_left[e] == 0 && ev.may_start[quarter] && u < ev.probability {
@@ -151,20 +159,26 @@ impl Model {
                         st.event_quarters[e] += 1;
                         st.first_year[e] = st.first_year[e].min(year as u32);
                         for &(i, size) in &ev.sector_impacts {
-                            st.temporary[i] += size;
+                            st.sectors[i].temporary += size;
                         }
                     }
                 }
 
-                // Sectors.
-                for i in 0..ns {
+                // Sectors: zipped iteration, so no bounds checks in the loop.
+                let shocks = &st.shocks;
+                for (((s, loads), (&mu, &ar)), &idio) in st
+                    .sectors
+                    .iter_mut()
+                    .zip(self.load.chunks_exact(self.load_stride))
+                    .zip(self.mu.iter().zip(&self.ar))
+                    .zip(&self.idio)
+                {
                     let eps: f64 = rng.sample(StandardNormal);
-                    let loads = &self.load[i * nk..(i + 1) * nk];
-                    let common: f64 = loads.iter().zip(&st.shocks).map(|(a, b)| a * b).sum();
-                    let d = self.ar[i] * st.deviation[i] + self.idio[i] * eps + common;
-                    st.deviation[i] = d;
-                    st.trend[i] += self.mu[i] + d;
-                    st.annual[i] += (st.trend[i] + st.permanent[i] + st.temporary[i]).exp();
+                    let common: f64 = loads.iter().zip(shocks).map(|(a, b)| a * b).sum();
+                    let d = ar * s.deviation + idio * eps + common;
+                    s.deviation = d;
+                    s.trend += mu + d;
+                    s.annual += (s.trend + s.permanent + s.temporary).exp();
                 }
 
                 // Events that end this quarter leave their unrecovered loss behind.
@@ -173,7 +187,7 @@ impl Model {
                         st.event_left[e] -= 1;
                         if st.event_left[e] == 0 {
                             for &(i, size) in &ev.sector_impacts {
-                                st.permanent[i] += (1.0 - ev.recovery) * size;
+                                st.sectors[i].permanent += (1.0 - ev.recovery) * size;
                             }
                         }
                     }
@@ -201,18 +215,18 @@ impl Model {
                     Formula::Sum(terms) => {
                         terms
                             .iter()
-                            .map(|&(s, w)| w * series_value(s, &st.annual, &st.ind))
+                            .map(|&(s, w)| w * series_value(s, &st.sectors, &st.ind))
                             .sum::<f64>()
                             + noise
                     }
                     Formula::Ratio(n, d) => {
-                        series_value(*n, &st.annual, &st.ind)
-                            / series_value(*d, &st.annual, &st.ind)
+                        series_value(*n, &st.sectors, &st.ind)
+                            / series_value(*d, &st.sectors, &st.ind)
                             + noise
                     }
                     Formula::Growth(s) => {
                         let (now, before) = match *s {
-                            Series::Sector(i) => (st.annual[i], st.prev_annual[i]),
+                            Series::Sector(i) => (st.sectors[i].annual, st.sectors[i].prev_annual),
                             Series::Indicator(k) => (st.ind[k], st.prev_ind[k]),
                         };
                         100.0 * (now / before - 1.0) + noise
@@ -228,12 +242,12 @@ impl Model {
                         v
                     }
                     Formula::Compound(s) => {
-                        let g = series_value(*s, &st.annual, &st.ind);
+                        let g = series_value(*s, &st.sectors, &st.ind);
                         st.prev_ind[j] * (1.0 + (g + noise) / 100.0)
                     }
                     Formula::Accumulate(s, from) => {
                         if year >= *from {
-                            st.prev_ind[j] + series_value(*s, &st.annual, &st.ind) + noise
+                            st.prev_ind[j] + series_value(*s, &st.sectors, &st.ind) + noise
                         } else {
                             st.prev_ind[j]
                         }
@@ -253,7 +267,7 @@ impl Model {
                 }
             }
 
-            std::mem::swap(&mut st.annual, &mut st.prev_annual);
+            st.sectors.iter_mut().for_each(|s| s.prev_annual = s.annual);
             std::mem::swap(&mut st.ind, &mut st.prev_ind);
         }
     }
