@@ -11,7 +11,7 @@ use attain::{Format, Model, Scenario, scenario};
 use crate::cli::{BenchFormatArg, Cli, Command, FormatArg};
 
 /// Read and validate a scenario, or the embedded one.
-fn load(path: Option<&Path>) -> Result<(Scenario, String)> {
+pub(crate) fn load(path: Option<&Path>) -> Result<(Scenario, String)> {
     match path {
         None => Ok((
             scenario::embedded()?,
@@ -45,6 +45,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.as_file()
         .sync_all()
         .map_err(io(format!("cannot write {}", path.display())))?;
+    // A temporary file is private (0600); a report is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io(format!("cannot write {}", path.display())))?;
+    }
     tmp.persist(path).map_err(|e| Error::Io {
         context: format!("cannot write {}", path.display()),
         source: e.error,
@@ -52,7 +60,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn stdout(bytes: &[u8]) -> Result<()> {
+pub(crate) fn stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|_| out.flush())
@@ -62,7 +70,7 @@ fn stdout(bytes: &[u8]) -> Result<()> {
         })
 }
 
-fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+pub(crate) fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     if threads == Some(0) {
         return Err(Error::argument("--threads", "must be at least 1"));
     }
@@ -82,6 +90,9 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             out,
             quiet,
+            precision,
+            max_paths,
+            shard,
         } => {
             let config = RunConfig {
                 paths: paths.unwrap_or(DEFAULT_PATHS),
@@ -91,8 +102,28 @@ pub fn run(cli: Cli) -> Result<()> {
                 return Err(Error::argument("--paths", "must be at least 1"));
             }
             let pool = pool(threads)?;
+            if let Some(spec) = shard {
+                let (text, origin) = crate::commands_shard::scenario_text(scenario.as_deref())?;
+                let bytes = pool
+                    .install(|| crate::commands_shard::run_shard(&text, &origin, &config, &spec))?;
+                return match out {
+                    Some(path) => write_atomic(&path, &bytes),
+                    None => stdout(&bytes),
+                };
+            }
             let (scenario, origin) = load(scenario.as_deref())?;
-            let report = pool.install(|| attain::run(&scenario, &origin, &config, &NoProgress))?;
+            let report = match precision {
+                Some(e) => pool.install(|| {
+                    crate::commands_shard::run_precision(
+                        &scenario,
+                        &origin,
+                        config.seed,
+                        e,
+                        max_paths.unwrap_or(1 << 24),
+                    )
+                })?,
+                None => pool.install(|| attain::run(&scenario, &origin, &config, &NoProgress))?,
+            };
             // The table carries its warnings; other outputs get them on stderr.
             let table_on_stdout = format == FormatArg::Table && out.is_none();
             if !quiet && !table_on_stdout {
@@ -158,6 +189,19 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             stdout(text.as_bytes())
         }
+        Command::Merge { parts, format, out } => {
+            let report = crate::commands_shard::merge(&parts)?;
+            let format = match format {
+                FormatArg::Table => Format::Table,
+                FormatArg::Json => Format::Json,
+                FormatArg::Csv => Format::Csv,
+            };
+            let bytes = report.render(format)?;
+            match out {
+                Some(path) => write_atomic(&path, &bytes),
+                None => stdout(&bytes),
+            }
+        }
         Command::Validate { scenario } => {
             let (scenario, origin) = load(Some(&scenario))?;
             let (model, warnings) = Model::compile(&scenario, &origin)?;
@@ -181,6 +225,12 @@ pub fn run(cli: Cli) -> Result<()> {
             let (model, warnings) = Model::compile(&scenario, &origin)?;
             stdout(attain::explain::explain(&model, &warnings).as_bytes())
         }
+        Command::Params { scenario } => crate::commands::params(scenario.as_deref()),
+        cmd @ Command::Sweep { .. } => crate::commands::sweep(cmd),
+        cmd @ Command::Solve { .. } => crate::commands::solve(cmd),
+        cmd @ Command::Sensitivity { .. } => crate::commands::sensitivity(cmd),
+        cmd @ Command::Calibrate { .. } => crate::commands_data::calibrate(cmd),
+        cmd @ Command::Backtest { .. } => crate::commands_data::backtest(cmd),
     }
 }
 

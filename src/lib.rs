@@ -23,14 +23,19 @@
 //! assert!(report.targets.iter().any(|t| t.id == "gdp_growth"));
 //! ```
 
+pub mod backtest;
 pub mod bench;
+pub mod calibrate;
 pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod model;
+pub mod params;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
+pub mod sweep;
 
 pub use error::{Error, Result};
 pub use model::Model;

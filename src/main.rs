@@ -3,6 +3,9 @@
 
 mod app;
 mod cli;
+mod commands;
+mod commands_data;
+mod commands_shard;
 
 use std::process::ExitCode;
 

@@ -195,6 +195,15 @@ fn out_writes_file_and_failure_leaves_nothing() {
         .success()
         .stdout("");
     let first = std::fs::read(&good).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&good).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o644,
+            "an output file is an ordinary file, not a private temporary"
+        );
+    }
     serde_json::from_slice::<serde_json::Value>(&first).unwrap();
     // A failing run never overwrites a good file, and never leaves a temporary behind.
     attain()

@@ -86,6 +86,42 @@ pub fn run_block(model: &Model, seed: u64, block: u64, paths: u64) -> Accumulato
     acc
 }
 
+/// Per-block sums of each target's values, kept by sharded runs so that a
+/// merge can add them in block order and reproduce a single run's means bit
+/// for bit (floating-point addition is not associative).
+pub type BlockSums = Vec<(u64, Vec<f64>)>;
+
+/// Run the given blocks (ascending) in waves on the current rayon pool and
+/// fold them into `total` in block order. `paths` is the run's total path
+/// count (it sizes the last, possibly partial, block).
+fn run_blocks(
+    model: &Model,
+    seed: u64,
+    paths: u64,
+    blocks: &[u64],
+    total: &mut Accumulator,
+    mut block_sums: Option<&mut BlockSums>,
+    progress: &dyn Progress,
+    progress_total: u64,
+) {
+    let paths_in = |b: u64| BLOCK_SIZE.min(paths - b * BLOCK_SIZE);
+    // A wave keeps every thread busy while bounding memory to a few blocks each.
+    let wave = (4 * rayon::current_num_threads()).max(1);
+    for chunk in blocks.chunks(wave) {
+        let parts: Vec<Accumulator> = chunk
+            .par_iter()
+            .map(|&b| run_block(model, seed, b, paths_in(b)))
+            .collect();
+        for (p, &b) in parts.iter().zip(chunk) {
+            total.merge(p);
+            if let Some(sums) = block_sums.as_deref_mut() {
+                sums.push((b, p.targets.iter().map(|t| t.sum).collect()));
+            }
+        }
+        progress.advance(total.paths, progress_total);
+    }
+}
+
 /// Run the simulation on the current rayon pool.
 ///
 /// # Errors
@@ -95,26 +131,191 @@ pub fn simulate(model: &Model, config: &RunConfig, progress: &dyn Progress) -> R
     if config.paths == 0 {
         return Err(Error::argument("--paths", "must be at least 1"));
     }
-    let n_blocks = config.paths.div_ceil(BLOCK_SIZE);
-    let paths_in = |b: u64| BLOCK_SIZE.min(config.paths - b * BLOCK_SIZE);
-    // A wave keeps every thread busy while bounding memory to a few blocks each.
-    let wave = (4 * rayon::current_num_threads() as u64).max(1);
+    let blocks: Vec<u64> = (0..config.paths.div_ceil(BLOCK_SIZE)).collect();
     let mut total = Accumulator::new(model);
-    let mut start = 0;
-    while start < n_blocks {
-        let end = (start + wave).min(n_blocks);
-        let parts: Vec<Accumulator> = (start..end)
-            .into_par_iter()
-            .map(|b| run_block(model, config.seed, b, paths_in(b)))
-            .collect();
-        for p in &parts {
-            total.merge(p);
-        }
-        start = end;
-        progress.advance(total.paths, config.paths);
-    }
+    run_blocks(
+        model,
+        config.seed,
+        config.paths,
+        &blocks,
+        &mut total,
+        None,
+        progress,
+        config.paths,
+    );
     check_domain(model, &total)?;
     Ok(total)
+}
+
+/// One shard of a run: shard `index` of `count` simulates blocks
+/// `b` with `b % count == index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based shard index.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parse `K/N` (K counts from 0, as Kubernetes' JOB_COMPLETION_INDEX does).
+    ///
+    /// # Errors
+    /// `Argument` naming `--shard` when malformed or K >= N.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad = |why: &str| {
+            Error::argument(
+                "--shard",
+                format!("{why} (got {text:?}; expected K/N with 0 <= K < N, e.g. 0/8)"),
+            )
+        };
+        let (k, n) = text.split_once('/').ok_or_else(|| bad("missing '/'"))?;
+        let index: u64 = k
+            .trim()
+            .parse()
+            .map_err(|_| bad("K is not a whole number"))?;
+        let count: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| bad("N is not a whole number"))?;
+        if count == 0 {
+            return Err(bad("N must be at least 1"));
+        }
+        if index >= count {
+            return Err(bad("K must be below N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// Simulate one shard's blocks. Returns its accumulator and per-block sums
+/// (see [`BlockSums`]).
+///
+/// # Errors
+/// As [`simulate`].
+pub fn simulate_shard(
+    model: &Model,
+    config: &RunConfig,
+    shard: Shard,
+    progress: &dyn Progress,
+) -> Result<(Accumulator, BlockSums)> {
+    if config.paths == 0 {
+        return Err(Error::argument("--paths", "must be at least 1"));
+    }
+    let blocks: Vec<u64> = (0..config.paths.div_ceil(BLOCK_SIZE))
+        .filter(|b| b % shard.count == shard.index)
+        .collect();
+    let mut total = Accumulator::new(model);
+    let mut sums = vec![];
+    let shard_paths = blocks
+        .iter()
+        .map(|&b| BLOCK_SIZE.min(config.paths - b * BLOCK_SIZE))
+        .sum();
+    run_blocks(
+        model,
+        config.seed,
+        config.paths,
+        &blocks,
+        &mut total,
+        Some(&mut sums),
+        progress,
+        shard_paths,
+    );
+    check_domain(model, &total)?;
+    Ok((total, sums))
+}
+
+/// Merge shard results into the accumulator a single run would have given:
+/// counts and histograms add exactly; each target's sum is re-added block by
+/// block in block order, as [`simulate`] does.
+pub fn merge_shards(model: &Model, parts: &[(Accumulator, BlockSums)]) -> Accumulator {
+    let mut total = Accumulator::new(model);
+    for (acc, _) in parts {
+        total.merge(acc);
+    }
+    let mut blocks: Vec<&(u64, Vec<f64>)> = parts.iter().flat_map(|(_, s)| s.iter()).collect();
+    blocks.sort_by_key(|(b, _)| *b);
+    for t in total.targets.iter_mut() {
+        t.sum = 0.0;
+    }
+    for (_, sums) in blocks {
+        for (t, s) in total.targets.iter_mut().zip(sums) {
+            t.sum += s;
+        }
+    }
+    total
+}
+
+/// How a run with a precision goal ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrecisionOutcome {
+    /// The goal: largest accepted 95% half-width of any target's probability.
+    pub precision: f64,
+    /// Whether every target reached it before the cap.
+    pub reached: bool,
+    /// Largest half-width at the end.
+    pub achieved: f64,
+}
+
+/// Largest 95% Wilson half-width over the targets.
+pub fn max_half_width(acc: &Accumulator) -> f64 {
+    acc.targets
+        .iter()
+        .map(|t| {
+            let (lo, hi) = crate::stats::wilson(t.hits, acc.paths, crate::stats::Z95);
+            (hi - lo) / 2.0
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Add blocks until every target's 95% half-width is at most `precision`, or
+/// `max_paths` is reached. The decision is taken only after 1, 2, 4, 8, ...
+/// blocks, and depends only on the merged counts, so the result (and the
+/// number of paths used) is identical for any thread count.
+///
+/// # Errors
+/// `Argument` for a precision that is not in (0, 0.5] or a zero cap; as [`simulate`].
+pub fn simulate_to_precision(
+    model: &Model,
+    seed: u64,
+    precision: f64,
+    max_paths: u64,
+    progress: &dyn Progress,
+) -> Result<(Accumulator, PrecisionOutcome)> {
+    if !(precision > 0.0 && precision <= 0.5) {
+        return Err(Error::argument(
+            "--precision",
+            format!("must be in (0, 0.5], got {precision}"),
+        ));
+    }
+    if max_paths == 0 {
+        return Err(Error::argument("--max-paths", "must be at least 1"));
+    }
+    let cap_blocks = max_paths.div_ceil(BLOCK_SIZE);
+    let mut total = Accumulator::new(model);
+    let mut done = 0u64;
+    let mut checkpoint = 1u64;
+    loop {
+        let end = checkpoint.min(cap_blocks);
+        let blocks: Vec<u64> = (done..end).collect();
+        run_blocks(
+            model, seed, max_paths, &blocks, &mut total, None, progress, max_paths,
+        );
+        done = end;
+        let achieved = max_half_width(&total);
+        if achieved <= precision || done == cap_blocks {
+            check_domain(model, &total)?;
+            return Ok((
+                total,
+                PrecisionOutcome {
+                    precision,
+                    reached: achieved <= precision,
+                    achieved,
+                },
+            ));
+        }
+        checkpoint *= 2;
+    }
 }
 
 /// Turn non-finite target values into an error that names them.

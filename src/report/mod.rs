@@ -58,6 +58,22 @@ pub struct RunInfo {
     pub rng: String,
     /// attain version.
     pub version: String,
+    /// Present when the run stopped on a precision goal (`--precision`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionInfo>,
+}
+
+/// How a `--precision` run ended.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PrecisionInfo {
+    /// The goal: largest accepted 95% half-width of any target's probability.
+    pub goal: f64,
+    /// Largest half-width reached.
+    pub achieved: f64,
+    /// Whether the goal was met before `max_paths`.
+    pub reached: bool,
+    /// The cap on paths.
+    pub max_paths: u64,
 }
 
 /// A sector's base-year value added.
@@ -300,6 +316,7 @@ impl Report {
                 block_size: BLOCK_SIZE,
                 rng: RNG_NAME.to_string(),
                 version: env!("CARGO_PKG_VERSION").to_string(),
+                precision: None,
             },
             baseline: Baseline {
                 year: model.meta.base_year,

@@ -73,6 +73,19 @@ pub fn render(r: &Report, width: u16) -> String {
         r.run.seed,
         r.run.elapsed_s
     ));
+    if let Some(p) = &r.run.precision {
+        out.push_str(&if p.reached {
+            format!(
+                "Precision goal ±{} reached: every 95% half-width ≤ {:.4} after {} paths.\n\n",
+                p.goal, p.achieved, r.run.paths
+            )
+        } else {
+            format!(
+                "Precision goal ±{} NOT reached: stopped at the cap of {} paths with a largest half-width of {:.4}.\n\n",
+                p.goal, p.max_paths, p.achieved
+            )
+        });
+    }
 
     let mut table = Table::new();
     table

@@ -14,6 +14,8 @@
 //! [`LogHistogram::clamped`]. Quantiles are also clamped to the exact
 //! minimum and maximum, so a single-valued sample reports that value exactly.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 /// Mantissa bits kept per bucket.
 pub const SUB_BITS: u32 = 9;
 /// Smallest binary exponent resolved; smaller magnitudes share the zero bucket.
@@ -356,5 +358,116 @@ mod tests {
         assert_eq!(h.quantile(0.5), Some(0.0));
         assert_eq!(h.clamped(), 1);
         assert_eq!(h.quantile(1.0), Some(1e15));
+    }
+}
+
+/// The serialized form of a histogram: only the pages that hold counts.
+#[derive(Serialize, Deserialize)]
+struct HistogramRepr {
+    pos: Vec<(usize, Vec<u64>)>,
+    neg: Vec<(usize, Vec<u64>)>,
+    pos_range: (usize, usize),
+    neg_range: (usize, usize),
+    zero: u64,
+    count: u64,
+    clamped: u64,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+fn pages_out(p: &Pages) -> Vec<(usize, Vec<u64>)> {
+    p.0.iter()
+        .enumerate()
+        .filter_map(|(i, page)| page.as_ref().map(|c| (i, c.to_vec())))
+        .collect()
+}
+
+fn pages_in(list: Vec<(usize, Vec<u64>)>) -> Result<(Pages, u64), String> {
+    let mut pages = Pages::new();
+    let mut total = 0u64;
+    for (i, counts) in list {
+        if i >= PAGES || counts.len() != PAGE {
+            return Err(format!(
+                "histogram page {i} with {} counts is out of range",
+                counts.len()
+            ));
+        }
+        let mut page = Box::new([0u64; PAGE]);
+        page.copy_from_slice(&counts);
+        total = counts.iter().fold(total, |a, &c| a.saturating_add(c));
+        pages.0[i] = Some(page);
+    }
+    Ok((pages, total))
+}
+
+impl Serialize for LogHistogram {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let empty = self.count == 0;
+        HistogramRepr {
+            pos: pages_out(&self.pos),
+            neg: pages_out(&self.neg),
+            pos_range: self.pos_range,
+            neg_range: self.neg_range,
+            zero: self.zero,
+            count: self.count,
+            clamped: self.clamped,
+            min: (!empty).then_some(self.min),
+            max: (!empty).then_some(self.max),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for LogHistogram {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let r = HistogramRepr::deserialize(deserializer)?;
+        let (pos, np) = pages_in(r.pos).map_err(D::Error::custom)?;
+        let (neg, nn) = pages_in(r.neg).map_err(D::Error::custom)?;
+        if np.saturating_add(nn).saturating_add(r.zero) != r.count {
+            return Err(D::Error::custom(
+                "histogram counts do not add up to its total",
+            ));
+        }
+        Ok(LogHistogram {
+            pos,
+            neg,
+            pos_range: r.pos_range,
+            neg_range: r.neg_range,
+            zero: r.zero,
+            count: r.count,
+            clamped: r.clamped,
+            min: r.min.unwrap_or(f64::INFINITY),
+            max: r.max.unwrap_or(f64::NEG_INFINITY),
+        })
+    }
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_json() {
+        let mut h = LogHistogram::new();
+        for x in [-3.5, 0.0, 1e-9, 2.25, 2.25, 800.0, 1e15] {
+            h.insert(x);
+        }
+        let json = serde_json::to_string(&h).unwrap();
+        let back: LogHistogram = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, h);
+        let empty: LogHistogram =
+            serde_json::from_str(&serde_json::to_string(&LogHistogram::new()).unwrap()).unwrap();
+        assert_eq!(empty, LogHistogram::new());
+    }
+
+    #[test]
+    fn rejects_inconsistent_counts() {
+        let mut h = LogHistogram::new();
+        h.insert(1.0);
+        let json = serde_json::to_string(&h)
+            .unwrap()
+            .replace("\"count\":1", "\"count\":2");
+        assert!(serde_json::from_str::<LogHistogram>(&json).is_err());
     }
 }

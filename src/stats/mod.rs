@@ -8,11 +8,12 @@
 pub mod histogram;
 
 use histogram::LogHistogram;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Model;
 
 /// Accumulated outcomes for one target.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetAccumulator {
     /// Paths on which the target was attained.
     pub hits: u64,
@@ -25,7 +26,7 @@ pub struct TargetAccumulator {
 }
 
 /// Accumulated outcomes of a set of paths.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Accumulator {
     /// Paths folded in.
     pub paths: u64,

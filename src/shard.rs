@@ -1,0 +1,192 @@
+//! Sharded runs: a partial summary per shard, and merging them into the
+//! report a single run would have given.
+//!
+//! A partial carries everything a merge needs and nothing machine-specific:
+//! the scenario text, seed, path count, the shard's accumulator (integer
+//! counts, histogram pages) and its per-block sums. Parts belong together
+//! when their fingerprints (SHA-256 of version, block size, seed, paths and
+//! scenario text) agree.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::engine::{BLOCK_SIZE, BlockSums, RunConfig, Shard, merge_shards};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::report::Report;
+use crate::scenario;
+use crate::stats::Accumulator;
+
+/// Format tag of partial files.
+pub const FORMAT: &str = "attain-partial/1";
+
+/// One shard's partial summary (the JSON written by `run --shard K/N`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Partial {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// SHA-256 of version, block size, seed, paths and scenario text.
+    pub fingerprint: String,
+    /// This shard's index (0-based).
+    pub shard_index: u64,
+    /// Number of shards.
+    pub shard_count: u64,
+    /// Paths of the whole run (all shards).
+    pub paths: u64,
+    /// Run seed.
+    pub seed: u64,
+    /// Paths per block.
+    pub block_size: u64,
+    /// attain version that wrote it.
+    pub version: String,
+    /// Where the scenario came from (for messages).
+    pub origin: String,
+    /// The scenario file's text.
+    pub scenario: String,
+    /// Seconds this shard took.
+    pub elapsed_s: f64,
+    /// The shard's accumulated outcomes.
+    pub accumulator: Accumulator,
+    /// The shard's per-block sums, for exact means.
+    pub block_sums: BlockSums,
+}
+
+/// Fingerprint of a run: parts with the same one belong together.
+pub fn fingerprint(scenario_text: &str, config: &RunConfig) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(BLOCK_SIZE.to_le_bytes());
+    h.update(config.seed.to_le_bytes());
+    h.update(config.paths.to_le_bytes());
+    h.update(scenario_text.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Build a partial from a shard's results.
+pub fn partial(
+    scenario_text: &str,
+    origin: &str,
+    config: &RunConfig,
+    shard: Shard,
+    elapsed_s: f64,
+    result: (Accumulator, BlockSums),
+) -> Partial {
+    Partial {
+        format: FORMAT.to_string(),
+        fingerprint: fingerprint(scenario_text, config),
+        shard_index: shard.index,
+        shard_count: shard.count,
+        paths: config.paths,
+        seed: config.seed,
+        block_size: BLOCK_SIZE,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        origin: origin.to_string(),
+        scenario: scenario_text.to_string(),
+        elapsed_s,
+        accumulator: result.0,
+        block_sums: result.1,
+    }
+}
+
+/// Check that `parts` form one complete run and merge them into its report.
+///
+/// # Errors
+/// `Argument` naming `PARTS` when parts are missing, repeated, from different
+/// runs, of another format, or inconsistent with their scenario.
+pub fn merge(parts: Vec<(String, Partial)>) -> Result<Report> {
+    let bad = |msg: String| Error::argument("PARTS", msg);
+    let Some((first_name, first)) = parts.first() else {
+        return Err(bad("no partial files given".into()));
+    };
+    for (name, p) in &parts {
+        if p.format != FORMAT {
+            return Err(bad(format!(
+                "{name}: not an attain partial (format {:?}, expected {FORMAT:?})",
+                p.format
+            )));
+        }
+        if p.fingerprint != first.fingerprint {
+            return Err(bad(format!(
+                "{name} belongs to a different run than {first_name} (fingerprints differ: \
+                 scenario, seed, paths or version are not the same)"
+            )));
+        }
+        if p.shard_count != first.shard_count {
+            return Err(bad(format!(
+                "{name} is one of {} shards, {first_name} one of {}",
+                p.shard_count, first.shard_count
+            )));
+        }
+        if p.fingerprint
+            != fingerprint(
+                &p.scenario,
+                &RunConfig {
+                    paths: p.paths,
+                    seed: p.seed,
+                },
+            )
+        {
+            return Err(bad(format!(
+                "{name}: its fingerprint does not match its contents (edited or corrupted)"
+            )));
+        }
+    }
+    let n = first.shard_count;
+    let mut seen = vec![None; n as usize];
+    for (name, p) in &parts {
+        let slot = seen.get_mut(p.shard_index as usize).ok_or_else(|| {
+            bad(format!(
+                "{name}: shard {} of {n} is out of range",
+                p.shard_index
+            ))
+        })?;
+        if let Some(prev) = slot.replace(name.clone()) {
+            return Err(bad(format!(
+                "shard {}/{n} given twice: {prev} and {name}",
+                p.shard_index
+            )));
+        }
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| format!("{i}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(bad(format!("missing shard(s) {}", missing.join(", "))));
+    }
+
+    let scenario = scenario::load(&first.scenario, &first.origin)?;
+    let (model, warnings) = Model::compile(&scenario, &first.origin)?;
+    let expected_paths: u64 = parts.iter().map(|(_, p)| p.accumulator.paths).sum();
+    if expected_paths != first.paths {
+        return Err(bad(format!(
+            "the parts hold {expected_paths} paths, the run had {}",
+            first.paths
+        )));
+    }
+    for (name, p) in &parts {
+        if p.accumulator.targets.len() != model.targets.len()
+            || p.accumulator.event_paths.len() != model.events.len() * model.targets.len()
+            || p.block_sums
+                .iter()
+                .any(|(_, s)| s.len() != model.targets.len())
+        {
+            return Err(bad(format!(
+                "{name}: its summary does not match its scenario"
+            )));
+        }
+    }
+    let config = RunConfig {
+        paths: first.paths,
+        seed: first.seed,
+    };
+    let elapsed: f64 = parts.iter().map(|(_, p)| p.elapsed_s).sum();
+    let results: Vec<(Accumulator, BlockSums)> = parts
+        .into_iter()
+        .map(|(_, p)| (p.accumulator, p.block_sums))
+        .collect();
+    let total = merge_shards(&model, &results);
+    Ok(Report::build(&model, &total, &config, elapsed, 0, warnings))
+}

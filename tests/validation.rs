@@ -1,0 +1,91 @@
+//! Statistical validation (issue 7): interval coverage over repeated runs and
+//! the tail weight of Student-t shocks, at tolerances derived from the
+//! Monte Carlo error.
+
+mod common;
+use common::*;
+
+/// Inverse of the standard normal CDF by bisection (accurate to 1e-12).
+fn normal_quantile(p: f64) -> f64 {
+    let (mut lo, mut hi) = (-10.0, 10.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if normal_cdf(mid) < p {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+fn threshold_scenario(threshold: f64, distribution: &str) -> String {
+    format!(
+        "{}[[sectors]]\nid = \"a\"\nlabel = \"A\"\nvalue_added = 1.0\ngrowth = 0.0\nvolatility = 0.0\n\n\
+         [[shocks]]\nid = \"z\"\nlabel = \"Z\"\n{distribution}\n\n\
+         [[indicators]]\nid = \"x\"\nlabel = \"X\"\nkind = \"linear\"\nterms = {{ z = 1.0 }}\n\n\
+         [[targets]]\nid = \"t\"\nlabel = \"T\"\nindicator = \"x\"\nyear = 2022\nop = \"at_least\"\nthreshold = {threshold}\n",
+        header(1)
+    )
+}
+
+#[test]
+fn wilson_intervals_cover_the_true_probability_at_the_nominal_rate() {
+    // x is exactly N(0, 1), so P(x >= Phi^-1(1 - p)) = p. 400 independent runs
+    // (different seeds) of 2,000 paths each; count how often the reported 95%
+    // interval contains p.
+    let reps = 400u64;
+    let n = 2_000u64;
+    for p in [0.02, 0.5, 0.98] {
+        let m = model(&threshold_scenario(normal_quantile(1.0 - p), ""));
+        let covered = (0..reps)
+            .filter(|&seed| {
+                let acc = run(&m, n, 1_000 + seed);
+                let (lo, hi) = attain::stats::wilson(acc.targets[0].hits, n, attain::stats::Z95);
+                lo <= p && p <= hi
+            })
+            .count() as f64;
+        let rate = covered / reps as f64;
+        // 4 binomial standard errors of the coverage count, plus one point for
+        // the known oscillation of the Wilson interval's exact coverage around
+        // 95% at finite n (Brown, Cai & DasGupta 2001, Fig. 4).
+        let tol = 4.0 * (0.95 * 0.05 / reps as f64).sqrt() + 0.01;
+        assert!(
+            (rate - 0.95).abs() <= tol,
+            "p = {p}: coverage {rate}, tolerance {tol}"
+        );
+    }
+}
+
+#[test]
+fn student_t_shocks_have_the_kurtosis_their_degrees_of_freedom_imply() {
+    // The annual value is (sum of 4 iid unit-variance t(10) draws) / 2: excess
+    // kurtosis (6 / (df - 4)) / 4 = 0.25; a Gaussian shock gives 0.
+    let df = 10.0;
+    let expected = 6.0 / (df - 4.0) / 4.0;
+    let m = model(&threshold_scenario(
+        0.0,
+        &format!("distribution = \"student_t\"\ndf = {df}"),
+    ));
+    let batches = 20;
+    let per = 20_000;
+    let ks: Vec<f64> = (0..batches)
+        .map(|b| {
+            let xs = target_values(&m, per, 500 + b as u64);
+            let n = xs.len() as f64;
+            let mean = xs.iter().sum::<f64>() / n;
+            let m2 = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+            let m4 = xs.iter().map(|x| (x - mean).powi(4)).sum::<f64>() / n;
+            m4 / (m2 * m2) - 3.0
+        })
+        .collect();
+    let mean_k = ks.iter().sum::<f64>() / batches as f64;
+    let sd = (ks.iter().map(|k| (k - mean_k).powi(2)).sum::<f64>() / (batches as f64 - 1.0)).sqrt();
+    let se = sd / (batches as f64).sqrt();
+    assert!(
+        (mean_k - expected).abs() <= 4.0 * se,
+        "excess kurtosis {mean_k} vs {expected} (SE {se})"
+    );
+    // And it is distinguishable from a Gaussian shock.
+    assert!(mean_k > 4.0 * se, "kurtosis {mean_k} not above 0 (SE {se})");
+}
