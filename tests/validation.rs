@@ -89,3 +89,76 @@ fn student_t_shocks_have_the_kurtosis_their_degrees_of_freedom_imply() {
     // And it is distinguishable from a Gaussian shock.
     assert!(mean_k > 4.0 * se, "kurtosis {mean_k} not above 0 (SE {se})");
 }
+
+/// Extreme but valid scenarios run without NaN or infinity in any output, or
+/// stop with a clear domain error (exit code 2) instead of printing nonsense.
+#[test]
+fn extreme_valid_scenarios_give_finite_outputs_or_a_clear_error() {
+    let base = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/two-sector.toml"
+    ))
+    .unwrap();
+    let variants = [
+        (
+            "volatility 5.0",
+            base.replace("volatility = 2.0", "volatility = 5.0"),
+        ),
+        ("horizon 30", base.replace("horizon = 2", "horizon = 30")),
+        (
+            "every event certain",
+            base.replace("probability = 0.05", "probability = 1.0"),
+        ),
+        (
+            "zero-size sector",
+            base.replace("value_added = 400.0", "value_added = 0.0"),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in variants {
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, &text).unwrap();
+        for paths in ["1", "3000"] {
+            let out = assert_cmd::Command::cargo_bin("attain")
+                .unwrap()
+                .args(["run", "--format", "json", "--paths", paths])
+                .arg(&path)
+                .output()
+                .unwrap();
+            match out.status.code() {
+                Some(0) => {
+                    let text = String::from_utf8(out.stdout).unwrap();
+                    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    for t in v["targets"].as_array().unwrap() {
+                        for k in ["probability", "mean"] {
+                            assert!(
+                                t[k].as_f64().is_some_and(f64::is_finite),
+                                "{name}: {} {k} = {}",
+                                t["id"],
+                                t[k]
+                            );
+                        }
+                        for q in ["p05", "p50", "p95"] {
+                            assert!(
+                                t["quantiles"][q].as_f64().is_some_and(f64::is_finite),
+                                "{name}: {} {q}",
+                                t["id"]
+                            );
+                        }
+                    }
+                }
+                Some(2) => {
+                    let err = String::from_utf8(out.stderr).unwrap();
+                    assert!(
+                        err.contains("out of its domain"),
+                        "{name}: unclear error: {err}"
+                    );
+                }
+                other => panic!(
+                    "{name}: exit {other:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+            }
+        }
+    }
+}

@@ -295,7 +295,7 @@ mod tests {
     fn quantiles_match_exact_sort_within_stated_error() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
         let dist = Normal::new(2.0, 3.0).unwrap();
-        let mut xs: Vec<f64> = (0..200_000).map(|_| dist.sample(&mut rng)).collect();
+        let mut xs: Vec<f64> = (0..1_000_000).map(|_| dist.sample(&mut rng)).collect();
         let mut h = LogHistogram::new();
         for &x in &xs {
             h.insert(x);
