@@ -451,28 +451,8 @@ fn short(x: f64) -> String {
     if s == "-0" { "0".into() } else { s }
 }
 
-/// A percentile for tables, with the precision of `attain run`'s table.
-fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    let a = x.abs();
-    let s = if a >= 1000.0 {
-        format!("{x:.0}")
-    } else if a >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
-    };
-    if s.trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        s.trim_start_matches('-').to_string()
-    } else {
-        s
-    }
-}
+// Percentiles in tables use `attain run`'s precision.
+use crate::report::table::num;
 
 fn json<T: Serialize>(v: &T) -> Result<Vec<u8>> {
     let mut out = serde_json::to_vec_pretty(v)
