@@ -29,6 +29,7 @@ pub mod calibrate;
 pub mod engine;
 pub mod error;
 pub mod explain;
+pub mod fan;
 pub mod model;
 pub mod params;
 pub mod report;

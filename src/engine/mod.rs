@@ -91,9 +91,32 @@ pub fn run_block(model: &Model, seed: u64, block: u64, paths: u64) -> Accumulato
 /// for bit (floating-point addition is not associative).
 pub type BlockSums = Vec<(u64, Vec<f64>)>;
 
-/// Run the given blocks (ascending) in waves on the current rayon pool and
-/// fold them into `total` in block order. `paths` is the run's total path
-/// count (it sizes the last, possibly partial, block).
+/// Run `work(block, paths_in_block)` for the given blocks (ascending) in
+/// waves on the current rayon pool and hand each result to `fold` in block
+/// order, so that whatever `fold` does is identical for any thread count.
+/// `paths` is the run's total path count (it sizes the last, possibly
+/// partial, block). `after_wave` runs after each wave (progress).
+pub fn for_blocks_in_order<T: Send>(
+    paths: u64,
+    blocks: &[u64],
+    work: impl Fn(u64, u64) -> T + Sync,
+    mut fold: impl FnMut(u64, T),
+    mut after_wave: impl FnMut(),
+) {
+    let paths_in = |b: u64| BLOCK_SIZE.min(paths - b * BLOCK_SIZE);
+    // A wave keeps every thread busy while bounding memory to a few blocks each.
+    let wave = (4 * rayon::current_num_threads()).max(1);
+    for chunk in blocks.chunks(wave) {
+        let parts: Vec<T> = chunk.par_iter().map(|&b| work(b, paths_in(b))).collect();
+        for (p, &b) in parts.into_iter().zip(chunk) {
+            fold(b, p);
+        }
+        after_wave();
+    }
+}
+
+/// Run the given blocks (ascending) and fold them into `total` in block order.
+#[allow(clippy::too_many_arguments)]
 fn run_blocks(
     model: &Model,
     seed: u64,
@@ -104,22 +127,20 @@ fn run_blocks(
     progress: &dyn Progress,
     progress_total: u64,
 ) {
-    let paths_in = |b: u64| BLOCK_SIZE.min(paths - b * BLOCK_SIZE);
-    // A wave keeps every thread busy while bounding memory to a few blocks each.
-    let wave = (4 * rayon::current_num_threads()).max(1);
-    for chunk in blocks.chunks(wave) {
-        let parts: Vec<Accumulator> = chunk
-            .par_iter()
-            .map(|&b| run_block(model, seed, b, paths_in(b)))
-            .collect();
-        for (p, &b) in parts.iter().zip(chunk) {
-            total.merge(p);
+    let done = std::cell::Cell::new(total.paths);
+    for_blocks_in_order(
+        paths,
+        blocks,
+        |b, n| run_block(model, seed, b, n),
+        |b, p| {
+            total.merge(&p);
+            done.set(total.paths);
             if let Some(sums) = block_sums.as_deref_mut() {
                 sums.push((b, p.targets.iter().map(|t| t.sum).collect()));
             }
-        }
-        progress.advance(total.paths, progress_total);
-    }
+        },
+        || progress.advance(done.get(), progress_total),
+    );
 }
 
 /// Run the simulation on the current rayon pool.

@@ -7,6 +7,7 @@
 //! The per-path step in [`step`] then only reads this structure.
 
 pub mod corr;
+pub mod observed;
 pub mod step;
 
 use std::collections::HashMap;
@@ -245,6 +246,11 @@ pub struct Model {
     pub indicator_events: Vec<Vec<(usize, f64)>>,
     /// Targets.
     pub targets: Vec<Target>,
+    /// Published quarters of the first simulated year (a nowcast).
+    pub observed: observed::Observed,
+    /// Per indicator: the (sector, weight) sum it is the growth of, when it is
+    /// one (such an indicator has year-to-date quarterly values).
+    pub aggregates: Vec<Option<Vec<(usize, f64)>>>,
 }
 
 fn model_error(origin: &str, field: String, message: String) -> ScenarioError {
@@ -627,6 +633,20 @@ impl Model {
             }
         }
 
+        let observed = observed::compile(
+            raw,
+            &observed::SectorParams {
+                mu: &mu,
+                idio: &idio,
+                load: &load,
+                load_stride,
+                base_log_level: &base_log_level,
+                correlation: &correlation,
+            },
+            &|id| ind_index[id],
+            origin,
+        )?;
+
         let model = Model {
             meta: Meta {
                 name: raw.scenario.name.clone(),
@@ -655,6 +675,12 @@ impl Model {
             order,
             indicator_events,
             targets,
+            observed,
+            aggregates: raw
+                .indicators
+                .iter()
+                .map(|i| validate::sector_aggregate(raw, &i.id))
+                .collect(),
         };
         Ok((model, warnings))
     }
@@ -686,6 +712,12 @@ impl Model {
             })
             .sum();
         (self.meta.horizon * (4 * per_quarter + per_year_noise)) as u64
+    }
+
+    /// Base-year level of sector `i` in 0-based quarter `q` (the base year's
+    /// quarters lie on the sector's trend and sum to its value added).
+    pub fn base_quarter_level(&self, i: usize, q: usize) -> f64 {
+        (self.base_log_level[i] + self.mu[i] * (q as f64 - 3.0)).exp()
     }
 
     /// Base-year GDP-like total: the sum of all sectors' value added.

@@ -9,6 +9,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 
+use super::observed::{self, ExactCondition, QuarterDraw};
 use super::{Formula, Input, Model, Series, ShockShape};
 
 /// Scratch buffers for one path, reused across the paths of a block.
@@ -29,7 +30,40 @@ pub struct PathState {
     /// For each event, the first simulated year (0-based) in which it was
     /// under way, or `u32::MAX` if it never was (for conditional summaries).
     pub first_year: Vec<u32>,
+    /// Scratch for observed quarters: innovations, levels, year-to-date sums, shock scales.
+    obs_eps: Vec<f64>,
+    obs_level: Vec<f64>,
+    obs_before: Vec<f64>,
+    obs_scale: Vec<f64>,
 }
+
+impl PathState {
+    /// Sector `i`'s value added summed over the current year's quarters so far.
+    pub fn sector_ytd(&self, i: usize) -> f64 {
+        self.sectors[i].annual
+    }
+
+    /// Indicator `j`'s value for the year just completed (valid in
+    /// [`PathObserver::year_end`]).
+    pub fn indicator(&self, j: usize) -> f64 {
+        self.ind[j]
+    }
+}
+
+/// Watches a path as it is simulated (fan charts record quarterly values).
+/// The default methods do nothing, so the plain run pays nothing.
+pub trait PathObserver {
+    /// After quarter `quarter` (0-based) of year `year` (0-based).
+    #[inline]
+    fn quarter_end(&mut self, _year: usize, _quarter: usize, _state: &PathState) {}
+    /// After year `year`'s indicators are computed.
+    #[inline]
+    fn year_end(&mut self, _year: usize, _state: &PathState) {}
+}
+
+/// A [`PathObserver`] that watches nothing.
+pub struct NoObserver;
+impl PathObserver for NoObserver {}
 
 impl PathState {
     /// Buffers sized for `model`.
@@ -64,6 +98,10 @@ impl PathState {
             prev_ind: vec![0.0; ni],
             noise: vec![0.0; ni],
             first_year: vec![u32::MAX; ne],
+            obs_eps: vec![0.0; ns],
+            obs_level: vec![0.0; ns],
+            obs_before: vec![0.0; ns],
+            obs_scale: vec![1.0; nk],
         }
     }
 }
@@ -97,6 +135,20 @@ impl Model {
         rng: &mut R,
         values: &mut [f64],
         judged: &mut [f64],
+    ) {
+        self.simulate_path_observed(st, rng, values, judged, &mut NoObserver);
+    }
+
+    /// [`Model::simulate_path`], reporting each quarter and year to `observer`.
+    /// The random numbers drawn are the same.
+    #[inline]
+    pub fn simulate_path_observed<R: Rng + ?Sized, O: PathObserver>(
+        &self,
+        st: &mut PathState,
+        rng: &mut R,
+        values: &mut [f64],
+        judged: &mut [f64],
+        observer: &mut O,
     ) {
         let nk = self.n_shocks();
         for ((s, p), sector) in st
@@ -152,7 +204,13 @@ impl Model {
                 st.sectors.iter_mut().for_each(|s| s.temporary = 0.0);
                 for (e, ev) in self.events.iter().enumerate() {
                     let u: f64 = rng.random();
-                    if st.event_left[e] == 0 && ev.may_start[quarter] && u < ev.probability {
+                    // In published quarters the events are known, not drawn.
+                    let starts = if year == 0 && quarter < self.observed.quarters {
+                        self.observed.event_start[e] == Some(quarter)
+                    } else {
+                        ev.may_start[quarter] && u < ev.probability
+                    };
+                    if st.event_left[e] == 0 && starts {
                         st.event_left[e] = ev.duration;
                     }
                     if st.event_left[e] > 0 {
@@ -164,10 +222,22 @@ impl Model {
                     }
                 }
 
+                let conditions: &[ExactCondition] = if year == 0 {
+                    &self.observed.exact[quarter]
+                } else {
+                    &[]
+                };
+                if !conditions.is_empty() {
+                    self.step_sectors_observed(st, rng, conditions);
+                }
                 // Sectors: zipped iteration, so no bounds checks in the loop.
                 let shocks = &st.shocks;
-                for (((s, loads), (&mu, &ar)), &idio) in st
-                    .sectors
+                let sectors: &mut [SectorState] = if conditions.is_empty() {
+                    &mut st.sectors
+                } else {
+                    &mut []
+                };
+                for (((s, loads), (&mu, &ar)), &idio) in sectors
                     .iter_mut()
                     .zip(self.load.chunks_exact(self.load_stride))
                     .zip(self.mu.iter().zip(&self.ar))
@@ -180,6 +250,8 @@ impl Model {
                     s.trend += mu + d;
                     s.annual += (s.trend + s.permanent + s.temporary).exp();
                 }
+
+                observer.quarter_end(year, quarter, st);
 
                 // Events that end this quarter leave their unrecovered loss behind.
                 for (e, ev) in self.events.iter().enumerate() {
@@ -253,7 +325,11 @@ impl Model {
                         }
                     }
                 };
-                st.ind[j] = v;
+                st.ind[j] = match self.observed.blends.get(j) {
+                    // The published part of the year replaces its share of the simulated value.
+                    Some(&Some((share, seen))) if year == 0 => share * seen + (1.0 - share) * v,
+                    _ => v,
+                };
             }
 
             for (t, target) in self.targets.iter().enumerate() {
@@ -267,8 +343,79 @@ impl Model {
                 }
             }
 
+            observer.year_end(year, st);
             st.sectors.iter_mut().for_each(|s| s.prev_annual = s.annual);
             std::mem::swap(&mut st.ind, &mut st.prev_ind);
+        }
+    }
+
+    /// The sector step of a published quarter: draw as usual, then move the
+    /// quarter's innovations to reproduce the published year-to-date figures
+    /// (see [`observed::solve`]). Draws the same random numbers as the usual
+    /// step. A path whose figures cannot be reached gets NaN levels, which
+    /// the run reports as a domain error.
+    fn step_sectors_observed<R: Rng + ?Sized>(
+        &self,
+        st: &mut PathState,
+        rng: &mut R,
+        conditions: &[ExactCondition],
+    ) {
+        let ns = self.n_sectors();
+        let nk = self.n_shocks();
+        for k in 0..nk {
+            st.obs_scale[k] = match self.shock_shapes[k] {
+                ShockShape::Gaussian => 1.0,
+                ShockShape::StudentT { group } => st.t_scale[group],
+                ShockShape::TwoPiece { down, up } => {
+                    if st.shocks[k] < 0.0 {
+                        down
+                    } else {
+                        up
+                    }
+                }
+            };
+        }
+        let mut innovation = vec![0.0; ns];
+        for i in 0..ns {
+            st.obs_eps[i] = rng.sample(StandardNormal);
+            let loads = &self.load[i * self.load_stride..(i + 1) * self.load_stride];
+            let common: f64 = loads.iter().zip(&st.shocks).map(|(a, b)| a * b).sum();
+            innovation[i] = self.idio[i] * st.obs_eps[i] + common;
+            let s = &st.sectors[i];
+            let d = self.ar[i] * s.deviation + innovation[i];
+            st.obs_level[i] = (s.trend + self.mu[i] + d + s.permanent + s.temporary).exp();
+            st.obs_before[i] = s.annual;
+        }
+        let params = observed::SectorParams {
+            mu: &self.mu,
+            idio: &self.idio,
+            load: &self.load,
+            load_stride: self.load_stride,
+            base_log_level: &self.base_log_level,
+            correlation: &self.correlation,
+        };
+        let draw = QuarterDraw {
+            before: &st.obs_before,
+            level: &st.obs_level,
+            scales: &st.obs_scale,
+        };
+        match observed::solve(conditions, &params, &draw) {
+            Some(adj) => {
+                for k in 0..nk {
+                    st.shocks[k] += adj.shock[k];
+                    st.shock_year[k] += adj.shock[k];
+                }
+                for i in 0..ns {
+                    innovation[i] += adj.innovation[i];
+                }
+            }
+            None => innovation.iter_mut().for_each(|u| *u = f64::NAN),
+        }
+        for (i, s) in st.sectors.iter_mut().enumerate() {
+            let d = self.ar[i] * s.deviation + innovation[i];
+            s.deviation = d;
+            s.trend += self.mu[i] + d;
+            s.annual += (s.trend + s.permanent + s.temporary).exp();
         }
     }
 }

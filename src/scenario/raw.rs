@@ -41,6 +41,62 @@ pub struct RawScenario {
     /// The official targets whose attainment is estimated.
     #[serde(default)]
     pub targets: Vec<RawTarget>,
+    /// What is already published for the first simulated year (a nowcast).
+    #[serde(default)]
+    pub observed: Option<RawObserved>,
+}
+
+/// `[observed]`: quarters of the first simulated year that are already published.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawObserved {
+    /// Quarters of the first simulated year that are published (1 to 3).
+    /// Events in these quarters are known: those listed in `events` started
+    /// as listed, and no other event started.
+    pub quarters: u32,
+    /// Where the figures come from.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Published year-to-date values.
+    #[serde(default)]
+    pub values: Vec<RawObservedValue>,
+    /// Events known to have started in the published quarters.
+    #[serde(default)]
+    pub events: Vec<RawObservedEvent>,
+}
+
+/// `[[observed.values]]`: one published year-to-date figure.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawObservedValue {
+    /// The indicator observed.
+    pub indicator: String,
+    /// Year-to-date value through `quarter`, in the indicator's unit
+    /// (percent year-on-year growth for a `growth` indicator).
+    pub value: f64,
+    /// Last quarter covered (1 to `observed.quarters`; default `observed.quarters`).
+    #[serde(default)]
+    pub quarter: Option<u32>,
+    /// For an indicator that is not the growth of sectors: the observed
+    /// period's share of the base year's annual total, in (0, 1).
+    #[serde(default)]
+    pub share: Option<f64>,
+    /// Where the figure comes from.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// `[[observed.events]]`: an event known to have started.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawObservedEvent {
+    /// The event's id.
+    pub id: String,
+    /// The quarter it started in (1 to `observed.quarters`).
+    pub start_quarter: u32,
+    /// Where the fact comes from.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `[scenario]`: what and when.

@@ -782,7 +782,152 @@ pub fn check(raw: &RawScenario) -> Vec<Finding> {
         c.non_negative(&at.key("tolerance"), t.tolerance, "tolerance");
     }
 
+    if let Some(obs) = &raw.observed {
+        check_observed(&mut c, raw, obs, &entities);
+    }
+
     c.findings
+}
+
+/// `[observed]`: published quarters of the first simulated year.
+fn check_observed(
+    c: &mut Checker,
+    raw: &RawScenario,
+    obs: &RawObserved,
+    entities: &BTreeMap<String, Entity>,
+) {
+    let oat = At::root().key("observed");
+    if !(1..=3).contains(&obs.quarters) {
+        c.fail(
+            &oat.key("quarters"),
+            format!(
+                "must be 1, 2 or 3 (quarters of {} already published), got {}",
+                raw.scenario.base_year + 1,
+                obs.quarters
+            ),
+        );
+    }
+    let quarters = obs.quarters.clamp(1, 3);
+    let mut seen = BTreeSet::new();
+    for (i, v) in obs.values.iter().enumerate() {
+        let at = oat.key("values").index(i);
+        if !matches!(entities.get(&v.indicator), Some(Entity::Indicator(_))) {
+            c.fail(
+                &at.key("indicator"),
+                unknown("indicator", &v.indicator, &indicators_only(entities)),
+            );
+            continue;
+        }
+        let q = v.quarter.unwrap_or(quarters);
+        if !(1..=quarters).contains(&q) {
+            c.fail(
+                &at.key("quarter"),
+                format!("must be a published quarter (1-{quarters}), got {q}"),
+            );
+        }
+        if !seen.insert((v.indicator.clone(), q)) {
+            c.fail(
+                &at.key("indicator"),
+                format!("{:?} through quarter {q} is observed twice", v.indicator),
+            );
+        }
+        let exact = sector_aggregate(raw, &v.indicator).is_some();
+        if c.finite(&at.key("value"), v.value) && exact && v.value <= -100.0 {
+            c.fail(
+                &at.key("value"),
+                format!("a growth rate must be above -100, got {}", v.value),
+            );
+        }
+        match (exact, v.share) {
+            (true, Some(_)) => c.fail(
+                &at.key("share"),
+                format!(
+                    "not used: {:?} is the growth of sectors, whose published quarters are reproduced exactly",
+                    v.indicator
+                ),
+            ),
+            (false, None) => c.fail(
+                &at.key("indicator"),
+                format!(
+                    "{:?} is not the growth of a sum of sectors, so its quarters are not simulated; \
+                     give `share`, the observed period's share of the base year's annual total, in (0, 1)",
+                    v.indicator
+                ),
+            ),
+            (false, Some(share)) => {
+                if c.finite(&at.key("share"), share) && !(share > 0.0 && share < 1.0) {
+                    c.fail(
+                        &at.key("share"),
+                        format!("share must be in (0, 1), got {share}"),
+                    );
+                }
+            }
+            (true, None) => {}
+        }
+    }
+    let mut seen_events = BTreeSet::new();
+    for (i, e) in obs.events.iter().enumerate() {
+        let at = oat.key("events").index(i);
+        if !raw.events.iter().any(|x| x.id == e.id) {
+            let msg = match nearest(&e.id, raw.events.iter().map(|x| x.id.as_str())) {
+                Some(n) => format!("unknown event {:?} (did you mean {n:?}?)", e.id),
+                None => format!("unknown event {:?}", e.id),
+            };
+            c.fail(&at.key("id"), msg);
+        } else if !seen_events.insert(e.id.clone()) {
+            c.fail(&at.key("id"), format!("event {:?} is listed twice", e.id));
+        }
+        if !(1..=quarters).contains(&e.start_quarter) {
+            c.fail(
+                &at.key("start_quarter"),
+                format!(
+                    "must be a published quarter (1-{quarters}), got {}",
+                    e.start_quarter
+                ),
+            );
+        }
+    }
+}
+
+/// When indicator `id` is the growth of a weighted sum of sectors (directly,
+/// or through `sum` indicators of sectors), the sectors and their weights.
+/// Such an indicator has quarters: its year-to-date value is the growth of
+/// the year-to-date sum.
+pub fn sector_aggregate(raw: &RawScenario, id: &str) -> Option<Vec<(usize, f64)>> {
+    let ind = raw.indicators.iter().find(|i| i.id == id)?;
+    if ind.kind != "growth" || ind.noise.unwrap_or(0.0) != 0.0 {
+        return None;
+    }
+    let mut weights = BTreeMap::new();
+    flatten_sum(raw, ind.of.as_deref()?, 1.0, &mut weights, 0)?;
+    Some(weights.into_iter().filter(|&(_, w)| w != 0.0).collect())
+}
+
+fn flatten_sum(
+    raw: &RawScenario,
+    id: &str,
+    scale: f64,
+    out: &mut BTreeMap<usize, f64>,
+    depth: usize,
+) -> Option<()> {
+    if depth > raw.indicators.len() {
+        return None; // a cycle, reported elsewhere
+    }
+    if let Some(i) = raw.sectors.iter().position(|s| s.id == id) {
+        *out.entry(i).or_insert(0.0) += scale;
+        return Some(());
+    }
+    let ind = raw.indicators.iter().find(|i| i.id == id)?;
+    if ind.kind != "sum" || ind.noise.unwrap_or(0.0) != 0.0 {
+        return None;
+    }
+    for (term, &w) in &ind.terms {
+        if !w.is_finite() || w < 0.0 {
+            return None;
+        }
+        flatten_sum(raw, term, scale * w, out, depth + 1)?;
+    }
+    Some(())
 }
 
 fn filter(

@@ -1,0 +1,218 @@
+//! Quarter-by-quarter distributions of indicators, for fan charts.
+//!
+//! Statistical bureaus publish growth year to date (Q1, H1, Q1-3, the year),
+//! so that is what a fan shows: for an indicator that is the growth of a sum
+//! of sectors (GDP, one sector), the growth of the year-to-date sum over the
+//! same quarters a year earlier, each quarter; for any other indicator, which
+//! the model only has per year, the annual value. The Q4 point is the annual
+//! value itself, exactly as `run` reports it. Paths are those of `run` with
+//! the same seed and paths (the observer draws nothing).
+
+use serde::Serialize;
+
+use crate::engine::{RunConfig, block_rng, for_blocks_in_order};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::model::step::{PathObserver, PathState};
+use crate::stats::histogram::LogHistogram;
+
+/// One point of a fan: the distribution of a year-to-date value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FanPoint {
+    /// Calendar year.
+    pub year: i32,
+    /// Last quarter covered, 1 to 4 (4 = the annual value).
+    pub quarter: u8,
+    /// 5th percentile.
+    pub p5: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+/// One indicator's fan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorFan {
+    /// Indicator id.
+    pub indicator: String,
+    /// English label.
+    pub label: String,
+    /// Local label.
+    pub label_zh: Option<String>,
+    /// Display unit.
+    pub unit: String,
+    /// Base-year value, when the scenario defines one (the fan's origin).
+    pub base: Option<f64>,
+    /// Whether Q1 to Q3 points exist (a growth of sectors).
+    pub quarterly: bool,
+    /// Points in time order.
+    pub points: Vec<FanPoint>,
+}
+
+/// Histograms of one block's paths, per requested indicator and quarter.
+struct FanObserver<'a> {
+    model: &'a Model,
+    indicators: &'a [usize],
+    /// Per requested indicator: year-to-date weighted sum a year earlier, per quarter.
+    previous: Vec<[f64; 4]>,
+    /// Per requested indicator, per (year, quarter).
+    hists: Vec<Vec<LogHistogram>>,
+    /// Values that were not finite, per requested indicator.
+    nonfinite: Vec<u64>,
+}
+
+impl FanObserver<'_> {
+    fn record(&mut self, n: usize, slot: usize, v: f64) {
+        if v.is_finite() {
+            self.hists[n][slot].insert(v);
+        } else {
+            self.nonfinite[n] += 1;
+        }
+    }
+
+    fn start_path(&mut self) {
+        for (n, &j) in self.indicators.iter().enumerate() {
+            if let Some(w) = &self.model.aggregates[j] {
+                for q in 0..4 {
+                    self.previous[n][q] = w
+                        .iter()
+                        .map(|&(i, x)| {
+                            x * (0..=q)
+                                .map(|r| self.model.base_quarter_level(i, r))
+                                .sum::<f64>()
+                        })
+                        .sum();
+                }
+            }
+        }
+    }
+}
+
+impl PathObserver for FanObserver<'_> {
+    fn quarter_end(&mut self, year: usize, quarter: usize, state: &PathState) {
+        for n in 0..self.indicators.len() {
+            let Some(w) = &self.model.aggregates[self.indicators[n]] else {
+                continue;
+            };
+            let ytd: f64 = w.iter().map(|&(i, x)| x * state.sector_ytd(i)).sum();
+            if quarter < 3 {
+                let v = 100.0 * (ytd / self.previous[n][quarter] - 1.0);
+                self.record(n, 4 * year + quarter, v);
+            }
+            self.previous[n][quarter] = ytd;
+        }
+    }
+
+    fn year_end(&mut self, year: usize, state: &PathState) {
+        for n in 0..self.indicators.len() {
+            let v = state.indicator(self.indicators[n]);
+            self.record(n, 4 * year + 3, v);
+        }
+    }
+}
+
+/// Simulate `config.paths` paths (the same as `run` with this seed) and
+/// summarize each listed indicator quarter by quarter.
+///
+/// # Errors
+/// `Argument` for zero paths or an indicator index out of range; `Model` if
+/// some value was not a finite number.
+pub fn simulate_fan(
+    model: &Model,
+    config: &RunConfig,
+    indicators: &[usize],
+) -> Result<Vec<IndicatorFan>> {
+    if config.paths == 0 {
+        return Err(Error::argument("--paths", "must be at least 1"));
+    }
+    if let Some(&bad) = indicators.iter().find(|&&j| j >= model.indicators.len()) {
+        return Err(Error::argument(
+            "indicators",
+            format!("no indicator with index {bad}"),
+        ));
+    }
+    let horizon = model.meta.horizon;
+    let empty = || FanObserver {
+        model,
+        indicators,
+        previous: vec![[0.0; 4]; indicators.len()],
+        hists: vec![vec![LogHistogram::new(); 4 * horizon]; indicators.len()],
+        nonfinite: vec![0; indicators.len()],
+    };
+    let mut total = empty();
+    let blocks: Vec<u64> = (0..config.paths.div_ceil(crate::engine::BLOCK_SIZE)).collect();
+    for_blocks_in_order(
+        config.paths,
+        &blocks,
+        |b, n| {
+            let mut rng = block_rng(config.seed, b);
+            let mut state = PathState::new(model);
+            let nt = model.targets.len();
+            let (mut values, mut judged) = (vec![f64::NAN; nt], vec![f64::NAN; nt]);
+            let mut obs = empty();
+            for _ in 0..n {
+                obs.start_path();
+                model.simulate_path_observed(
+                    &mut state,
+                    &mut rng,
+                    &mut values,
+                    &mut judged,
+                    &mut obs,
+                );
+            }
+            (obs.hists, obs.nonfinite)
+        },
+        |_, (hists, nonfinite)| {
+            for (n, row) in hists.iter().enumerate() {
+                for (h, other) in total.hists[n].iter_mut().zip(row) {
+                    h.merge(other);
+                }
+                total.nonfinite[n] += nonfinite[n];
+            }
+        },
+        || {},
+    );
+
+    let mut fans = Vec::with_capacity(indicators.len());
+    for (n, &j) in indicators.iter().enumerate() {
+        let ind = &model.indicators[j];
+        if total.nonfinite[n] > 0 {
+            return Err(Error::Model(format!(
+                "indicator {}: {} values were not finite numbers",
+                ind.id, total.nonfinite[n]
+            )));
+        }
+        let quarterly = model.aggregates[j].is_some();
+        let mut points = vec![];
+        for (slot, h) in total.hists[n].iter().enumerate() {
+            if h.count() == 0 {
+                continue;
+            }
+            let q = |p: f64| h.quantile(p).unwrap_or(f64::NAN);
+            points.push(FanPoint {
+                year: model.meta.base_year + 1 + (slot / 4) as i32,
+                quarter: (slot % 4 + 1) as u8,
+                p5: q(0.05),
+                p25: q(0.25),
+                p50: q(0.5),
+                p75: q(0.75),
+                p95: q(0.95),
+            });
+        }
+        fans.push(IndicatorFan {
+            indicator: ind.id.clone(),
+            label: ind.label.clone(),
+            label_zh: ind.label_zh.clone(),
+            unit: ind.unit.clone(),
+            base: ind.base,
+            quarterly,
+            points,
+        });
+    }
+    Ok(fans)
+}
