@@ -226,6 +226,36 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
                 .unwrap_or_default()
         );
     }
+    let obs = &m.observed;
+    if obs.quarters > 0 {
+        let year = m.meta.base_year + 1;
+        let _ = writeln!(
+            o,
+            "\nPublished ({} quarter(s) of {year}; events in them are known):",
+            obs.quarters
+        );
+        for p in &obs.published {
+            let how = match p.share {
+                None => "reproduced exactly on every path".to_string(),
+                Some(s) => format!(
+                    "first-year value = {} × {} + {} × simulated",
+                    num(s),
+                    num(p.value),
+                    num(1.0 - s)
+                ),
+            };
+            let _ = writeln!(
+                o,
+                "  {:<24} {} through Q{}: {how}",
+                p.indicator,
+                num(p.value),
+                p.quarter
+            );
+        }
+        for (id, q) in &obs.known_events {
+            let _ = writeln!(o, "  {id:<24} started in Q{q} {year}");
+        }
+    }
     for w in warnings {
         let _ = writeln!(o, "\nwarning: {w}");
     }

@@ -43,6 +43,25 @@ pub struct Observed {
     pub blends: Vec<Option<(f64, f64)>>,
     /// Whether any indicator is blended (skips the check per indicator otherwise).
     pub any_blend: bool,
+    /// The published figures as written, for reports.
+    pub published: Vec<Published>,
+    /// Events known to have started: (event id, 1-based quarter), for reports.
+    pub known_events: Vec<(String, u8)>,
+}
+
+/// A published figure as the scenario gives it (for reports).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Published {
+    /// Indicator id.
+    pub indicator: String,
+    /// Last quarter covered (1-based).
+    pub quarter: u8,
+    /// Year-to-date value.
+    pub value: f64,
+    /// Reproduced exactly on every path (`true`) or blended with `share`.
+    pub exact: bool,
+    /// The published period's share of the year, for a blended figure.
+    pub share: Option<f64>,
 }
 
 /// The sector parts of the model that conditioning needs, already compiled.
@@ -110,12 +129,20 @@ pub(super) fn compile(
     for e in &obs.events {
         if let Some(k) = raw.events.iter().position(|x| x.id == e.id) {
             out.event_start[k] = Some(e.start_quarter as usize - 1);
+            out.known_events.push((e.id.clone(), e.start_quarter as u8));
         }
     }
     let mut fields: [Vec<String>; 4] = Default::default();
     for (n, v) in obs.values.iter().enumerate() {
         let j = ind_index(&v.indicator);
         let q = v.quarter.unwrap_or(obs.quarters) as usize - 1;
+        out.published.push(Published {
+            indicator: v.indicator.clone(),
+            quarter: q as u8 + 1,
+            value: v.value,
+            exact: v.share.is_none(),
+            share: v.share,
+        });
         match sector_aggregate(raw, &v.indicator) {
             Some(weights) => {
                 let base: f64 = weights
