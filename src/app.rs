@@ -4,11 +4,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use attain::engine::{DEFAULT_PATHS, DEFAULT_SEED, NoProgress, RunConfig};
+use attain::engine::{DEFAULT_PATHS, DEFAULT_SEED, RunConfig};
 use attain::error::{Error, Result};
-use attain::{Format, Model, Scenario, scenario};
+use attain::{Format, Model, Report, Scenario, scenario};
+use clap::CommandFactory;
 
 use crate::cli::{BenchFormatArg, Cli, Command, FormatArg};
+use crate::progress::Bar;
 
 /// Read and validate a scenario, or the embedded one.
 pub(crate) fn load(path: Option<&Path>) -> Result<(Scenario, String)> {
@@ -70,6 +72,20 @@ pub(crate) fn stdout(bytes: &[u8]) -> Result<()> {
         })
 }
 
+/// A report's bytes. The table's verdict words are coloured only when it goes
+/// to standard output, that is a terminal, and NO_COLOR is unset; files,
+/// pipes, JSON and CSV never carry escape codes.
+fn report_bytes(report: &Report, format: Format, to_stdout: bool) -> Result<Vec<u8>> {
+    if format == Format::Table && to_stdout && crate::colour(&std::io::stdout()) {
+        Ok(
+            attain::report::table::render_coloured(report, attain::report::TABLE_WIDTH, true)
+                .into_bytes(),
+        )
+    } else {
+        report.render(format)
+    }
+}
+
 pub(crate) fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     if threads == Some(0) {
         return Err(Error::argument("--threads", "must be at least 1"));
@@ -93,6 +109,7 @@ pub fn run(cli: Cli) -> Result<()> {
             precision,
             max_paths,
             shard,
+            charts,
         } => {
             let config = RunConfig {
                 paths: paths.unwrap_or(DEFAULT_PATHS),
@@ -102,10 +119,13 @@ pub fn run(cli: Cli) -> Result<()> {
                 return Err(Error::argument("--paths", "must be at least 1"));
             }
             let pool = pool(threads)?;
+            let bar = Bar::new(quiet, "paths");
             if let Some(spec) = shard {
                 let (text, origin) = crate::commands_shard::scenario_text(scenario.as_deref())?;
-                let bytes = pool
-                    .install(|| crate::commands_shard::run_shard(&text, &origin, &config, &spec))?;
+                let bytes = pool.install(|| {
+                    crate::commands_shard::run_shard(&text, &origin, &config, &spec, &bar)
+                })?;
+                bar.finish();
                 return match out {
                     Some(path) => write_atomic(&path, &bytes),
                     None => stdout(&bytes),
@@ -120,10 +140,19 @@ pub fn run(cli: Cli) -> Result<()> {
                         config.seed,
                         e,
                         max_paths.unwrap_or(1 << 24),
+                        &bar,
                     )
                 })?,
-                None => pool.install(|| attain::run(&scenario, &origin, &config, &NoProgress))?,
+                None => match &charts {
+                    Some(dir) => pool.install(|| {
+                        crate::commands_report::run_with_charts(
+                            &scenario, &origin, &config, dir, quiet, &bar,
+                        )
+                    })?,
+                    None => pool.install(|| attain::run(&scenario, &origin, &config, &bar))?,
+                },
             };
+            bar.finish();
             // The table carries its warnings; other outputs get them on stderr.
             let table_on_stdout = format == FormatArg::Table && out.is_none();
             if !quiet && !table_on_stdout {
@@ -136,7 +165,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 FormatArg::Json => Format::Json,
                 FormatArg::Csv => Format::Csv,
             };
-            let bytes = report.render(format)?;
+            let bytes = report_bytes(&report, format, out.is_none())?;
             match out {
                 Some(path) => {
                     write_atomic(&path, &bytes)?;
@@ -196,7 +225,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 FormatArg::Json => Format::Json,
                 FormatArg::Csv => Format::Csv,
             };
-            let bytes = report.render(format)?;
+            let bytes = report_bytes(&report, format, out.is_none())?;
             match out {
                 Some(path) => write_atomic(&path, &bytes),
                 None => stdout(&bytes),
@@ -229,8 +258,29 @@ pub fn run(cli: Cli) -> Result<()> {
         cmd @ Command::Sweep { .. } => crate::commands::sweep(cmd),
         cmd @ Command::Solve { .. } => crate::commands::solve(cmd),
         cmd @ Command::Sensitivity { .. } => crate::commands::sensitivity(cmd),
+        cmd @ Command::Report { .. } => crate::commands_report::report(cmd),
         cmd @ Command::Calibrate { .. } => crate::commands_data::calibrate(cmd),
         cmd @ Command::Backtest { .. } => crate::commands_data::backtest(cmd),
+        Command::Completions { shell } => {
+            let mut bytes = vec![];
+            clap_complete::generate(shell, &mut Cli::command(), "attain", &mut bytes);
+            stdout(&bytes)
+        }
+        Command::Man { dir: None } => {
+            let mut bytes = vec![];
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut bytes)
+                .map_err(|e| Error::Internal(format!("man page: {e}")))?;
+            stdout(&bytes)
+        }
+        Command::Man { dir: Some(dir) } => {
+            clap_mangen::generate_to(Cli::command(), &dir).map_err(|source| Error::Io {
+                context: format!("cannot write manual pages into {}", dir.display()),
+                source,
+            })?;
+            eprintln!("wrote manual pages into {}", dir.display());
+            Ok(())
+        }
     }
 }
 

@@ -95,6 +95,9 @@ pub enum Command {
         /// Simulate only shard K of N (K from 0 to N-1) and write a mergeable partial summary (JSON) for `attain merge`.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        /// Also write SVG charts into DIR (created if missing): ID-distribution.svg for every target (and ID-fan.svg where drawn).
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["precision", "shard"])]
+        charts: Option<PathBuf>,
     },
     /// Merge the partial summaries of a sharded run into the report of a single run with the same seed and paths.
     #[command(
@@ -179,6 +182,15 @@ pub enum Command {
         /// Print nothing on standard error except errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Also draw the sweep as an SVG chart in FILE: P(met) with its 95% band against one parameter, or a heat map over two; one panel per target.
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+        /// Continue an interrupted sweep: reuse the grid points kept in FILE.journal (written beside --out FILE as each point finishes) and simulate only the others; the output is that of an uninterrupted run. Without a journal, start from the first point.
+        #[arg(long, requires = "out")]
+        resume: bool,
+        /// For tests: stop exactly as on Ctrl-C once N grid points are done in this run.
+        #[arg(long, value_name = "N", hide = true)]
+        stop_after: Option<usize>,
     },
     /// Find the value of one parameter at which a target's probability of attainment reaches a given level.
     #[command(
@@ -208,6 +220,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = SolveFormatArg::Table)]
         format: SolveFormatArg,
+        /// Print nothing on standard error except errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Rank the inputs by their effect on each target's probability of attainment (tornado), and show each event's conditional effect.
     #[command(
@@ -235,6 +250,32 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = StudyFormatArg::Table)]
         format: StudyFormatArg,
         /// Write the output to FILE (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print nothing on standard error except errors.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Also draw the tornado as an SVG chart in FILE (one panel per target, the 12 largest swings each).
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+    },
+    /// Simulate a scenario and write a self-contained HTML report (tables, charts, assumptions and their sources, run settings) to e-mail or print.
+    #[command(
+        after_help = "Examples:\n  attain report --out jilin-2022.html                     # the embedded Jilin 2022 scenario\n  attain report scenarios/jilin-2022.toml --paths 200000 --seed 7 --out report.html"
+    )]
+    Report {
+        /// Scenario file (TOML). Without it, the embedded Jilin 2022 scenario.
+        scenario: Option<PathBuf>,
+        /// Number of Monte Carlo paths [default: 65536].
+        #[arg(long)]
+        paths: Option<u64>,
+        /// Seed of the random number generator [default: 20220124].
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads [default: all cores]. Does not change results.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Write the HTML to FILE (atomically) instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Print nothing on standard error except errors.
@@ -285,6 +326,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = BacktestFormatArg::Table)]
         format: BacktestFormatArg,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on standard output.
+    #[command(
+        after_help = "Install:\n  attain completions bash > ~/.local/share/bash-completion/completions/attain\n  attain completions zsh > ~/.zfunc/_attain       # with fpath+=(~/.zfunc) before compinit in ~/.zshrc\n  attain completions fish > ~/.config/fish/completions/attain.fish\n\nExample:\n  source <(attain completions bash)              # try it in the current bash session"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output, or write one page per subcommand into a folder.
+    #[command(
+        after_help = "Examples:\n  attain man | man -l -                          # read it now\n  attain man > ~/.local/share/man/man1/attain.1   # install it (then: man attain)\n  attain man --dir ~/.local/share/man/man1        # attain.1, attain-run.1, attain-sweep.1, ..."
+    )]
+    Man {
+        /// Write attain.1 and one attain-SUBCOMMAND.1 per subcommand into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Output format of `backtest`.
@@ -304,5 +363,24 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_has_an_example() {
+        let cli = Cli::command();
+        let mut n = 0;
+        for sub in cli.get_subcommands() {
+            let after = sub
+                .get_after_help()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            assert!(
+                after.contains("Example") && after.contains(&format!("attain {}", sub.get_name())),
+                "`attain {} --help` lacks an example: {after:?}",
+                sub.get_name()
+            );
+            n += 1;
+        }
+        assert!(n >= 13, "only {n} subcommands");
     }
 }

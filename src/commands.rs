@@ -2,8 +2,11 @@
 //! files (a sweep file's base scenario too), build the pool, call
 //! `attain::params` / `attain::sweep`, write the output.
 
+use std::fs::{File, OpenOptions};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use attain::engine::{DEFAULT_PATHS, DEFAULT_SEED, RunConfig};
 use attain::error::{Error, Result};
@@ -11,6 +14,7 @@ use attain::{Scenario, params, scenario, sweep};
 
 use crate::app::{load, pool, stdout, write_atomic};
 use crate::cli::{Command, SolveFormatArg, StudyFormatArg};
+use crate::progress::Bar;
 
 /// `attain params`: one line per addressable number.
 pub(crate) fn params(path: Option<&Path>) -> Result<()> {
@@ -24,28 +28,6 @@ pub(crate) fn params(path: Option<&Path>) -> Result<()> {
         text.push_str(&format!("{:<width$}  {:>vwidth$}  {}\n", p.path, v, p.unit));
     }
     stdout(text.as_bytes())
-}
-
-/// Progress on standard error, only on a terminal and without --quiet.
-fn progress(quiet: bool, what: &'static str) -> impl Fn(usize, usize) + Sync {
-    let show = !quiet && std::io::stderr().is_terminal();
-    move |done, total| {
-        if show {
-            let mut e = std::io::stderr().lock();
-            let _ = if total > 0 {
-                write!(e, "\r{what} {done}/{total}")
-            } else {
-                write!(e, "\r{what} {done}")
-            };
-            let _ = e.flush();
-        }
-    }
-}
-
-fn end_progress(quiet: bool) {
-    if !quiet && std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[K");
-    }
 }
 
 fn check_paths(paths: u64) -> Result<()> {
@@ -127,6 +109,9 @@ pub(crate) fn sweep(cmd: Command) -> Result<()> {
         format,
         out,
         quiet,
+        resume,
+        stop_after,
+        chart,
     } = cmd
     else {
         return Err(Error::Internal("sweep called with another command".into()));
@@ -153,27 +138,86 @@ pub(crate) fn sweep(cmd: Command) -> Result<()> {
     config.paths = paths.unwrap_or(config.paths);
     config.seed = seed.unwrap_or(config.seed);
     check_paths(config.paths)?;
-    let on = progress(quiet, "grid point");
-    let result = pool.install(|| {
-        sweep::sweep(
+    sweep::check_axes(input.scenario.raw(), &axes)?;
+    // With --out, completed points go to a journal beside it as they finish.
+    let journal = match &out {
+        Some(path) => Some(Journal::open(
+            path,
+            sweep::JournalHeader::new(&input.scenario, &axes, &config)?,
+            resume,
+            quiet,
+        )?),
+        None => None,
+    };
+    watch_signals(quiet);
+    if stop_after == Some(0) {
+        STOP.store(true, Ordering::SeqCst);
+    }
+    let new_points = AtomicUsize::new(0);
+    let on_point = |p: &sweep::PointResult| -> Result<()> {
+        if let Some(j) = &journal {
+            j.append(p)?;
+        }
+        let n = new_points.fetch_add(1, Ordering::SeqCst) + 1;
+        if stop_after.is_some_and(|k| n >= k) {
+            STOP.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    };
+    let control = sweep::SweepControl {
+        done: journal.as_ref().map(|j| j.done.clone()).unwrap_or_default(),
+        on_point: &on_point,
+        stop: &STOP,
+    };
+    let bar = Bar::new(quiet, "grid points");
+    let on = bar.callback();
+    let outcome = pool.install(|| {
+        sweep::sweep_resumable(
             &input.scenario,
             &input.origin,
             &axes,
             &targets,
             &config,
             &on,
+            &control,
         )
     });
-    end_progress(quiet);
-    let result = result?;
+    bar.finish();
+    let result = match outcome? {
+        sweep::SweepOutcome::Finished(r) => r,
+        sweep::SweepOutcome::Interrupted { completed, points } => {
+            match journal.as_ref().filter(|j| j.path.exists()) {
+                Some(j) => eprintln!(
+                    "interrupted: {completed} of {points} grid points are done and kept in {}\nresume with: {}",
+                    j.path.display(),
+                    resume_command()
+                ),
+                None if out.is_some() => {
+                    eprintln!("interrupted before the first grid point was done: nothing to keep")
+                }
+                None => eprintln!(
+                    "interrupted: {completed} of {points} grid points were done, but a sweep keeps its completed points only with --out FILE; nothing was written"
+                ),
+            }
+            std::process::exit(INTERRUPTED_EXIT_CODE);
+        }
+    };
     let table_on_stdout = format == StudyFormatArg::Table && out.is_none();
     if !quiet && !table_on_stdout {
         for w in &result.warnings {
             eprintln!("warning: {w}");
         }
+        let reused = journal.as_ref().map_or(0, |j| j.done.len());
         eprintln!(
-            "swept {} points x {} paths in {:.2} s",
-            result.points, result.paths, result.elapsed_s
+            "swept {} points x {} paths in {:.2} s{}",
+            result.points,
+            result.paths,
+            result.elapsed_s,
+            if reused > 0 {
+                format!(" ({reused} of them from the journal)")
+            } else {
+                String::new()
+            }
         );
     }
     let bytes = match format {
@@ -181,7 +225,207 @@ pub(crate) fn sweep(cmd: Command) -> Result<()> {
         StudyFormatArg::Csv => result.csv()?,
         StudyFormatArg::Json => result.json()?,
     };
-    emit(&bytes, out.as_deref(), quiet)
+    emit(&bytes, out.as_deref(), quiet)?;
+    // The output is complete and in place: the journal has served its purpose.
+    if let Some(j) = &journal {
+        j.remove(quiet);
+    }
+    if let Some(path) = &chart {
+        let svg = attain::charts::study::sweep_svg(&result)?;
+        crate::commands_report::write_chart(path, &svg, quiet)?;
+    }
+    Ok(())
+}
+
+/// Exit code of a sweep stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+const INTERRUPTED_EXIT_CODE: i32 = 130;
+
+/// Raised by the first Ctrl-C, SIGTERM or SIGHUP (or by `--stop-after`):
+/// no new grid point starts.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Catch Ctrl-C, SIGTERM and SIGHUP: the first raises [`STOP`] (the points
+/// in progress finish and are kept), a second exits at once (every point
+/// finished before it is already in the journal).
+fn watch_signals(quiet: bool) {
+    // Fails only if a handler is already installed: then that one decides.
+    let _ = ctrlc::set_handler(move || {
+        // On a terminal, start a new line after the echoed ^C (or the progress bar).
+        let nl = if std::io::stderr().is_terminal() {
+            "\n"
+        } else {
+            ""
+        };
+        if STOP.swap(true, Ordering::SeqCst) {
+            eprintln!("{nl}interrupted again: stopping at once");
+            std::process::exit(INTERRUPTED_EXIT_CODE);
+        }
+        if !quiet {
+            eprintln!(
+                "{nl}interrupt: finishing the grid points in progress (interrupt again to stop at once)"
+            );
+        }
+    });
+}
+
+/// This command line with `--resume` (and without the test hook `--stop-after`),
+/// quoted for a POSIX shell.
+fn resume_command() -> String {
+    let mut args: Vec<String> = vec![];
+    let mut skip = false;
+    for a in std::env::args_os() {
+        let a = a.to_string_lossy().into_owned();
+        if skip {
+            skip = false;
+        } else if a == "--stop-after" {
+            skip = true;
+        } else if !a.starts_with("--stop-after=") {
+            args.push(a);
+        }
+    }
+    if !args.iter().any(|a| a == "--resume") {
+        args.push("--resume".into());
+    }
+    args.iter()
+        .map(|a| {
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c));
+            if plain {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The journal of a sweep with `--out FILE`: `FILE.journal`, a header line
+/// then one line per completed grid point, each written and synced to disk as
+/// the point finishes (format: `attain::sweep::journal_line`). Created with
+/// the first completed point, so a sweep that fails before simulating
+/// anything leaves nothing behind; removed once FILE is written.
+struct Journal {
+    path: PathBuf,
+    header: String,
+    /// Points read from an existing journal (with --resume).
+    done: Vec<sweep::PointResult>,
+    /// Open for appending once the header is on disk.
+    file: Mutex<Option<File>>,
+}
+
+impl Journal {
+    fn open(out: &Path, header: sweep::JournalHeader, resume: bool, quiet: bool) -> Result<Self> {
+        let mut name = out.as_os_str().to_owned();
+        name.push(".journal");
+        let path = PathBuf::from(name);
+        let shown = path.display().to_string();
+        let io = |source| Error::Io {
+            context: format!("cannot use the sweep journal {shown}"),
+            source,
+        };
+        let mut journal = Journal {
+            header: header.line()?,
+            done: vec![],
+            file: Mutex::new(None),
+            path: path.clone(),
+        };
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if resume && !quiet {
+                    eprintln!("note: no journal {shown}: starting from the first grid point");
+                }
+                return Ok(journal);
+            }
+            Err(e) => return Err(io(e)),
+        };
+        if !resume {
+            return Err(Error::argument(
+                "--out",
+                format!(
+                    "{shown} holds the completed grid points of an interrupted sweep: add --resume to continue it, or delete {shown} to start over"
+                ),
+            ));
+        }
+        let found = sweep::read_journal(&bytes, &header, &shown)?;
+        if let Some(note) = &found.dropped {
+            if !quiet {
+                eprintln!("note: {note}");
+            }
+        }
+        if found.valid_len > 0 {
+            // Cut off the remains of a write cut short, then append after the intact lines.
+            let file = OpenOptions::new().append(true).open(&path).map_err(io)?;
+            file.set_len(found.valid_len as u64).map_err(io)?;
+            file.sync_all().map_err(io)?;
+            journal.file = Mutex::new(Some(file));
+        }
+        if !quiet {
+            eprintln!(
+                "resuming: {} of {} grid points kept in {shown}",
+                found.points.len(),
+                header.points
+            );
+        }
+        journal.done = found.points;
+        Ok(journal)
+    }
+
+    /// Append a completed point and sync it to disk before it counts as kept.
+    fn append(&self, p: &sweep::PointResult) -> Result<()> {
+        let io = |source| Error::Io {
+            context: format!("cannot write the sweep journal {}", self.path.display()),
+            source,
+        };
+        let mut file = self
+            .file
+            .lock()
+            .map_err(|_| Error::Internal("journal lock poisoned".into()))?;
+        if file.is_none() {
+            let mut f = File::create(&self.path).map_err(io)?;
+            f.write_all(self.header.as_bytes()).map_err(io)?;
+            f.sync_all().map_err(io)?;
+            // Make the new file's name durable too.
+            if let Some(dir) = self.path.parent() {
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                if let Ok(d) = File::open(dir) {
+                    let _ = d.sync_all();
+                }
+            }
+            *file = Some(f);
+        }
+        if let Some(f) = file.as_mut() {
+            f.write_all(sweep::journal_line(p).as_bytes())
+                .and_then(|_| f.sync_data())
+                .map_err(io)?;
+        }
+        Ok(())
+    }
+
+    /// Delete the journal once the output is written.
+    fn remove(&self, quiet: bool) {
+        if let Ok(mut f) = self.file.lock() {
+            *f = None;
+        }
+        match std::fs::remove_file(&self.path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                if !quiet {
+                    eprintln!(
+                        "warning: the output is complete, but the journal {} could not be removed: {e}",
+                        self.path.display()
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// `attain solve`.
@@ -195,6 +439,7 @@ pub(crate) fn solve(cmd: Command) -> Result<()> {
         seed,
         threads,
         format,
+        quiet,
     } = cmd
     else {
         return Err(Error::Internal("solve called with another command".into()));
@@ -214,9 +459,10 @@ pub(crate) fn solve(cmd: Command) -> Result<()> {
         target,
         probability,
     };
-    let on = progress(false, "evaluation");
+    let bar = Bar::new(quiet, "evaluations");
+    let on = bar.callback();
     let result = pool.install(|| sweep::solve(&scenario, &origin, &spec, &config, &on));
-    end_progress(false);
+    bar.finish();
     let result = result?;
     let bytes = match format {
         SolveFormatArg::Table => result.table().into_bytes(),
@@ -237,6 +483,7 @@ pub(crate) fn sensitivity(cmd: Command) -> Result<()> {
         format,
         out,
         quiet,
+        chart,
     } = cmd
     else {
         return Err(Error::Internal(
@@ -254,11 +501,12 @@ pub(crate) fn sensitivity(cmd: Command) -> Result<()> {
     check_paths(config.paths)?;
     let pool = pool(threads)?;
     let (scenario, origin) = load(scenario.as_deref())?;
-    let on = progress(quiet, "run");
+    let bar = Bar::new(quiet, "runs");
+    let on = bar.callback();
     let result = pool.install(|| {
         sweep::sensitivity(&scenario, &origin, target.as_deref(), &stated, &config, &on)
     });
-    end_progress(quiet);
+    bar.finish();
     let result = result?;
     let table_on_stdout = format == StudyFormatArg::Table && out.is_none();
     if !quiet && !table_on_stdout {
@@ -271,5 +519,9 @@ pub(crate) fn sensitivity(cmd: Command) -> Result<()> {
         StudyFormatArg::Csv => result.csv()?,
         StudyFormatArg::Json => result.json()?,
     };
+    if let Some(path) = &chart {
+        let svg = attain::charts::tornado::tornado_svg(&result)?;
+        crate::commands_report::write_chart(path, &svg, quiet)?;
+    }
     emit(&bytes, out.as_deref(), quiet)
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use attain::engine::{NoProgress, RunConfig, Shard, simulate_shard, simulate_to_precision};
+use attain::engine::{Progress, RunConfig, Shard, simulate_shard, simulate_to_precision};
 use attain::error::{Error, Result};
 use attain::report::PrecisionInfo;
 use attain::{Model, Report, Scenario, scenario, shard};
@@ -30,10 +30,11 @@ pub fn run_precision(
     seed: u64,
     precision: f64,
     max_paths: u64,
+    progress: &dyn Progress,
 ) -> Result<Report> {
     let (model, warnings) = Model::compile(scenario, origin)?;
     let start = std::time::Instant::now();
-    let (acc, outcome) = simulate_to_precision(&model, seed, precision, max_paths, &NoProgress)?;
+    let (acc, outcome) = simulate_to_precision(&model, seed, precision, max_paths, progress)?;
     let config = RunConfig {
         paths: acc.paths,
         seed,
@@ -56,12 +57,18 @@ pub fn run_precision(
 }
 
 /// Simulate one shard and return its partial summary as JSON bytes.
-pub fn run_shard(text: &str, origin: &str, config: &RunConfig, spec: &str) -> Result<Vec<u8>> {
+pub fn run_shard(
+    text: &str,
+    origin: &str,
+    config: &RunConfig,
+    spec: &str,
+    progress: &dyn Progress,
+) -> Result<Vec<u8>> {
     let shard_spec = Shard::parse(spec)?;
     let scenario = scenario::load(text, origin)?;
     let (model, _) = Model::compile(&scenario, origin)?;
     let start = std::time::Instant::now();
-    let result = simulate_shard(&model, config, shard_spec, &NoProgress)?;
+    let result = simulate_shard(&model, config, shard_spec, progress)?;
     let part = shard::partial(
         text,
         origin,

@@ -66,6 +66,221 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
+impl ScenarioError {
+    /// The message as `Display` writes it, with each problem that has a line
+    /// followed by that line of `source` (the text of the file named by
+    /// `origin`), a caret under its column and, when the message carries
+    /// one, a `help:` line: the accepted values, or the nearest known name
+    /// for a typo.
+    ///
+    /// `styled` adds ANSI colours (the binary asks for them only when
+    /// standard error is a terminal and `NO_COLOR` is unset). A problem
+    /// without a line, or whose line is not in `source`, is written exactly
+    /// as `Display` writes it.
+    ///
+    /// ```
+    /// let text = "[scenario]\nhorizon = 0\n";
+    /// let e = attain::error::ScenarioError {
+    ///     origin: "a.toml".into(),
+    ///     problems: vec![attain::error::Problem {
+    ///         field: "scenario.horizon".into(),
+    ///         line: Some(2),
+    ///         column: Some(11),
+    ///         message: "must be between 1 and 100 years, got 0".into(),
+    ///     }],
+    /// };
+    /// assert_eq!(
+    ///     e.annotate(text, false),
+    ///     "a.toml: invalid scenario (1 problem)\n  \
+    ///      a.toml: line 2, column 11: scenario.horizon: must be between 1 and 100 years, got 0\n    \
+    ///      |\n  2 | horizon = 0\n    |           ^"
+    /// );
+    /// ```
+    pub fn annotate(&self, source: &str, styled: bool) -> String {
+        let paint = Paint::new(styled);
+        let lines: Vec<&str> = source.lines().collect();
+        let width = self
+            .problems
+            .iter()
+            .filter_map(|p| p.line)
+            .max()
+            .map_or(1, |l| l.to_string().len());
+        let blank = " ".repeat(width);
+        let n = self.problems.len();
+        let mut out = format!(
+            "{}: invalid scenario ({} problem{})",
+            self.origin,
+            n,
+            if n == 1 { "" } else { "s" }
+        );
+        for p in &self.problems {
+            out.push_str(&format!("\n  {}: {}", self.origin, p));
+            let Some(l) = p.line else { continue };
+            let Some(text) = l.checked_sub(1).and_then(|i| lines.get(i)) else {
+                continue;
+            };
+            let (shown, offset, len) = underline(text, p.column.unwrap_or(1));
+            let (g, g_) = (paint.gutter.render(), paint.gutter.render_reset());
+            out.push_str(&format!("\n  {blank} {g}|{g_}"));
+            out.push_str(&format!("\n  {g}{l:>width$} |{g_} {shown}"));
+            if p.column.is_some() {
+                let (c, c_) = (paint.caret.render(), paint.caret.render_reset());
+                out.push_str(&format!(
+                    "\n  {blank} {g}|{g_} {}{c}{}{c_}",
+                    " ".repeat(offset),
+                    "^".repeat(len)
+                ));
+            }
+            for h in hints(&p.message) {
+                let (h_, h__) = (paint.help.render(), paint.help.render_reset());
+                out.push_str(&format!("\n  {blank} {g}={g_} {h_}help{h__}: {h}"));
+            }
+        }
+        out
+    }
+}
+
+/// Colours of an annotated error; plain styles write nothing.
+struct Paint {
+    gutter: anstyle::Style,
+    caret: anstyle::Style,
+    help: anstyle::Style,
+}
+
+impl Paint {
+    fn new(styled: bool) -> Paint {
+        use anstyle::{AnsiColor, Style};
+        let colour = |c: AnsiColor| {
+            if styled {
+                Style::new().bold().fg_color(Some(c.into()))
+            } else {
+                Style::new()
+            }
+        };
+        Paint {
+            gutter: colour(AnsiColor::Blue),
+            caret: colour(AnsiColor::Red),
+            help: colour(AnsiColor::Cyan),
+        }
+    }
+}
+
+/// Display width of a character in a quoted source line (tabs as 4 columns).
+fn char_width(c: char) -> usize {
+    if c == '\t' {
+        4
+    } else {
+        unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+    }
+}
+
+/// A source line as shown (tabs expanded, no trailing `\r`), the display
+/// offset of the 1-based character `column`, and the display width of the
+/// token that starts there (a quoted string, a `[table]` header, or a run of
+/// characters up to a space, `,`, `=`, `]`, `}` or `#`; at least 1).
+fn underline(text: &str, column: usize) -> (String, usize, usize) {
+    let text = text.trim_end_matches('\r');
+    let shown: String = text
+        .chars()
+        .map(|c| {
+            if c == '\t' {
+                "    ".to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let chars: Vec<char> = text.chars().collect();
+    let start = column.saturating_sub(1).min(chars.len());
+    let offset = chars[..start].iter().map(|&c| char_width(c)).sum();
+    let rest = &chars[start..];
+    let token: &[char] = match rest.first() {
+        Some(&q @ ('"' | '\'')) => {
+            let end = rest[1..]
+                .iter()
+                .position(|&c| c == q)
+                .map_or(rest.len(), |i| i + 2);
+            &rest[..end]
+        }
+        Some('[') => {
+            let end = rest
+                .iter()
+                .rposition(|&c| c == ']')
+                .map_or(rest.len(), |i| i + 1);
+            &rest[..end]
+        }
+        _ => {
+            let end = rest
+                .iter()
+                .position(|&c| c.is_whitespace() || ",=]}#".contains(c))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        }
+    };
+    let len = token.iter().map(|&c| char_width(c)).sum::<usize>().max(1);
+    (shown, offset, len)
+}
+
+/// The hints a message carries, for `help:` lines: the nearest known name
+/// (`(did you mean "industry"?)`), the accepted values (`; expected at_least,
+/// at_most or about`, serde's `, expected one of ...`, with the nearest of
+/// them for an unknown field or variant), or for a value of the wrong type
+/// the type the field takes, in words.
+fn hints(message: &str) -> Vec<String> {
+    if let Some(i) = message.find(" (did you mean ") {
+        let h = message[i + 2..].trim_end();
+        return vec![h.strip_suffix(')').unwrap_or(h).to_string()];
+    }
+    if let Some(i) = message.find("; expected ") {
+        return vec![message[i + 2..].to_string()];
+    }
+    let Some(i) = message.find(", expected ") else {
+        return vec![];
+    };
+    let expected = &message[i + 2..];
+    let what = expected["expected ".len()..].trim();
+    if let Some(list) = what.strip_prefix("one of ") {
+        // serde: "unknown field `volatilty`, expected one of `id`, `label`, ..."
+        let names: Vec<&str> = list
+            .split(',')
+            .map(|s| s.trim().trim_matches('`'))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let typo = message[..i]
+            .split('`')
+            .nth(1)
+            .filter(|_| message[..i].matches('`').count() == 2);
+        let mut out = vec![];
+        if let Some(n) =
+            typo.and_then(|t| crate::scenario::validate::nearest(t, names.iter().copied()))
+        {
+            out.push(format!("did you mean `{n}`?"));
+        }
+        out.push(expected.to_string());
+        return out;
+    }
+    // The TOML parser's own "expected ..." (after a syntax error) guesses
+    // from the first character ("expected `nan`" for a bare word), so only
+    // serde's type errors, which name the type the field takes, are hints.
+    if !(message.starts_with("invalid type:") || message.starts_with("invalid value:")) {
+        return vec![];
+    }
+    let unquote = if message.starts_with("invalid type: string") {
+        ", without quotes"
+    } else {
+        ""
+    };
+    let words = match what {
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
+            format!("expected a whole number ({what}){unquote}")
+        }
+        "f32" | "f64" => format!("expected a number ({what}){unquote}"),
+        "a boolean" | "bool" => format!("expected true or false{unquote}"),
+        _ => expected.to_string(),
+    };
+    vec![words]
+}
+
 /// Everything the library can fail with.
 #[derive(Debug, Error)]
 pub enum Error {
@@ -118,3 +333,110 @@ impl Error {
 
 /// Result with the library's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(problems: Vec<Problem>) -> ScenarioError {
+        ScenarioError {
+            origin: "s.toml".into(),
+            problems,
+        }
+    }
+
+    fn problem(line: Option<usize>, column: Option<usize>, message: &str) -> Problem {
+        Problem {
+            field: "f".into(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn problems_without_a_line_read_as_before() {
+        let e = error(vec![
+            problem(None, None, "a cycle"),
+            problem(Some(40), Some(2), "past the end of the text"),
+        ]);
+        assert_eq!(e.annotate("x = 1\n", true), e.to_string());
+    }
+
+    #[test]
+    fn caret_counts_display_columns() {
+        // Column 21 is `x`: 2 wide characters and a tab come before it.
+        let text = "a = 1\nb = { c = \"吉林\",\td = x }\n";
+        let e = error(vec![problem(Some(2), Some(21), "invalid float")]);
+        let out = e.annotate(text, false);
+        let last = out.lines().last().unwrap();
+        assert_eq!(last, format!("    | {}^", " ".repeat(11 + 4 + 2 + 4 + 4)));
+        assert!(
+            out.contains("\n  2 | b = { c = \"吉林\",    d = x }\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn tokens_are_underlined_whole() {
+        assert_eq!(underline("op = \"below\" # x", 6).2, 7);
+        assert_eq!(underline("[[sectors]]", 1).2, 11);
+        assert_eq!(underline("volatility = -1.0", 14).2, 4);
+        assert_eq!(underline("m = [[1, 0.2], [0.3, 1]]", 17).2, 3);
+        // A column past the end, or on an empty line, still gives one caret.
+        assert_eq!(underline("x", 9), ("x".to_string(), 1, 1));
+        assert_eq!(underline("", 1), (String::new(), 0, 1));
+    }
+
+    #[test]
+    fn hints_come_from_the_message() {
+        assert_eq!(
+            hints("unknown sector \"industri\" (did you mean \"industry\"?)"),
+            vec!["did you mean \"industry\"?"]
+        );
+        assert_eq!(
+            hints("unknown op \"below\"; expected at_least, at_most or about"),
+            vec!["expected at_least, at_most or about"]
+        );
+        assert_eq!(
+            hints("unknown field `grwth`, expected one of `id`, `growth`"),
+            vec!["did you mean `growth`?", "expected one of `id`, `growth`"]
+        );
+        assert_eq!(
+            hints("unknown field `zzz`, expected one of `id`, `growth`"),
+            vec!["expected one of `id`, `growth`"]
+        );
+        assert_eq!(
+            hints("invalid type: string \"one\", expected u32"),
+            vec!["expected a whole number (u32), without quotes"]
+        );
+        assert_eq!(
+            hints("invalid type: floating point `2.5`, expected u32"),
+            vec!["expected a whole number (u32)"]
+        );
+        assert!(hints("invalid float, expected `nan`").is_empty());
+        assert!(hints("must be >= 0, got -1").is_empty());
+    }
+
+    #[test]
+    fn styled_output_only_adds_escape_codes() {
+        let text = "a = 1\nop = \"below\"\n";
+        let e = error(vec![problem(
+            Some(2),
+            Some(6),
+            "unknown op \"below\"; expected at_least, at_most or about",
+        )]);
+        let styled = e.annotate(text, true);
+        assert!(styled.contains('\u{1b}'));
+        let mut stripped = String::new();
+        let mut chars = styled.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                chars.by_ref().find(|&d| d == 'm');
+            } else {
+                stripped.push(c);
+            }
+        }
+        assert_eq!(stripped, e.annotate(text, false));
+    }
+}

@@ -26,6 +26,7 @@
 pub mod backtest;
 pub mod bench;
 pub mod calibrate;
+pub mod charts;
 pub mod engine;
 pub mod error;
 pub mod explain;

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -134,7 +134,7 @@ pub fn parse_spec(path: &str, spec: &str) -> Result<Vec<f64>> {
 }
 
 /// One swept parameter and its values.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Axis {
     /// Path exactly as given.
     pub path: String,
@@ -552,6 +552,121 @@ pub fn sweep(
     config: &RunConfig,
     progress: OnProgress,
 ) -> Result<SweepResult> {
+    let never = AtomicBool::new(false);
+    let control = SweepControl {
+        done: vec![],
+        on_point: &|_| Ok(()),
+        stop: &never,
+    };
+    match sweep_resumable(base, origin, axes, targets, config, progress, &control)? {
+        SweepOutcome::Finished(r) => Ok(r),
+        SweepOutcome::Interrupted { .. } => Err(Error::Internal(
+            "a sweep without a stop signal stopped early".into(),
+        )),
+    }
+}
+
+/// The numbers of one target at one grid point: everything a row needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetNumbers {
+    /// Probability of attainment.
+    pub probability: f64,
+    /// Lower end of the 95% Wilson interval.
+    pub ci95_low: f64,
+    /// Upper end.
+    pub ci95_high: f64,
+    /// 5th percentile of the target's indicator.
+    pub p05: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+impl TargetNumbers {
+    fn as_array(&self) -> [f64; 6] {
+        [
+            self.probability,
+            self.ci95_low,
+            self.ci95_high,
+            self.p05,
+            self.p50,
+            self.p95,
+        ]
+    }
+    fn from_slice(x: &[f64]) -> Self {
+        TargetNumbers {
+            probability: x[0],
+            ci95_low: x[1],
+            ci95_high: x[2],
+            p05: x[3],
+            p50: x[4],
+            p95: x[5],
+        }
+    }
+}
+
+/// One simulated grid point, with the numbers of **every** target of the
+/// scenario (in scenario order), whatever `--target` selects: a journal
+/// can then be resumed with another selection or format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointResult {
+    /// Index of the point in grid order (the first axis varies slowest).
+    pub index: usize,
+    /// The point: one value per axis.
+    pub values: Vec<f64>,
+    /// One entry per target of the scenario.
+    pub targets: Vec<TargetNumbers>,
+}
+
+/// How an interruptible sweep runs: the points already done, what to do as
+/// each new point finishes, and when to stop.
+pub struct SweepControl<'a> {
+    /// Points completed earlier (read from a journal). Their numbers are used
+    /// as they are; they are not simulated again.
+    pub done: Vec<PointResult>,
+    /// Called on a worker thread as each point finishes, before it counts as
+    /// done (the binary appends it to the journal). An error ends the sweep
+    /// with that error.
+    pub on_point: &'a (dyn Fn(&PointResult) -> Result<()> + Sync),
+    /// Checked before each point starts: once it is true no new point
+    /// starts; points already running finish (and reach `on_point`).
+    pub stop: &'a AtomicBool,
+}
+
+/// How an interruptible sweep ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SweepOutcome {
+    /// Every point is done.
+    Finished(SweepResult),
+    /// `stop` was raised before every point was done.
+    Interrupted {
+        /// Points done, earlier ones included.
+        completed: usize,
+        /// Points of the grid.
+        points: usize,
+    },
+}
+
+/// [`sweep`], interruptible and resumable: points already in
+/// `control.done` are taken as they are, the others simulated (each with the
+/// same seed, so a point's numbers do not depend on which other points ran
+/// in the same process), and no new point starts once `control.stop` is
+/// raised.
+///
+/// # Errors
+/// As [`sweep`]; also `Internal` if a done point does not belong to the grid
+/// (the caller checks the journal's fingerprint first), and any error of
+/// `on_point`.
+pub fn sweep_resumable(
+    base: &Scenario,
+    origin: &str,
+    axes: &[Axis],
+    targets: &[String],
+    config: &RunConfig,
+    progress: OnProgress,
+    control: &SweepControl,
+) -> Result<SweepOutcome> {
     check_axes(base.raw(), axes)?;
     let t0 = Instant::now();
     let points = grid(axes);
@@ -594,34 +709,96 @@ pub fn sweep(
     if selected.is_empty() {
         selected = (0..first.targets.len()).collect();
     }
+    let n = points.len();
+    let mut results: Vec<Option<PointResult>> = vec![None; n];
+    for p in &control.done {
+        let fits =
+            p.index < n && points[p.index] == p.values && p.targets.len() == first.targets.len();
+        if !fits {
+            return Err(Error::Internal(format!(
+                "journal point {} does not belong to this grid",
+                p.index
+            )));
+        }
+        results[p.index] = Some(p.clone());
+    }
     let prepare_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let refs: Vec<&Model> = models.iter().collect();
-    let accs = simulate_all(&refs, config, progress)?;
-    let elapsed_s = t1.elapsed().as_secs_f64();
     let threads = rayon::current_num_threads();
+    let todo: Vec<usize> = (0..n).filter(|&i| results[i].is_none()).collect();
+    // Progress counts the points simulated in this run, out of those left.
+    let done = AtomicUsize::new(0);
+    let left = todo.len();
+    // Chunks of `threads` points bound how many runs are in flight (memory)
+    // while keeping every thread busy when the runs are short; the stop flag
+    // is checked as each point is about to start.
+    for part in todo.chunks(threads.max(1)) {
+        if control.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let got: Vec<Option<PointResult>> = part
+            .par_iter()
+            .map(|&i| -> Result<Option<PointResult>> {
+                if control.stop.load(Ordering::SeqCst) {
+                    return Ok(None);
+                }
+                let acc = engine::simulate(&models[i], config, &NoProgress)?;
+                let r = Report::build(&models[i], &acc, config, 0.0, threads, vec![]);
+                let point = PointResult {
+                    index: i,
+                    values: points[i].clone(),
+                    targets: r
+                        .targets
+                        .iter()
+                        .map(|tr| TargetNumbers {
+                            probability: tr.probability,
+                            ci95_low: tr.ci95[0],
+                            ci95_high: tr.ci95[1],
+                            p05: tr.quantiles.p05,
+                            p50: tr.quantiles.p50,
+                            p95: tr.quantiles.p95,
+                        })
+                        .collect(),
+                };
+                (control.on_point)(&point)?;
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, left);
+                Ok(Some(point))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for p in got.into_iter().flatten() {
+            let i = p.index;
+            results[i] = Some(p);
+        }
+    }
+    let elapsed_s = t1.elapsed().as_secs_f64();
+    let completed = results.iter().filter(|r| r.is_some()).count();
+    if completed < n {
+        return Ok(SweepOutcome::Interrupted {
+            completed,
+            points: n,
+        });
+    }
     let mut rows = vec![];
-    for ((p, m), acc) in points.iter().zip(&models).zip(&accs) {
-        let r = Report::build(m, acc, config, 0.0, threads, vec![]);
+    for p in results.into_iter().flatten() {
         for &t in &selected {
-            let tr = &r.targets[t];
+            let x = &p.targets[t];
             rows.push(SweepRow {
-                values: p.clone(),
-                target: tr.id.clone(),
-                probability: tr.probability,
-                ci95_low: tr.ci95[0],
-                ci95_high: tr.ci95[1],
-                p05: tr.quantiles.p05,
-                p50: tr.quantiles.p50,
-                p95: tr.quantiles.p95,
+                values: p.values.clone(),
+                target: first.targets[t].id.clone(),
+                probability: x.probability,
+                ci95_low: x.ci95_low,
+                ci95_high: x.ci95_high,
+                p05: x.p05,
+                p50: x.p50,
+                p95: x.p95,
             });
         }
     }
-    Ok(SweepResult {
+    Ok(SweepOutcome::Finished(SweepResult {
         scenario: first.meta.name.clone(),
         origin: origin.to_string(),
         parameters: axes.iter().map(|a| a.path.clone()).collect(),
-        points: points.len(),
+        points: n,
         paths: config.paths,
         seed: config.seed,
         threads,
@@ -633,7 +810,7 @@ pub fn sweep(
             .collect(),
         rows,
         warnings,
-    })
+    }))
 }
 
 struct RowJson<'a> {
@@ -800,6 +977,307 @@ impl SweepResult {
         }
         out
     }
+}
+
+// ---------------------------------------------------------------------------
+// The journal of an interruptible sweep
+
+/// Name of the journal format, in its header line.
+pub const JOURNAL_FORMAT: &str = "attain sweep journal 1";
+
+/// The first line of a journal: what the sweep was, so that a resume with
+/// other settings is refused. Points are reused only when every field but
+/// `scenario` (a name for messages) is equal.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct JournalHeader {
+    /// [`JOURNAL_FORMAT`].
+    pub journal: String,
+    /// Version of attain that wrote it (another version may simulate differently).
+    pub attain: String,
+    /// Scenario name, for messages.
+    pub scenario: String,
+    /// SHA-256 of the validated scenario (its fields, not its comments or layout).
+    pub scenario_sha256: String,
+    /// The grid: swept paths and their values, in order.
+    pub parameters: Vec<Axis>,
+    /// Grid points.
+    pub points: usize,
+    /// Paths per point.
+    pub paths: u64,
+    /// Seed of every point.
+    pub seed: u64,
+    /// The scenario's target ids, in the order of each point's numbers.
+    pub targets: Vec<String>,
+}
+
+impl JournalHeader {
+    /// The header of a sweep of `base` over `axes` with `config`.
+    ///
+    /// # Errors
+    /// `Internal` only if the scenario cannot be serialized.
+    pub fn new(base: &Scenario, axes: &[Axis], config: &RunConfig) -> Result<Self> {
+        use sha2::{Digest, Sha256};
+        let raw = base.raw();
+        let bytes = serde_json::to_vec(raw)
+            .map_err(|e| Error::Internal(format!("scenario serialization: {e}")))?;
+        let digest = Sha256::digest(&bytes);
+        Ok(JournalHeader {
+            journal: JOURNAL_FORMAT.to_string(),
+            attain: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: raw.scenario.name.clone(),
+            scenario_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            parameters: axes.to_vec(),
+            points: grid(axes).len(),
+            paths: config.paths,
+            seed: config.seed,
+            targets: raw.targets.iter().map(|t| t.id.clone()).collect(),
+        })
+    }
+
+    /// The header as a line of the journal (JSON, with its newline).
+    ///
+    /// # Errors
+    /// `Internal` only if serialization fails.
+    pub fn line(&self) -> Result<String> {
+        let mut s = serde_json::to_string(self)
+            .map_err(|e| Error::Internal(format!("JSON serialization: {e}")))?;
+        s.push('\n');
+        Ok(s)
+    }
+
+    /// The first difference between a journal's header and this run's, in words.
+    fn difference(&self, journal: &JournalHeader) -> Option<String> {
+        let axes = |h: &JournalHeader| {
+            h.parameters
+                .iter()
+                .map(|a| {
+                    let v: Vec<String> = a.values.iter().map(|x| show(*x)).collect();
+                    format!("{}={}", a.path, v.join(","))
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        if journal.attain != self.attain {
+            return Some(format!(
+                "it was written by attain {}, this is attain {}",
+                journal.attain, self.attain
+            ));
+        }
+        if journal.scenario_sha256 != self.scenario_sha256 || journal.targets != self.targets {
+            return Some(format!(
+                "the scenario differs (the journal's is {:?} with SHA-256 {}, this run's {:?} with {})",
+                journal.scenario,
+                &journal.scenario_sha256[..journal.scenario_sha256.len().min(12)],
+                self.scenario,
+                &self.scenario_sha256[..12]
+            ));
+        }
+        if journal.parameters != self.parameters || journal.points != self.points {
+            return Some(format!(
+                "the grid differs (the journal's: {}; this run's: {})",
+                axes(journal),
+                axes(self)
+            ));
+        }
+        if journal.paths != self.paths {
+            return Some(format!(
+                "--paths differs (the journal's {}, this run's {})",
+                journal.paths, self.paths
+            ));
+        }
+        if journal.seed != self.seed {
+            return Some(format!(
+                "--seed differs (the journal's {}, this run's {})",
+                journal.seed, self.seed
+            ));
+        }
+        None
+    }
+}
+
+fn checksum(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(body.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A point as a line of the journal, with its newline:
+/// `INDEX<TAB>VALUES<TAB>NUMBERS<TAB>CHECK`, where VALUES are the point's
+/// values separated by commas, NUMBERS six numbers per target
+/// (`probability ci95_low ci95_high p05 p50 p95`, in Rust's shortest
+/// round-trip form, so they read back bit for bit) separated by spaces, and
+/// CHECK the first 16 hex digits of the SHA-256 of what precedes it.
+pub fn journal_line(p: &PointResult) -> String {
+    let values: Vec<String> = p.values.iter().map(|v| format!("{v:?}")).collect();
+    let numbers: Vec<String> = p
+        .targets
+        .iter()
+        .flat_map(|t| t.as_array())
+        .map(|x| format!("{x:?}"))
+        .collect();
+    let body = format!("{}\t{}\t{}", p.index, values.join(","), numbers.join(" "));
+    let check = checksum(&body);
+    format!("{body}\t{check}\n")
+}
+
+/// A point line read back, or `None` if it is not a whole, intact line of
+/// this journal's grid.
+fn parse_point(line: &str, header: &JournalHeader, points: &[Vec<f64>]) -> Option<PointResult> {
+    let (body, check) = line.rsplit_once('\t')?;
+    if checksum(body) != check {
+        return None;
+    }
+    let mut fields = body.split('\t');
+    let index: usize = fields.next()?.parse().ok()?;
+    let values = fields
+        .next()?
+        .split(',')
+        .map(|v| v.parse::<f64>().ok())
+        .collect::<Option<Vec<f64>>>()?;
+    let numbers = fields
+        .next()?
+        .split(' ')
+        .map(|v| v.parse::<f64>().ok())
+        .collect::<Option<Vec<f64>>>()?;
+    if fields.next().is_some()
+        || index >= points.len()
+        || points[index] != values
+        || numbers.len() != 6 * header.targets.len()
+    {
+        return None;
+    }
+    Some(PointResult {
+        index,
+        values,
+        targets: numbers.chunks(6).map(TargetNumbers::from_slice).collect(),
+    })
+}
+
+/// What a journal holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalContents {
+    /// The completed points, each once, in journal order.
+    pub points: Vec<PointResult>,
+    /// Length in bytes of the intact part (header and whole point lines);
+    /// whatever follows is the remains of an interrupted write, to be cut
+    /// off before appending. 0 when not even the header is whole.
+    pub valid_len: usize,
+    /// A note when an incomplete or damaged last line was dropped.
+    pub dropped: Option<String>,
+}
+
+/// Read a journal written by [`JournalHeader::line`] and [`journal_line`],
+/// for a run whose header is `expected`; `name` is the journal's file name,
+/// for messages.
+///
+/// A crash can leave the **last** line incomplete or damaged (a write cut
+/// short): it is dropped, and its point simulated again. A damaged line
+/// before the last one cannot come from an interrupted append, so the
+/// journal is not trusted (an error).
+///
+/// # Errors
+/// `Argument` (flag `--resume`) when the journal belongs to another sweep
+/// (saying what differs), is not a journal, or is damaged before its last line.
+pub fn read_journal(bytes: &[u8], expected: &JournalHeader, name: &str) -> Result<JournalContents> {
+    let fix = format!("delete {name} to start the sweep over");
+    // Whole lines end with a newline; a last piece without one was cut short.
+    let mut lines: Vec<(usize, &[u8], bool)> = vec![];
+    let mut start = 0;
+    while start < bytes.len() {
+        match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(k) => {
+                lines.push((start, &bytes[start..start + k], true));
+                start += k + 1;
+            }
+            None => {
+                lines.push((start, &bytes[start..], false));
+                start = bytes.len();
+            }
+        }
+    }
+    let empty = JournalContents {
+        points: vec![],
+        valid_len: 0,
+        dropped: None,
+    };
+    let Some(&(_, head, whole)) = lines.first() else {
+        return Ok(empty);
+    };
+    let head_text = std::str::from_utf8(head).unwrap_or("");
+    if !whole {
+        // Interrupted while the header was written: nothing was kept yet.
+        let ours = head_text.starts_with("{\"journal\"") || "{\"journal\"".starts_with(head_text);
+        return if ours {
+            Ok(JournalContents {
+                dropped: Some("the journal's header was incomplete".into()),
+                ..empty
+            })
+        } else {
+            Err(Error::argument(
+                "--resume",
+                format!("{name} is not an attain sweep journal; {fix}"),
+            ))
+        };
+    }
+    let header: JournalHeader = serde_json::from_str(head_text)
+        .ok()
+        .filter(|h: &JournalHeader| h.journal == JOURNAL_FORMAT)
+        .ok_or_else(|| {
+            Error::argument(
+                "--resume",
+                format!("{name} is not an attain sweep journal (format {JOURNAL_FORMAT:?}); {fix}"),
+            )
+        })?;
+    if let Some(why) = expected.difference(&header) {
+        return Err(Error::argument(
+            "--resume",
+            format!(
+                "{name} belongs to a different sweep: {why}; rerun with the journal's settings, or {fix}"
+            ),
+        ));
+    }
+    let grid_points = grid(&expected.parameters);
+    let mut out = JournalContents {
+        points: vec![],
+        valid_len: head.len() + 1,
+        dropped: None,
+    };
+    let mut seen = BTreeSet::new();
+    let last = lines.len() - 1;
+    for (k, &(offset, line, whole)) in lines.iter().enumerate().skip(1) {
+        let parsed = std::str::from_utf8(line)
+            .ok()
+            .filter(|_| whole)
+            .and_then(|l| parse_point(l, expected, &grid_points));
+        match parsed {
+            Some(p) => {
+                if seen.insert(p.index) {
+                    out.points.push(p);
+                }
+                out.valid_len = offset + line.len() + 1;
+            }
+            None if k == last => {
+                out.dropped = Some(format!(
+                    "line {} of {name} was {} (a write cut short); its point is simulated again",
+                    k + 1,
+                    if whole { "damaged" } else { "incomplete" }
+                ));
+            }
+            None => {
+                return Err(Error::argument(
+                    "--resume",
+                    format!(
+                        "line {} of {name} is damaged, and it is not the last line, so it was not cut short by an interruption; {fix}",
+                        k + 1
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------

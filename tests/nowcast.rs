@@ -208,7 +208,10 @@ fn conditioning_agrees_with_rejection_sampling() {
     // by the observation; docs/MODEL.md says so).
     let text = scenario_text("")
         .replace("probability = 0.05", "probability = 0.0")
-        .replace("distribution = \"student_t\"\ndf = 5", "distribution = \"gaussian\"")
+        .replace(
+            "distribution = \"student_t\"\ndf = 5",
+            "distribution = \"gaussian\"",
+        )
         .replace(
             "distribution = \"two_piece\"\ndown = 1.3\nup = 0.8",
             "distribution = \"gaussian\"",
@@ -236,14 +239,26 @@ fn conditioning_agrees_with_rejection_sampling() {
         let (rm, rs) = mean_sd(&r);
         let (cm, cs) = mean_sd(&c);
         let se = (rs * rs / r.len() as f64 + cs * cs / c.len() as f64).sqrt();
-        eprintln!("{name}: rejection {rm:.4} (sd {rs:.4}, n {}), conditioned {cm:.4} (sd {cs:.4}), se {se:.4}", r.len());
-        assert!((rm - cm).abs() < 4.0 * se, "{name}: mean {rm} vs {cm}, se {se}");
+        eprintln!(
+            "{name}: rejection {rm:.4} (sd {rs:.4}, n {}), conditioned {cm:.4} (sd {cs:.4}), se {se:.4}",
+            r.len()
+        );
+        assert!(
+            (rm - cm).abs() < 4.0 * se,
+            "{name}: mean {rm} vs {cm}, se {se}"
+        );
         // Standard deviations: the sampling sd of a sample sd is about sd / sqrt(2n).
         let se_sd = (rs * rs / (2.0 * r.len() as f64) + cs * cs / (2.0 * c.len() as f64)).sqrt();
-        assert!((rs - cs).abs() < 4.0 * se_sd, "{name}: sd {rs} vs {cs}, se {se_sd}");
+        assert!(
+            (rs - cs).abs() < 4.0 * se_sd,
+            "{name}: sd {rs} vs {cs}, se {se_sd}"
+        );
         // And the condition moved the distribution: the unconditioned mean is elsewhere.
         let (um, _) = mean_sd(&all.iter().map(|p| p[k]).collect::<Vec<_>>());
-        assert!((um - cm).abs() > 10.0 * se, "{name}: conditioning changed nothing");
+        assert!(
+            (um - cm).abs() > 10.0 * se,
+            "{name}: conditioning changed nothing"
+        );
     }
 }
 

@@ -2,6 +2,7 @@
 //!
 //! Renderers return bytes and never write: the binary decides where they go.
 
+pub mod html;
 pub mod table;
 
 use serde::Serialize;
@@ -37,6 +38,29 @@ pub struct ScenarioInfo {
     pub base_year: i32,
     /// Simulated years after the base year.
     pub horizon: usize,
+    /// What the run was conditioned on, when the scenario has an `[observed]` section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<ObservedInfo>,
+}
+
+/// `scenario.observed`: published quarters the run is conditioned on.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ObservedInfo {
+    /// Quarters of the first simulated year already published.
+    pub quarters: usize,
+    /// Published figures.
+    pub values: Vec<crate::model::observed::Published>,
+    /// Events known to have started: id and 1-based quarter.
+    pub events: Vec<KnownEvent>,
+}
+
+/// An event known to have started in a published quarter.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KnownEvent {
+    /// Event id.
+    pub id: String,
+    /// Quarter it started in (1-based).
+    pub start_quarter: u8,
 }
 
 /// `run` block: how the numbers were obtained.
@@ -306,6 +330,19 @@ impl Report {
                 region_zh: model.meta.region_zh.clone(),
                 base_year: model.meta.base_year,
                 horizon: model.meta.horizon,
+                observed: (model.observed.quarters > 0).then(|| ObservedInfo {
+                    quarters: model.observed.quarters,
+                    values: model.observed.published.clone(),
+                    events: model
+                        .observed
+                        .known_events
+                        .iter()
+                        .map(|(id, q)| KnownEvent {
+                            id: id.clone(),
+                            start_quarter: *q,
+                        })
+                        .collect(),
+                }),
             },
             run: RunInfo {
                 paths: n,

@@ -1,8 +1,13 @@
 //! The human-readable terminal table. comfy-table measures display width, so
 //! Chinese labels (two columns per character) stay aligned.
+//!
+//! [`render`] is plain text. [`render_coloured`] can also colour the verdict
+//! words (green for likely and above, yellow for about as likely as not, red
+//! for unlikely and below); the binary asks for colour only when the table
+//! goes to a terminal and `NO_COLOR` is unset.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use super::{Report, TargetResult};
 
@@ -58,6 +63,23 @@ pub fn condition(t: &TargetResult) -> String {
 
 /// Render the table, wrapping long labels to fit `width` columns.
 pub fn render(r: &Report, width: u16) -> String {
+    render_coloured(r, width, false)
+}
+
+/// The colour of a verdict: green when the target is likely met, yellow when
+/// it is a toss-up, red when it is likely missed, none without a verdict.
+fn verdict_colour(verdict: &str) -> Option<Color> {
+    match verdict {
+        "virtually certain" | "very likely" | "likely" => Some(Color::Green),
+        "about as likely as not" => Some(Color::Yellow),
+        "unlikely" | "very unlikely" | "exceptionally unlikely" => Some(Color::Red),
+        _ => None,
+    }
+}
+
+/// [`render`], with the verdict words coloured (ANSI escape codes) when
+/// `colour` is true. Widths and wrapping are the same either way.
+pub fn render_coloured(r: &Report, width: u16, colour: bool) -> String {
     let mut out = String::new();
     let region = match &r.scenario.region_zh {
         Some(zh) => format!("{} {}", r.scenario.region, zh),
@@ -73,6 +95,40 @@ pub fn render(r: &Report, width: u16) -> String {
         r.run.seed,
         r.run.elapsed_s
     ));
+    if let Some(o) = &r.scenario.observed {
+        let figures: Vec<String> = o
+            .values
+            .iter()
+            .map(|v| {
+                let through = ["Q1", "H1", "Q1-3"][(v.quarter as usize).clamp(1, 3) - 1];
+                match v.share {
+                    None => format!("{} {} {}", v.indicator, through, short(v.value)),
+                    Some(s) => format!(
+                        "{} {} {} (share {})",
+                        v.indicator,
+                        through,
+                        short(v.value),
+                        short(s)
+                    ),
+                }
+            })
+            .chain(
+                o.events
+                    .iter()
+                    .map(|e| format!("{} began in Q{}", e.id, e.start_quarter)),
+            )
+            .collect();
+        out.push_str(&format!(
+            "Conditioned on {} published quarter(s) of {}: {}\n\n",
+            o.quarters,
+            r.scenario.base_year + 1,
+            if figures.is_empty() {
+                "no figures; events known".to_string()
+            } else {
+                figures.join("; ")
+            }
+        ));
+    }
     if let Some(p) = &r.run.precision {
         out.push_str(&if p.reached {
             format!(
@@ -88,6 +144,11 @@ pub fn render(r: &Report, width: u16) -> String {
     }
 
     let mut table = Table::new();
+    if colour {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
     table
         .load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -130,7 +191,10 @@ pub fn render(r: &Report, width: u16) -> String {
                 num(t.quantiles.p95)
             ))
             .set_alignment(CellAlignment::Right),
-            Cell::new(&t.verdict),
+            match verdict_colour(&t.verdict) {
+                Some(c) if colour => Cell::new(&t.verdict).fg(c),
+                _ => Cell::new(&t.verdict),
+            },
         ]);
     }
     out.push_str(&table.to_string());

@@ -1,0 +1,217 @@
+//! The binary's glue for `attain report` (the HTML report), `attain run
+//! --charts DIR` and the `--chart FILE` of `sweep` and `sensitivity`: run the
+//! simulation keeping what the charts need, draw them with `attain::charts`,
+//! write the files atomically.
+
+use std::path::Path;
+
+use attain::charts::distribution::outcome_svg;
+use attain::charts::fan::fan_svg;
+use attain::engine::{self, DEFAULT_PATHS, DEFAULT_SEED, Progress, RunConfig};
+use attain::error::{Error, Result};
+use attain::report::html::{self, HtmlInput, TargetCharts};
+use attain::{Model, Report, Scenario};
+
+use crate::app::{load, pool, stdout, write_atomic};
+use crate::cli::Command;
+use crate::progress::Bar;
+
+/// A finished run with its charts.
+pub(crate) struct ChartedRun {
+    /// The run's report (as `attain run` prints it).
+    pub report: Report,
+    /// One entry per target, in scenario order.
+    pub charts: Vec<TargetCharts>,
+    /// Remarks about charts that could not be drawn.
+    pub notes: Vec<String>,
+}
+
+/// Compile and simulate once, then draw each target's outcome distribution
+/// from the run's histograms (call inside the thread pool).
+pub(crate) fn simulate_with_charts(
+    scenario: &Scenario,
+    origin: &str,
+    config: &RunConfig,
+    progress: &dyn Progress,
+) -> Result<ChartedRun> {
+    let (model, warnings) = Model::compile(scenario, origin)?;
+    let start = std::time::Instant::now();
+    let acc = engine::simulate(&model, config, progress)?;
+    let elapsed = start.elapsed().as_secs_f64();
+    let report = Report::build(
+        &model,
+        &acc,
+        config,
+        elapsed,
+        rayon::current_num_threads(),
+        warnings,
+    );
+    // One fan per target indicator, from the same paths (same seed).
+    let mut indicators: Vec<usize> = model.targets.iter().map(|t| t.indicator).collect();
+    indicators.sort_unstable();
+    indicators.dedup();
+    let fans = attain::fan::simulate_fan(&model, config, &indicators)?;
+    let mut charts = Vec::with_capacity(report.targets.len());
+    for ((t, a), mt) in report.targets.iter().zip(&acc.targets).zip(&model.targets) {
+        let fan = fans
+            .iter()
+            .find(|f| f.indicator == model.indicators[mt.indicator].id)
+            .map(|f| fan_svg(f, t, model.meta.base_year, acc.paths))
+            .transpose()?;
+        charts.push(TargetCharts {
+            id: t.id.clone(),
+            fan,
+            distribution: Some(outcome_svg(t, &a.hist, acc.paths)?),
+        });
+    }
+    let notes = vec![];
+    Ok(ChartedRun {
+        report,
+        charts,
+        notes,
+    })
+}
+
+/// Write every chart of a run into `dir` (created if missing):
+/// `{target id}-fan.svg` and `{target id}-distribution.svg`.
+pub(crate) fn write_charts(dir: &Path, run: &ChartedRun, quiet: bool) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        context: format!("cannot create the charts folder {}", dir.display()),
+        source,
+    })?;
+    let mut written = 0;
+    for c in &run.charts {
+        for (kind, svg) in [("fan", &c.fan), ("distribution", &c.distribution)] {
+            if let Some(svg) = svg {
+                write_atomic(&dir.join(format!("{}-{kind}.svg", c.id)), svg.as_bytes())?;
+                written += 1;
+            }
+        }
+    }
+    if !quiet {
+        eprintln!("wrote {written} charts to {}", dir.display());
+        for n in &run.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    Ok(())
+}
+
+/// `attain run --charts DIR` without `--precision` or `--shard`: the report
+/// of the run, after its charts are written.
+pub(crate) fn run_with_charts(
+    scenario: &Scenario,
+    origin: &str,
+    config: &RunConfig,
+    dir: &Path,
+    quiet: bool,
+    bar: &Bar,
+) -> Result<Report> {
+    let run = simulate_with_charts(scenario, origin, config, bar)?;
+    // Clear the progress bar before printing where the charts went.
+    bar.finish();
+    write_charts(dir, &run, quiet)?;
+    Ok(run.report)
+}
+
+/// Write one chart (`--chart FILE` of sweep and sensitivity).
+pub(crate) fn write_chart(path: &Path, svg: &str, quiet: bool) -> Result<()> {
+    write_atomic(path, svg.as_bytes())?;
+    if !quiet {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// `attain report`: simulate, then write one self-contained HTML file.
+pub(crate) fn report(cmd: Command) -> Result<()> {
+    let Command::Report {
+        scenario,
+        paths,
+        seed,
+        threads,
+        out,
+        quiet,
+    } = cmd
+    else {
+        return Err(Error::Internal("report called with another command".into()));
+    };
+    let config = RunConfig {
+        paths: paths.unwrap_or(DEFAULT_PATHS),
+        seed: seed.unwrap_or(DEFAULT_SEED),
+    };
+    if config.paths == 0 {
+        return Err(Error::argument("--paths", "must be at least 1"));
+    }
+    let pool = pool(threads)?;
+    let (scenario, origin) = load(scenario.as_deref())?;
+    let bar = Bar::new(quiet, "paths");
+    let run = pool.install(|| simulate_with_charts(&scenario, &origin, &config, &bar))?;
+    bar.finish();
+    if !quiet {
+        for w in &run.report.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    let generated = utc_now();
+    let page = html::render(&HtmlInput {
+        report: &run.report,
+        scenario: scenario.raw(),
+        origin: &origin,
+        charts: &run.charts,
+        generated: &generated,
+        notes: &run.notes,
+    });
+    match out {
+        Some(path) => {
+            write_atomic(&path, page.as_bytes())?;
+            if !quiet {
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        None => stdout(page.as_bytes()),
+    }
+}
+
+/// The current time in UTC, `2022-01-24 09:30 UTC`.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+/// Days since 1970-01-01 to a Gregorian date (H. Hinnant, "chrono-compatible
+/// low-level date algorithms").
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn dates_from_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_016), (2022, 1, 24));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}

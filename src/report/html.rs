@@ -1,0 +1,577 @@
+//! A self-contained HTML report: one file with inline CSS and inline SVG
+//! charts, no script and no reference to anything outside it, so that it can
+//! be e-mailed and opened offline.
+//!
+//! Every piece of text that comes from the scenario (labels, sources,
+//! descriptions, ids) goes through `html-escape`; charts are SVG documents
+//! produced by [`crate::charts`], whose text is escaped by plotters.
+
+use std::fmt::Write;
+
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+
+use super::table::{condition, num, short};
+use super::{Report, TargetResult};
+use crate::scenario::RawScenario;
+
+/// The charts of one target, as SVG documents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetCharts {
+    /// Target id.
+    pub id: String,
+    /// Fan chart of the target's indicator, when available.
+    pub fan: Option<String>,
+    /// Outcome distribution in the target year.
+    pub distribution: Option<String>,
+}
+
+/// Everything the HTML report shows.
+#[derive(Debug, Clone, Copy)]
+pub struct HtmlInput<'a> {
+    /// The run's report.
+    pub report: &'a Report,
+    /// The scenario as written (assumptions and their sources).
+    pub scenario: &'a RawScenario,
+    /// Where the scenario was read from.
+    pub origin: &'a str,
+    /// Charts per target (targets without an entry get none).
+    pub charts: &'a [TargetCharts],
+    /// When the report was made, as it should be printed (the library reads
+    /// no clock).
+    pub generated: &'a str,
+    /// Extra remarks for the run section (for example, charts left out).
+    pub notes: &'a [String],
+}
+
+const CSS: &str = r#"
+:root { --ink:#222; --muted:#666; --line:#ddd; --met:#2ca02c; --toss:#e6a117; --miss:#d62728; --accent:#1f77b4; }
+* { box-sizing: border-box; }
+body { margin:0; background:#f6f6f4; color:var(--ink);
+  font: 15px/1.5 "Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; }
+main { max-width:1180px; margin:0 auto; padding:28px 32px 48px; background:#fff; }
+h1 { font-size:26px; margin:0 0 4px; }
+h2 { font-size:20px; margin:36px 0 10px; padding-bottom:4px; border-bottom:2px solid var(--line); }
+h3 { font-size:16px; margin:22px 0 8px; }
+p { margin:6px 0; }
+.sub, .muted, figcaption, .source { color:var(--muted); }
+.source { font-size:13px; }
+.desc { white-space:pre-wrap; font-size:14px; color:#444; background:#fafafa; border-left:3px solid var(--line); padding:8px 12px; }
+.joint { display:flex; gap:16px; flex-wrap:wrap; margin:14px 0; }
+.card { flex:1 1 240px; border:1px solid var(--line); border-radius:6px; padding:12px 16px; }
+.card .big { font-size:28px; font-weight:700; }
+table { border-collapse:collapse; width:100%; font-size:14px; margin:6px 0 12px; }
+th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
+th { background:#f0f0ee; font-weight:600; white-space:nowrap; }
+tbody tr:nth-child(even) { background:#fbfbfa; }
+td.num, th.num { text-align:right; white-space:nowrap; font-variant-numeric:tabular-nums; }
+td.nowrap { white-space:nowrap; }
+.zh { display:block; }
+.en { display:block; color:var(--muted); font-size:13px; }
+.star { color:var(--toss); }
+.bar { display:inline-block; width:70px; height:9px; background:#eee; border-radius:2px; margin-left:6px; vertical-align:middle; position:relative; }
+.bar > span { position:absolute; left:0; top:0; bottom:0; background:var(--accent); border-radius:2px; }
+.verdict { display:inline-block; padding:1px 8px; border-radius:10px; font-size:13px; white-space:nowrap; }
+.v-met { background:#e3f4e3; color:#1d6b1d; }
+.v-toss { background:#fdf1d6; color:#8a5a00; }
+.v-miss { background:#fbe3e3; color:#9b1c1c; }
+.v-none { background:#eee; color:#444; }
+figure { margin:18px 0 28px; }
+figure svg { max-width:100%; height:auto; display:block; border:1px solid #eee; margin:6px 0; }
+figcaption { font-size:14px; }
+.charts-pair { display:flex; flex-wrap:wrap; gap:8px; }
+.charts-pair > div { flex:1 1 700px; min-width:0; max-width:780px; }
+dl.meta { display:grid; grid-template-columns:max-content 1fr; gap:2px 18px; font-size:14px; }
+dl.meta dt { color:var(--muted); }
+dl.meta dd { margin:0; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size:13px; }
+.warn { color:#9b1c1c; }
+footer { margin-top:36px; font-size:13px; color:var(--muted); }
+@media print { body { background:#fff; } main { padding:0; } figure { break-inside:avoid; } }
+"#;
+
+fn pct(p: f64) -> String {
+    if p.is_finite() {
+        format!("{:.1}%", 100.0 * p)
+    } else {
+        "n/a".into()
+    }
+}
+
+fn verdict_class(v: &str) -> &'static str {
+    match v {
+        "virtually certain" | "very likely" | "likely" => "v-met",
+        "about as likely as not" => "v-toss",
+        "unlikely" | "very unlikely" | "exceptionally unlikely" => "v-miss",
+        _ => "v-none",
+    }
+}
+
+/// A label pair: local label on top, English below.
+fn labels(label: &str, label_zh: Option<&str>) -> String {
+    match label_zh {
+        Some(zh) if !zh.is_empty() => format!(
+            "<span class=\"zh\">{}</span><span class=\"en\">{}</span>",
+            text(zh),
+            text(label)
+        ),
+        _ => format!("<span class=\"zh\">{}</span>", text(label)),
+    }
+}
+
+fn opt(s: Option<&str>) -> String {
+    s.map(|s| text(s).into_owned()).unwrap_or_default()
+}
+
+/// An inline SVG document, without an XML declaration.
+fn inline_svg(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(at) => &svg[at..],
+        None => "",
+    }
+}
+
+/// Render the report as one HTML document.
+pub fn render(input: &HtmlInput) -> String {
+    let r = input.report;
+    let raw = input.scenario;
+    let mut h = String::with_capacity(64 * 1024);
+    let region = match &r.scenario.region_zh {
+        Some(zh) => format!("{} {}", r.scenario.region, zh),
+        None => r.scenario.region.clone(),
+    };
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"attain {}\">\n<title>{} — attain report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        text(&r.run.version),
+        text(&r.scenario.name)
+    );
+
+    // Header.
+    let _ = write!(
+        h,
+        "<header>\n<h1>{}</h1>\n<p class=\"sub\">{} · base year {} · {} simulated year{} · {} paths</p>\n",
+        text(&r.scenario.name),
+        text(&region),
+        r.scenario.base_year,
+        r.scenario.horizon,
+        if r.scenario.horizon == 1 { "" } else { "s" },
+        r.run.paths
+    );
+    if let Some(s) = &raw.scenario.source {
+        let _ = write!(h, "<p class=\"source\">Targets from: {}</p>\n", text(s));
+    }
+    h.push_str("</header>\n");
+
+    // Headline.
+    h.push_str(
+        "<section id=\"headline\">\n<h2>Will the targets be met?</h2>\n<div class=\"joint\">\n",
+    );
+    if r.joint.targets.is_empty() {
+        let _ = write!(
+            h,
+            "<div class=\"card\"><div class=\"muted\">Every target met together</div><div class=\"big\">{}</div></div>\n",
+            pct(r.joint.all_probability)
+        );
+    } else {
+        let _ = write!(
+            h,
+            "<div class=\"card\"><div class=\"muted\">All {} headline targets met together</div>\
+             <div class=\"big\">{}</div><div class=\"muted\">95% CI {}–{}</div></div>\n\
+             <div class=\"card\"><div class=\"muted\">Every one of the {} targets met</div><div class=\"big\">{}</div></div>\n",
+            r.joint.targets.len(),
+            pct(r.joint.probability),
+            pct(r.joint.ci95[0]),
+            pct(r.joint.ci95[1]),
+            r.targets.len(),
+            pct(r.joint.all_probability)
+        );
+    }
+    h.push_str(&at_risk_card(r));
+    h.push_str("</div>\n");
+    h.push_str(&headline_table(r));
+    h.push_str(
+        "<p class=\"muted\">P(met): share of simulated paths on which the target is attained. \
+         95% CI: Monte Carlo error only (Wilson interval), not model error. \
+         Verdicts use the IPCC likelihood scale. ★ headline target (counts towards the joint probability).</p>\n</section>\n",
+    );
+
+    // Charts.
+    if input
+        .charts
+        .iter()
+        .any(|c| c.fan.is_some() || c.distribution.is_some())
+    {
+        h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
+        for t in &r.targets {
+            let Some(c) = input.charts.iter().find(|c| c.id == t.id) else {
+                continue;
+            };
+            if c.fan.is_none() && c.distribution.is_none() {
+                continue;
+            }
+            let _ = write!(
+                h,
+                "<figure id=\"chart-{}\">\n<h3>{}</h3>\n<div class=\"charts-pair\">\n",
+                attr(&t.id),
+                title_of(t)
+            );
+            for svg in [&c.fan, &c.distribution].into_iter().flatten() {
+                let _ = write!(h, "<div>{}</div>\n", inline_svg(svg));
+            }
+            let _ = write!(
+                h,
+                "</div>\n<figcaption>{}{}</figcaption>\n</figure>\n",
+                match &t.wording {
+                    Some(w) => format!("As worded: “{}”. ", text(w)),
+                    None => String::new(),
+                },
+                text(&format!(
+                    "Met if {} in {}: P(met) {}.",
+                    condition(t),
+                    t.year,
+                    pct(t.probability)
+                ))
+            );
+        }
+        h.push_str("</section>\n");
+    }
+
+    h.push_str(&assumptions(r, raw));
+    h.push_str(&run_section(input));
+    let _ = write!(
+        h,
+        "<footer>Made by attain {} from <code>{}</code>. The probabilities are conditional on the \
+         scenario's assumptions above; change them and run again to see how much they matter.</footer>\n\
+         </main>\n</body>\n</html>\n",
+        text(&r.run.version),
+        text(input.origin)
+    );
+    h
+}
+
+fn title_of(t: &TargetResult) -> String {
+    match &t.label_zh {
+        Some(zh) => format!(
+            "{} · {} <span class=\"muted\">({}, {})</span>",
+            text(zh),
+            text(&t.label),
+            text(&t.id),
+            t.year
+        ),
+        None => format!(
+            "{} <span class=\"muted\">({}, {})</span>",
+            text(&t.label),
+            text(&t.id),
+            t.year
+        ),
+    }
+}
+
+fn at_risk_card(r: &Report) -> String {
+    let mut at_risk: Vec<&TargetResult> = r.targets.iter().collect();
+    at_risk.sort_by(|a, b| a.probability.total_cmp(&b.probability));
+    let mut h = String::from("<div class=\"card\"><div class=\"muted\">Most at risk</div><ul>\n");
+    for t in at_risk.iter().take(3) {
+        let _ = write!(
+            h,
+            "<li><a href=\"#target-{}\">{}</a> {}",
+            attr(&t.id),
+            text(t.label_zh.as_deref().unwrap_or(&t.label)),
+            pct(t.probability)
+        );
+        let worst = r
+            .drivers
+            .iter()
+            .filter(|d| d.target == t.id)
+            .filter_map(|d| Some((d, d.probability_without? - d.probability_with?)))
+            .filter(|(d, drop)| *drop > 0.005 && d.event_share > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((d, _)) = worst {
+            let _ = write!(
+                h,
+                "<br><span class=\"muted\">if <code>{}</code> happens ({} of paths): {}, otherwise {}</span>",
+                text(&d.event),
+                pct(d.event_share),
+                pct(d.probability_with.unwrap_or(f64::NAN)),
+                pct(d.probability_without.unwrap_or(f64::NAN))
+            );
+        }
+        h.push_str("</li>\n");
+    }
+    h.push_str("</ul></div>\n");
+    h
+}
+
+fn headline_table(r: &Report) -> String {
+    let mut h = String::from(
+        "<table class=\"targets\">\n<thead><tr><th>Target</th><th>Year</th><th class=\"num\">Official</th>\
+         <th>Met if</th><th class=\"num\">P(met)</th><th class=\"num\">95% CI</th>\
+         <th class=\"num\">p05 · median · p95</th><th>Verdict</th></tr></thead>\n<tbody>\n",
+    );
+    for t in &r.targets {
+        let unit = if t.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", t.unit)
+        };
+        let official = match &t.relative_to {
+            Some(rel) => format!("= {rel}"),
+            None => format!("{}{}", short(t.threshold), unit),
+        };
+        let width = if t.probability.is_finite() {
+            (100.0 * t.probability).clamp(0.0, 100.0)
+        } else {
+            0.0
+        };
+        let _ = write!(
+            h,
+            "<tr id=\"target-{}\"><td>{}<span class=\"en\">{}<code>{}</code></span></td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"nowrap\">{}</td>\
+             <td class=\"num\"><b>{}</b><span class=\"bar\"><span style=\"width:{:.1}%\"></span></span></td>\
+             <td class=\"num\">{}–{}</td><td class=\"num\">{} · {} · {}</td>\
+             <td><span class=\"verdict {}\">{}</span></td></tr>\n",
+            attr(&t.id),
+            labels(&t.label, t.label_zh.as_deref()),
+            if t.headline {
+                "<span class=\"star\" title=\"headline target\">★</span> "
+            } else {
+                ""
+            },
+            text(&t.id),
+            t.year,
+            text(&official),
+            text(&condition(t)),
+            pct(t.probability),
+            width,
+            pct(t.ci95[0]),
+            pct(t.ci95[1]),
+            num(t.quantiles.p05),
+            num(t.quantiles.p50),
+            num(t.quantiles.p95),
+            verdict_class(&t.verdict),
+            text(&t.verdict)
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+    h
+}
+
+fn assumptions(r: &Report, raw: &RawScenario) -> String {
+    let mut h = String::from("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n");
+    if let Some(d) = &raw.scenario.description {
+        let _ = write!(h, "<div class=\"desc\">{}</div>\n", text(d.trim()));
+    }
+
+    let unit = raw.scenario.value_unit.as_deref().unwrap_or("");
+    let _ = write!(
+        h,
+        "<h3>Sectors</h3>\n<p class=\"muted\">Base year {}: value added {} {} in all.</p>\n\
+         <table>\n<thead><tr><th>Sector</th><th class=\"num\">Value added ({})</th><th class=\"num\">Share</th>\
+         <th class=\"num\">Growth %</th><th class=\"num\">Volatility pp</th><th class=\"num\">Persistence</th>\
+         <th>Loadings on shocks (pp)</th><th>Source</th></tr></thead>\n<tbody>\n",
+        r.baseline.year,
+        num(r.baseline.gdp),
+        text(unit),
+        text(unit)
+    );
+    let total: f64 = raw.sectors.iter().map(|s| s.value_added).sum();
+    for s in &raw.sectors {
+        let loadings: Vec<String> = s
+            .loadings
+            .iter()
+            .map(|(k, v)| format!("{} {}", text(k), short(*v)))
+            .collect();
+        let _ = write!(
+            h,
+            "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+            labels(&s.label, s.label_zh.as_deref()),
+            text(&s.id),
+            num(s.value_added),
+            if total > 0.0 {
+                pct(s.value_added / total)
+            } else {
+                "n/a".into()
+            },
+            short(s.growth),
+            short(s.volatility),
+            short(s.persistence),
+            loadings.join(", "),
+            opt(s.source.as_deref())
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+
+    if !raw.shocks.is_empty() {
+        h.push_str(
+            "<h3>Common shocks</h3>\n<table>\n<thead><tr><th>Shock</th><th>Distribution</th><th>Source</th></tr></thead>\n<tbody>\n",
+        );
+        for s in &raw.shocks {
+            let dist = match s.distribution.as_deref().unwrap_or("gaussian") {
+                "student_t" => format!(
+                    "Student t, {} degrees of freedom",
+                    s.df.map(short).unwrap_or_default()
+                ),
+                "two_piece" => format!(
+                    "two-piece: down {}, up {}",
+                    s.down.map(short).unwrap_or_default(),
+                    s.up.map(short).unwrap_or_default()
+                ),
+                other => other.to_string(),
+            };
+            let _ = write!(
+                h,
+                "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+                labels(&s.label, s.label_zh.as_deref()),
+                text(&s.id),
+                text(&dist),
+                opt(s.source.as_deref())
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+        if let Some(c) = &raw.shock_correlation {
+            let _ = write!(
+                h,
+                "<p class=\"source\">Correlation of the shocks ({} × {} matrix{}): {}</p>\n",
+                c.order.len(),
+                c.order.len(),
+                if c.repair { ", repaired if needed" } else { "" },
+                opt(c.source.as_deref())
+            );
+        }
+    }
+
+    if !raw.events.is_empty() {
+        h.push_str(
+            "<h3>Rare events</h3>\n<table>\n<thead><tr><th>Event</th><th class=\"num\">P(start) per quarter</th>\
+             <th class=\"num\">Lasts (quarters)</th><th>May start in</th><th class=\"num\">Recovery</th>\
+             <th>Impacts while it lasts</th><th>Source</th></tr></thead>\n<tbody>\n",
+        );
+        for e in &raw.events {
+            let quarters = match &e.quarters {
+                Some(q) => q
+                    .iter()
+                    .map(|q| format!("Q{q}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => "any quarter".into(),
+            };
+            let impacts: Vec<String> = e
+                .impacts
+                .iter()
+                .map(|i| match (&i.sector, &i.indicator) {
+                    (Some(s), _) => format!("{} {}%", text(s), short(i.size)),
+                    (_, Some(ind)) => format!("{} {:+}", text(ind), i.size),
+                    _ => String::new(),
+                })
+                .collect();
+            let _ = write!(
+                h,
+                "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+                labels(&e.label, e.label_zh.as_deref()),
+                text(&e.id),
+                short(e.probability),
+                e.duration,
+                quarters,
+                pct(e.recovery.unwrap_or(1.0)),
+                impacts.join(", "),
+                opt(e.source.as_deref())
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+
+    h.push_str(
+        "<h3>Targets as written</h3>\n<table>\n<thead><tr><th>Target</th><th>Indicator</th><th>Wording</th><th>Source</th></tr></thead>\n<tbody>\n",
+    );
+    for t in &raw.targets {
+        let _ = write!(
+            h,
+            "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td><code>{}</code></td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+            labels(&t.label, t.label_zh.as_deref()),
+            text(&t.id),
+            text(&t.indicator),
+            opt(t.wording.as_deref()),
+            opt(t.source.as_deref())
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+
+    let sourced: Vec<_> = raw
+        .indicators
+        .iter()
+        .filter(|i| i.source.is_some())
+        .collect();
+    if !sourced.is_empty() {
+        h.push_str(
+            "<h3>Indicators</h3>\n<table>\n<thead><tr><th>Indicator</th><th>Kind</th><th>Source</th></tr></thead>\n<tbody>\n",
+        );
+        for i in sourced {
+            let _ = write!(
+                h,
+                "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+                labels(&i.label, i.label_zh.as_deref()),
+                text(&i.id),
+                text(&i.kind),
+                opt(i.source.as_deref())
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("</section>\n");
+    h
+}
+
+fn run_section(input: &HtmlInput) -> String {
+    let run = &input.report.run;
+    let mut h = String::from(
+        "<section id=\"run\">\n<h2>How the numbers were made</h2>\n<dl class=\"meta\">\n",
+    );
+    let rows = [
+        (
+            "Scenario file",
+            format!("<code>{}</code>", text(input.origin)),
+        ),
+        ("Paths", run.paths.to_string()),
+        ("Seed", run.seed.to_string()),
+        (
+            "Random numbers",
+            format!(
+                "{}, {} per path, blocks of {} paths",
+                text(&run.rng),
+                run.draws_per_path,
+                run.block_size
+            ),
+        ),
+        (
+            "Threads",
+            format!("{} (results do not depend on it)", run.threads),
+        ),
+        ("Simulation time", format!("{:.2} s", run.elapsed_s)),
+        ("attain version", text(&run.version).into_owned()),
+        ("Generated", text(input.generated).into_owned()),
+    ];
+    for (k, v) in rows {
+        let _ = write!(h, "<dt>{k}</dt><dd>{v}</dd>\n");
+    }
+    h.push_str("</dl>\n");
+    let _ = write!(
+        h,
+        "<p class=\"muted\">Same scenario, seed and paths give the same numbers: \
+         <code>attain report {} --paths {} --seed {}</code></p>\n",
+        text(input.origin),
+        run.paths,
+        run.seed
+    );
+    for w in &input.report.warnings {
+        let _ = write!(h, "<p class=\"warn\">warning: {}</p>\n", text(w));
+    }
+    for n in input.notes {
+        let _ = write!(h, "<p class=\"muted\">{}</p>\n", text(n));
+    }
+    h.push_str("</section>\n");
+    h
+}
