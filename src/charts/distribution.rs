@@ -76,7 +76,10 @@ pub fn bins(hist: &LogHistogram, lo: f64, hi: f64, n: usize) -> Vec<Bin> {
 /// Where a target is attained, on the axis of its indicator's value; `None`
 /// for a target judged relative to another indicator (the histogram holds
 /// the indicator itself, not the difference judged).
-fn attaining(t: &TargetResult) -> Option<(Vec<f64>, Box<dyn Fn(f64) -> bool>)> {
+/// The bounds that decide attainment, and whether a value attains.
+type Rule = (Vec<f64>, Box<dyn Fn(f64) -> bool>);
+
+fn attaining(t: &TargetResult) -> Option<Rule> {
     if t.relative_to.is_some() {
         return None;
     }

@@ -205,9 +205,9 @@ fn draw_panel<DB: DrawingBackend>(
             let room = 40.0 / f64::from(plot_w.max(1)) * (x1 - x0);
             let (dx, h, colour) = match (p < p0, p - x0 < room, x1 - p < room) {
                 (true, false, _) => (-4, HPos::Right, MUTED),
-                (true, true, _) => (4, HPos::Left, WHITE.into()),
+                (true, true, _) => (4, HPos::Left, WHITE),
                 (false, _, false) => (4, HPos::Left, MUTED),
-                (false, _, true) => (-4, HPos::Right, WHITE.into()),
+                (false, _, true) => (-4, HPos::Right, WHITE),
             };
             area.draw(&Text::new(
                 pct(p),

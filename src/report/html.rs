@@ -139,19 +139,19 @@ pub fn render(input: &HtmlInput) -> String {
         Some(zh) => format!("{} {}", r.scenario.region, zh),
         None => r.scenario.region.clone(),
     };
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"attain {}\">\n<title>{} — attain report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+         <meta name=\"generator\" content=\"attain {}\">\n<title>{} — attain report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>",
         text(&r.run.version),
         text(&r.scenario.name)
     );
 
     // Header.
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<header>\n<h1>{}</h1>\n<p class=\"sub\">{} · base year {} · {} simulated year{} · {} paths</p>\n",
+        "<header>\n<h1>{}</h1>\n<p class=\"sub\">{} · base year {} · {} simulated year{} · {} paths</p>",
         text(&r.scenario.name),
         text(&region),
         r.scenario.base_year,
@@ -160,7 +160,7 @@ pub fn render(input: &HtmlInput) -> String {
         r.run.paths
     );
     if let Some(s) = &raw.scenario.source {
-        let _ = write!(h, "<p class=\"source\">Targets from: {}</p>\n", text(s));
+        let _ = writeln!(h, "<p class=\"source\">Targets from: {}</p>", text(s));
     }
     h.push_str("</header>\n");
 
@@ -169,17 +169,17 @@ pub fn render(input: &HtmlInput) -> String {
         "<section id=\"headline\">\n<h2>Will the targets be met?</h2>\n<div class=\"joint\">\n",
     );
     if r.joint.targets.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=\"card\"><div class=\"muted\">Every target met together</div><div class=\"big\">{}</div></div>\n",
+            "<div class=\"card\"><div class=\"muted\">Every target met together</div><div class=\"big\">{}</div></div>",
             pct(r.joint.all_probability)
         );
     } else {
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<div class=\"card\"><div class=\"muted\">All {} headline targets met together</div>\
              <div class=\"big\">{}</div><div class=\"muted\">95% CI {}–{}</div></div>\n\
-             <div class=\"card\"><div class=\"muted\">Every one of the {} targets met</div><div class=\"big\">{}</div></div>\n",
+             <div class=\"card\"><div class=\"muted\">Every one of the {} targets met</div><div class=\"big\">{}</div></div>",
             r.joint.targets.len(),
             pct(r.joint.probability),
             pct(r.joint.ci95[0]),
@@ -211,18 +211,18 @@ pub fn render(input: &HtmlInput) -> String {
             if c.fan.is_none() && c.distribution.is_none() {
                 continue;
             }
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<figure id=\"chart-{}\">\n<h3>{}</h3>\n<div class=\"charts-pair\">\n",
+                "<figure id=\"chart-{}\">\n<h3>{}</h3>\n<div class=\"charts-pair\">",
                 attr(&t.id),
                 title_of(t)
             );
             for svg in [&c.fan, &c.distribution].into_iter().flatten() {
-                let _ = write!(h, "<div>{}</div>\n", inline_svg(svg));
+                let _ = writeln!(h, "<div>{}</div>", inline_svg(svg));
             }
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "</div>\n<figcaption>{}{}</figcaption>\n</figure>\n",
+                "</div>\n<figcaption>{}{}</figcaption>\n</figure>",
                 match &t.wording {
                     Some(w) => format!("As worded: “{}”. ", text(w)),
                     None => String::new(),
@@ -240,11 +240,11 @@ pub fn render(input: &HtmlInput) -> String {
 
     h.push_str(&assumptions(r, raw));
     h.push_str(&run_section(input));
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<footer>Made by attain {} from <code>{}</code>. The probabilities are conditional on the \
          scenario's assumptions above; change them and run again to see how much they matter.</footer>\n\
-         </main>\n</body>\n</html>\n",
+         </main>\n</body>\n</html>",
         text(&r.run.version),
         text(input.origin)
     );
@@ -325,13 +325,13 @@ fn headline_table(r: &Report) -> String {
         } else {
             0.0
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<tr id=\"target-{}\"><td>{}<span class=\"en\">{}<code>{}</code></span></td><td>{}</td>\
              <td class=\"num\">{}</td><td class=\"nowrap\">{}</td>\
              <td class=\"num\"><b>{}</b><span class=\"bar\"><span style=\"width:{:.1}%\"></span></span></td>\
              <td class=\"num\">{}–{}</td><td class=\"num\">{} · {} · {}</td>\
-             <td><span class=\"verdict {}\">{}</span></td></tr>\n",
+             <td><span class=\"verdict {}\">{}</span></td></tr>",
             attr(&t.id),
             labels(&t.label, t.label_zh.as_deref()),
             if t.headline {
@@ -361,18 +361,18 @@ fn headline_table(r: &Report) -> String {
 fn assumptions(r: &Report, raw: &RawScenario) -> String {
     let mut h = String::from("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n");
     if let Some(d) = &raw.scenario.description {
-        let _ = write!(h, "<div class=\"desc\">{}</div>\n", text(d.trim()));
+        let _ = writeln!(h, "<div class=\"desc\">{}</div>", text(d.trim()));
     }
 
     let unit = raw.scenario.value_unit.as_deref().unwrap_or("");
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<h3>Sectors</h3>\n<p class=\"muted\">Base year {}: value added {} {} in all.</p>\n\
          <table>\n<thead><tr><th>Sector</th><th class=\"num\">Value added ({})</th><th class=\"num\">Share</th>\
          <th class=\"num\">Growth %</th><th class=\"num\">Volatility pp</th><th class=\"num\">Persistence</th>\
-         <th>Loadings on shocks (pp)</th><th>Source</th></tr></thead>\n<tbody>\n",
+         <th>Loadings on shocks (pp)</th><th>Source</th></tr></thead>\n<tbody>",
         r.baseline.year,
-        num(r.baseline.gdp),
+        short(r.baseline.gdp),
         text(unit),
         text(unit)
     );
@@ -383,13 +383,13 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
             .iter()
             .map(|(k, v)| format!("{} {}", text(k), short(*v)))
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"source\">{}</td></tr>",
             labels(&s.label, s.label_zh.as_deref()),
             text(&s.id),
-            num(s.value_added),
+            short(s.value_added),
             if total > 0.0 {
                 pct(s.value_added / total)
             } else {
@@ -421,9 +421,9 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
                 ),
                 other => other.to_string(),
             };
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+                "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td>{}</td><td class=\"source\">{}</td></tr>",
                 labels(&s.label, s.label_zh.as_deref()),
                 text(&s.id),
                 text(&dist),
@@ -432,9 +432,9 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
         }
         h.push_str("</tbody>\n</table>\n");
         if let Some(c) = &raw.shock_correlation {
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<p class=\"source\">Correlation of the shocks ({} × {} matrix{}): {}</p>\n",
+                "<p class=\"source\">Correlation of the shocks ({} × {} matrix{}): {}</p>",
                 c.order.len(),
                 c.order.len(),
                 if c.repair { ", repaired if needed" } else { "" },
@@ -467,10 +467,10 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
                     _ => String::new(),
                 })
                 .collect();
-            let _ = write!(
+            let _ = writeln!(
                 h,
                 "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                 <td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+                 <td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"source\">{}</td></tr>",
                 labels(&e.label, e.label_zh.as_deref()),
                 text(&e.id),
                 short(e.probability),
@@ -488,9 +488,9 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
         "<h3>Targets as written</h3>\n<table>\n<thead><tr><th>Target</th><th>Indicator</th><th>Wording</th><th>Source</th></tr></thead>\n<tbody>\n",
     );
     for t in &raw.targets {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td><code>{}</code></td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+            "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td><code>{}</code></td><td>{}</td><td class=\"source\">{}</td></tr>",
             labels(&t.label, t.label_zh.as_deref()),
             text(&t.id),
             text(&t.indicator),
@@ -510,9 +510,9 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
             "<h3>Indicators</h3>\n<table>\n<thead><tr><th>Indicator</th><th>Kind</th><th>Source</th></tr></thead>\n<tbody>\n",
         );
         for i in sourced {
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td>{}</td><td class=\"source\">{}</td></tr>\n",
+                "<tr><td>{}<span class=\"en\"><code>{}</code></span></td><td>{}</td><td class=\"source\">{}</td></tr>",
                 labels(&i.label, i.label_zh.as_deref()),
                 text(&i.id),
                 text(&i.kind),
@@ -555,22 +555,22 @@ fn run_section(input: &HtmlInput) -> String {
         ("Generated", text(input.generated).into_owned()),
     ];
     for (k, v) in rows {
-        let _ = write!(h, "<dt>{k}</dt><dd>{v}</dd>\n");
+        let _ = writeln!(h, "<dt>{k}</dt><dd>{v}</dd>");
     }
     h.push_str("</dl>\n");
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<p class=\"muted\">Same scenario, seed and paths give the same numbers: \
-         <code>attain report {} --paths {} --seed {}</code></p>\n",
+         <code>attain report {} --paths {} --seed {}</code></p>",
         text(input.origin),
         run.paths,
         run.seed
     );
     for w in &input.report.warnings {
-        let _ = write!(h, "<p class=\"warn\">warning: {}</p>\n", text(w));
+        let _ = writeln!(h, "<p class=\"warn\">warning: {}</p>", text(w));
     }
     for n in input.notes {
-        let _ = write!(h, "<p class=\"muted\">{}</p>\n", text(n));
+        let _ = writeln!(h, "<p class=\"muted\">{}</p>", text(n));
     }
     h.push_str("</section>\n");
     h
