@@ -220,6 +220,10 @@ pub struct Model {
     pub load: Vec<f64>,
     /// Row length of `load`: the number of shocks, at least 1.
     pub load_stride: usize,
+    /// The same loadings by shock: shocks x sectors row-major (column `k` of
+    /// `load` is row `k` here), so the quarter step adds one shock at a time
+    /// over all sectors.
+    pub load_by_shock: Vec<f64>,
     /// Log of the last base-year quarter's level (on the trend path).
     pub base_log_level: Vec<f64>,
     /// Shock ids, in matrix order.
@@ -660,6 +664,10 @@ impl Model {
             mu,
             ar,
             idio,
+            load_by_shock: (0..n_shocks)
+                .flat_map(|k| (0..n_sectors).map(move |i| (i, k)))
+                .map(|(i, k)| load[i * load_stride + k])
+                .collect(),
             load,
             load_stride,
             base_log_level,

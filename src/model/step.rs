@@ -21,7 +21,7 @@ pub struct PathState {
     t_scale: Vec<f64>,
     chi: Vec<ChiSquared<f64>>,
     noise_chi: Vec<Option<ChiSquared<f64>>>,
-    sectors: Vec<SectorState>,
+    sectors: Sectors,
     event_left: Vec<u32>,
     event_quarters: Vec<u32>,
     ind: Vec<f64>,
@@ -40,7 +40,7 @@ pub struct PathState {
 impl PathState {
     /// Sector `i`'s value added summed over the current year's quarters so far.
     pub fn sector_ytd(&self, i: usize) -> f64 {
-        self.sectors[i].annual
+        self.sectors.annual[i]
     }
 
     /// Indicator `j`'s value for the year just completed (valid in
@@ -91,7 +91,7 @@ impl PathState {
                         .map(|(df, _)| ChiSquared::new(df).expect("validated noise_df > 2"))
                 })
                 .collect(),
-            sectors: vec![SectorState::default(); ns],
+            sectors: Sectors::new(ns),
             event_left: vec![0; ne],
             event_quarters: vec![0; ne],
             ind: vec![0.0; ni],
@@ -106,23 +106,61 @@ impl PathState {
     }
 }
 
-/// One sector's state along a path, kept together so the sector loop walks
-/// one array instead of six.
-#[derive(Debug, Clone, Copy, Default)]
-struct SectorState {
-    deviation: f64,
-    trend: f64,
-    permanent: f64,
-    temporary: f64,
-    annual: f64,
-    prev_annual: f64,
+/// The sectors' state along a path, one array per quantity (in sector order),
+/// so that each part of the quarter step is a pass over contiguous arrays of
+/// equal length: no bounds checks, and the compiler can use SIMD.
+#[derive(Debug, Clone)]
+struct Sectors {
+    /// `d`: deviation of quarterly log growth from its mean (MODEL.md 2.2).
+    deviation: Vec<f64>,
+    /// `ℓ`: log level on the sector's own path.
+    trend: Vec<f64>,
+    /// `P`: unrecovered losses of events that have ended.
+    permanent: Vec<f64>,
+    /// `T`: impacts of the events under way this quarter.
+    temporary: Vec<f64>,
+    /// Value added summed over the current year's quarters so far.
+    annual: Vec<f64>,
+    /// Last year's value added.
+    prev_annual: Vec<f64>,
+    /// This quarter's idiosyncratic normals `ε`.
+    eps: Vec<f64>,
+    /// This quarter's common part `Σ_k λ_k f_k`, then its log level `ℓ + P + T`.
+    work: Vec<f64>,
+}
+
+impl Sectors {
+    fn new(n: usize) -> Self {
+        Sectors {
+            deviation: vec![0.0; n],
+            trend: vec![0.0; n],
+            permanent: vec![0.0; n],
+            temporary: vec![0.0; n],
+            annual: vec![0.0; n],
+            prev_annual: vec![0.0; n],
+            eps: vec![0.0; n],
+            work: vec![0.0; n],
+        }
+    }
 }
 
 #[inline]
-fn series_value(s: Series, sectors: &[SectorState], ind: &[f64]) -> f64 {
+fn series_value(s: Series, sectors: &Sectors, ind: &[f64]) -> f64 {
     match s {
-        Series::Sector(i) => sectors[i].annual,
+        Series::Sector(i) => sectors.annual[i],
         Series::Indicator(j) => ind[j],
+    }
+}
+
+/// Fill `out` with standard normals, in order. Every standard normal the path
+/// draws itself is drawn here (the chi-square sampler draws its own), so the
+/// ziggurat has one call site in the step, is inlined into this loop, and
+/// loads the generator's state once per batch: one call per batch of 6 or 16
+/// draws instead of one per draw (docs/PERFORMANCE.md, "Third profile").
+#[inline(never)]
+fn fill_normals<R: Rng + ?Sized>(rng: &mut R, out: &mut [f64]) {
+    for x in out {
+        *x = StandardNormal.sample(rng);
     }
 }
 
@@ -151,17 +189,12 @@ impl Model {
         observer: &mut O,
     ) {
         let nk = self.n_shocks();
-        for ((s, p), sector) in st
-            .sectors
-            .iter_mut()
-            .zip(&self.base_log_level)
-            .zip(&self.sectors)
-        {
-            *s = SectorState {
-                trend: *p,
-                prev_annual: sector.value_added,
-                ..SectorState::default()
-            };
+        let sec = &mut st.sectors;
+        sec.deviation.fill(0.0);
+        sec.trend.copy_from_slice(&self.base_log_level);
+        sec.permanent.fill(0.0);
+        for (prev, sector) in sec.prev_annual.iter_mut().zip(&self.sectors) {
+            *prev = sector.value_added;
         }
         for (j, ind) in self.indicators.iter().enumerate() {
             st.prev_ind[j] = ind.base.unwrap_or(f64::NAN);
@@ -172,7 +205,7 @@ impl Model {
         let horizon = self.meta.horizon;
 
         for year in 0..horizon {
-            st.sectors.iter_mut().for_each(|s| s.annual = 0.0);
+            st.sectors.annual.fill(0.0);
             st.shock_year.iter_mut().for_each(|x| *x = 0.0);
             st.event_quarters.iter_mut().for_each(|x| *x = 0);
 
@@ -182,9 +215,7 @@ impl Model {
                     let w: f64 = st.chi[g].sample(rng);
                     st.t_scale[g] = ((self.t_groups[g] - 2.0) / w).sqrt();
                 }
-                for k in 0..nk {
-                    st.normals[k] = rng.sample(StandardNormal);
-                }
+                fill_normals(rng, &mut st.normals);
                 for k in 0..nk {
                     // The whole row: a Cholesky factor has zeros above the
                     // diagonal, but the square root used for a singular
@@ -201,7 +232,7 @@ impl Model {
                 }
 
                 // Events: start, then apply while under way.
-                st.sectors.iter_mut().for_each(|s| s.temporary = 0.0);
+                st.sectors.temporary.fill(0.0);
                 for (e, ev) in self.events.iter().enumerate() {
                     let u: f64 = rng.random();
                     // In published quarters the events are known, not drawn.
@@ -217,7 +248,7 @@ impl Model {
                         st.event_quarters[e] += 1;
                         st.first_year[e] = st.first_year[e].min(year as u32);
                         for &(i, size) in &ev.sector_impacts {
-                            st.sectors[i].temporary += size;
+                            st.sectors.temporary[i] += size;
                         }
                     }
                 }
@@ -227,28 +258,10 @@ impl Model {
                 } else {
                     &[]
                 };
-                if !conditions.is_empty() {
-                    self.step_sectors_observed(st, rng, conditions);
-                }
-                // Sectors: zipped iteration, so no bounds checks in the loop.
-                let shocks = &st.shocks;
-                let sectors: &mut [SectorState] = if conditions.is_empty() {
-                    &mut st.sectors
+                if conditions.is_empty() {
+                    self.step_sectors(&mut st.sectors, &st.shocks[..nk], rng);
                 } else {
-                    &mut []
-                };
-                for (((s, loads), (&mu, &ar)), &idio) in sectors
-                    .iter_mut()
-                    .zip(self.load.chunks_exact(self.load_stride))
-                    .zip(self.mu.iter().zip(&self.ar))
-                    .zip(&self.idio)
-                {
-                    let eps: f64 = rng.sample(StandardNormal);
-                    let common: f64 = loads.iter().zip(shocks).map(|(a, b)| a * b).sum();
-                    let d = ar * s.deviation + idio * eps + common;
-                    s.deviation = d;
-                    s.trend += mu + d;
-                    s.annual += (s.trend + s.permanent + s.temporary).exp();
+                    self.step_sectors_observed(st, rng, conditions);
                 }
 
                 observer.quarter_end(year, quarter, st);
@@ -259,7 +272,7 @@ impl Model {
                         st.event_left[e] -= 1;
                         if st.event_left[e] == 0 {
                             for &(i, size) in &ev.sector_impacts {
-                                st.sectors[i].permanent += (1.0 - ev.recovery) * size;
+                                st.sectors.permanent[i] += (1.0 - ev.recovery) * size;
                             }
                         }
                     }
@@ -271,7 +284,9 @@ impl Model {
                 let ind = &self.indicators[j];
                 let mut noise = 0.0;
                 if ind.noise_sd > 0.0 {
-                    let mut z: f64 = rng.sample(StandardNormal);
+                    let mut z = [0.0];
+                    fill_normals(rng, &mut z);
+                    let mut z = z[0];
                     if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
                         // A Student-t draw with unit variance: z * sqrt((df-2)/W).
                         let w: f64 = chi.sample(rng);
@@ -298,7 +313,7 @@ impl Model {
                     }
                     Formula::Growth(s) => {
                         let (now, before) = match *s {
-                            Series::Sector(i) => (st.sectors[i].annual, st.sectors[i].prev_annual),
+                            Series::Sector(i) => (st.sectors.annual[i], st.sectors.prev_annual[i]),
                             Series::Indicator(k) => (st.ind[k], st.prev_ind[k]),
                         };
                         100.0 * (now / before - 1.0) + noise
@@ -344,8 +359,42 @@ impl Model {
             }
 
             observer.year_end(year, st);
-            st.sectors.iter_mut().for_each(|s| s.prev_annual = s.annual);
+            let sec = &mut st.sectors;
+            sec.prev_annual.copy_from_slice(&sec.annual);
             std::mem::swap(&mut st.ind, &mut st.prev_ind);
+        }
+    }
+
+    /// The sector step of a quarter (MODEL.md 2.2), as passes over the sector
+    /// arrays: the idiosyncratic normals (drawn in sector order, as before),
+    /// the common part shock by shock, the AR(1) and log levels, then one
+    /// `exp` per sector. Each sum is added in the same order as a sector-by-
+    /// sector loop would add it, so the values are identical to it.
+    #[inline]
+    fn step_sectors<R: Rng + ?Sized>(&self, s: &mut Sectors, shocks: &[f64], rng: &mut R) {
+        let n = s.deviation.len();
+        fill_normals(rng, &mut s.eps);
+        // Σ_k λ_ik f_k for every sector i, shocks in matrix order.
+        let common = &mut s.work[..n];
+        common.fill(0.0);
+        for (k, &f) in shocks.iter().enumerate() {
+            let column = &self.load_by_shock[k * n..(k + 1) * n];
+            for (c, &l) in common.iter_mut().zip(column) {
+                *c += l * f;
+            }
+        }
+        let (mu, ar, idio) = (&self.mu[..n], &self.ar[..n], &self.idio[..n]);
+        let (dev, trend, eps) = (&mut s.deviation[..n], &mut s.trend[..n], &s.eps[..n]);
+        let (permanent, temporary) = (&s.permanent[..n], &s.temporary[..n]);
+        for i in 0..n {
+            let d = ar[i] * dev[i] + idio[i] * eps[i] + common[i];
+            dev[i] = d;
+            trend[i] += mu[i] + d;
+            // The common part is used; the slot now holds the log level.
+            common[i] = trend[i] + permanent[i] + temporary[i];
+        }
+        for (a, &x) in s.annual[..n].iter_mut().zip(&s.work[..n]) {
+            *a += x.exp();
         }
     }
 
@@ -376,15 +425,16 @@ impl Model {
             };
         }
         let mut innovation = vec![0.0; ns];
+        let sec = &st.sectors;
+        fill_normals(rng, &mut st.obs_eps);
         for i in 0..ns {
-            st.obs_eps[i] = rng.sample(StandardNormal);
             let loads = &self.load[i * self.load_stride..(i + 1) * self.load_stride];
             let common: f64 = loads.iter().zip(&st.shocks).map(|(a, b)| a * b).sum();
             innovation[i] = self.idio[i] * st.obs_eps[i] + common;
-            let s = &st.sectors[i];
-            let d = self.ar[i] * s.deviation + innovation[i];
-            st.obs_level[i] = (s.trend + self.mu[i] + d + s.permanent + s.temporary).exp();
-            st.obs_before[i] = s.annual;
+            let d = self.ar[i] * sec.deviation[i] + innovation[i];
+            st.obs_level[i] =
+                (sec.trend[i] + self.mu[i] + d + sec.permanent[i] + sec.temporary[i]).exp();
+            st.obs_before[i] = sec.annual[i];
         }
         let params = observed::SectorParams {
             mu: &self.mu,
@@ -411,11 +461,12 @@ impl Model {
             }
             None => innovation.iter_mut().for_each(|u| *u = f64::NAN),
         }
-        for (i, s) in st.sectors.iter_mut().enumerate() {
-            let d = self.ar[i] * s.deviation + innovation[i];
-            s.deviation = d;
-            s.trend += self.mu[i] + d;
-            s.annual += (s.trend + s.permanent + s.temporary).exp();
+        let sec = &mut st.sectors;
+        for i in 0..ns {
+            let d = self.ar[i] * sec.deviation[i] + innovation[i];
+            sec.deviation[i] = d;
+            sec.trend[i] += self.mu[i] + d;
+            sec.annual[i] += (sec.trend[i] + sec.permanent[i] + sec.temporary[i]).exp();
         }
     }
 }

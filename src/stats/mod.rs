@@ -69,11 +69,9 @@ impl Accumulator {
     #[inline]
     pub fn record(&mut self, model: &Model, values: &[f64], judged: &[f64], first_year: &[u32]) {
         self.paths += 1;
-        let nt = model.targets.len();
         let mut all = true;
         let mut headline = true;
-        for (t, target) in model.targets.iter().enumerate() {
-            let acc = &mut self.targets[t];
+        for (t, (acc, target)) in self.targets.iter_mut().zip(&model.targets).enumerate() {
             let v = values[t];
             let hit = if v.is_finite() && judged[t].is_finite() {
                 acc.sum += v;
@@ -88,15 +86,27 @@ impl Accumulator {
             if target.headline {
                 headline &= hit;
             }
-            for e in 0..model.events.len() {
-                if first_year[e] as usize <= target.year_index {
+        }
+        self.joint_all += u64::from(all);
+        self.joint_headline += u64::from(headline);
+
+        // Conditional counts, only for the events that were under way on this
+        // path (on most paths none was, and this loop does nothing).
+        let nt = model.targets.len();
+        for (e, &first) in first_year.iter().enumerate() {
+            if first == u32::MAX {
+                continue;
+            }
+            for (t, target) in model.targets.iter().enumerate() {
+                if first as usize <= target.year_index {
+                    let hit = values[t].is_finite()
+                        && judged[t].is_finite()
+                        && target.attained(judged[t]);
                     self.event_paths[e * nt + t] += 1;
                     self.event_hits[e * nt + t] += u64::from(hit);
                 }
             }
         }
-        self.joint_all += u64::from(all);
-        self.joint_headline += u64::from(headline);
     }
 
     /// Add another accumulator (call in block order for reproducible sums).
