@@ -201,3 +201,28 @@ fn scenario_text_is_escaped_everywhere() {
         assert!(h.contains(&format!("id=\"target-{id}\"")));
     }
 }
+
+#[test]
+fn a_nowcast_report_says_what_it_is_conditioned_on() {
+    let out = Command::cargo_bin("attain")
+        .unwrap()
+        .args([
+            "report",
+            "scenarios/jilin-2022-after-q1.toml",
+            "--paths",
+            "512",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let h = String::from_utf8(out.stdout).unwrap();
+    check_structure(&h);
+    assert!(
+        h.contains("Conditioned on 1 published quarter of 2022: <code>gdp_growth</code> -7.90 through Q1 (reproduced on every path)"),
+        "{}",
+        &h[..h.len().min(3000)]
+    );
+    assert!(h.contains("<code>fai_growth</code> -31.8 through Q1 (12.0% of the year)"));
+    assert!(h.contains("<code>covid_major_lockdown</code> began in Q1"));
+}

@@ -162,6 +162,38 @@ pub fn render(input: &HtmlInput) -> String {
     if let Some(s) = &raw.scenario.source {
         let _ = writeln!(h, "<p class=\"source\">Targets from: {}</p>", text(s));
     }
+    if let Some(o) = &r.scenario.observed {
+        // A nowcast: say what every path was made to reproduce.
+        let mut items: Vec<String> = o
+            .values
+            .iter()
+            .map(|v| {
+                let how = match v.share {
+                    None => "reproduced on every path".to_string(),
+                    Some(s) => format!("{}% of the year", num(100.0 * s)),
+                };
+                format!(
+                    "<code>{}</code> {} through Q{} ({how})",
+                    text(&v.indicator),
+                    num(v.value),
+                    v.quarter
+                )
+            })
+            .collect();
+        items.extend(
+            o.events
+                .iter()
+                .map(|e| format!("<code>{}</code> began in Q{}", text(&e.id), e.start_quarter)),
+        );
+        let _ = writeln!(
+            h,
+            "<p class=\"source\">Conditioned on {} published quarter{} of {}: {}</p>",
+            o.quarters,
+            if o.quarters == 1 { "" } else { "s" },
+            r.scenario.base_year + 1,
+            items.join("; ")
+        );
+    }
     h.push_str("</header>\n");
 
     // Headline.
