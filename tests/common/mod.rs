@@ -36,25 +36,7 @@ pub fn target_values(model: &Model, n: usize, seed: u64) -> Vec<f64> {
 
 /// Standard normal CDF.
 pub fn normal_cdf(x: f64) -> f64 {
-    0.5 * erfc(-x / std::f64::consts::SQRT_2)
-}
-
-fn erfc(x: f64) -> f64 {
-    // Numerical Recipes erfc via Chebyshev fit, fractional error < 1.2e-7,
-    // far below the Monte Carlo tolerances used here.
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t
-        * (-z * z - 1.26551223
-            + t * (1.00002368
-                + t * (0.37409196
-                    + t * (0.09678418
-                        + t * (-0.18628806
-                            + t * (0.27886807
-                                + t * (-1.13520398
-                                    + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
-            .exp();
-    if x >= 0.0 { r } else { 2.0 - r }
+    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
 }
 
 /// Header shared by the synthetic scenarios.
