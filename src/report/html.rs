@@ -302,10 +302,8 @@ fn title_of(t: &TargetResult) -> String {
 }
 
 fn at_risk_card(r: &Report) -> String {
-    let mut at_risk: Vec<&TargetResult> = r.targets.iter().collect();
-    at_risk.sort_by(|a, b| a.probability.total_cmp(&b.probability));
     let mut h = String::from("<div class=\"card\"><div class=\"muted\">Most at risk</div><ul>\n");
-    for t in at_risk.iter().take(3) {
+    for t in r.most_at_risk(3) {
         let _ = write!(
             h,
             "<li><a href=\"#target-{}\">{}</a> {}",
@@ -313,14 +311,7 @@ fn at_risk_card(r: &Report) -> String {
             text(t.label_zh.as_deref().unwrap_or(&t.label)),
             pct(t.probability)
         );
-        let worst = r
-            .drivers
-            .iter()
-            .filter(|d| d.target == t.id)
-            .filter_map(|d| Some((d, d.probability_without? - d.probability_with?)))
-            .filter(|(d, drop)| *drop > 0.005 && d.event_share > 0.0)
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((d, _)) = worst {
+        if let Some(d) = r.worst_driver(&t.id) {
             let _ = write!(
                 h,
                 "<br><span class=\"muted\">if <code>{}</code> happens ({} of paths): {}, otherwise {}</span>",

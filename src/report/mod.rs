@@ -252,6 +252,26 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
 }
 
 impl Report {
+    /// The `n` targets least likely to be met, lowest first (ties in scenario order).
+    pub fn most_at_risk(&self, n: usize) -> Vec<&TargetResult> {
+        let mut at_risk: Vec<&TargetResult> = self.targets.iter().collect();
+        at_risk.sort_by(|a, b| a.probability.total_cmp(&b.probability));
+        at_risk.truncate(n);
+        at_risk
+    }
+
+    /// The event whose occurrence lowers target `id`'s chance the most (by
+    /// more than half a point), if any.
+    pub fn worst_driver(&self, id: &str) -> Option<&Driver> {
+        self.drivers
+            .iter()
+            .filter(|d| d.target == id)
+            .filter_map(|d| Some((d, d.probability_without? - d.probability_with?)))
+            .filter(|(d, drop)| *drop > 0.005 && d.event_share > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(d, _)| d)
+    }
+
     /// Assemble the report of a finished run.
     pub fn build(
         model: &Model,

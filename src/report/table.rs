@@ -216,20 +216,10 @@ pub fn render_coloured(r: &Report, width: u16, colour: bool) -> String {
         ));
     }
 
-    let mut at_risk: Vec<&TargetResult> = r.targets.iter().collect();
-    at_risk.sort_by(|a, b| a.probability.total_cmp(&b.probability));
     out.push_str("Most at risk:");
-    for t in at_risk.iter().take(3) {
+    for t in r.most_at_risk(3) {
         out.push_str(&format!("\n  {} {}", t.id, pct(t.probability)));
-        // The event whose occurrence lowers this target's chance the most.
-        let worst = r
-            .drivers
-            .iter()
-            .filter(|d| d.target == t.id)
-            .filter_map(|d| Some((d, d.probability_without? - d.probability_with?)))
-            .filter(|(d, drop)| *drop > 0.005 && d.event_share > 0.0)
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((d, _)) = worst {
+        if let Some(d) = r.worst_driver(&t.id) {
             out.push_str(&format!(
                 " — if {} happens ({} of paths): {}, otherwise {}",
                 d.event,
