@@ -5,6 +5,7 @@
 use std::hint::black_box;
 
 use attain::engine::{NoProgress, RunConfig, block_rng, run_block, simulate};
+use attain::model::step::NoObserver;
 use attain::{Model, scenario};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand::RngExt;
@@ -23,7 +24,7 @@ fn per_path(c: &mut Criterion) {
     g.throughput(Throughput::Elements(paths));
     g.sample_size(20);
     g.bench_function("jilin-2022", |b| {
-        b.iter(|| black_box(run_block(&model, 1, 0, paths)))
+        b.iter(|| black_box(run_block(&model, 1, 0, paths, &mut NoObserver)))
     });
     g.finish();
 }
@@ -41,8 +42,8 @@ fn load_compile(c: &mut Criterion) {
 /// Merging two block summaries (the sequential part of a run).
 fn merge(c: &mut Criterion) {
     let model = jilin();
-    let a = run_block(&model, 1, 0, 4096);
-    let b = run_block(&model, 1, 1, 4096);
+    let a = run_block(&model, 1, 0, 4096, &mut NoObserver);
+    let b = run_block(&model, 1, 1, 4096, &mut NoObserver);
     c.bench_function("merge/jilin-2022 block", |bench| {
         bench.iter(|| {
             let mut x = a.clone();
@@ -119,7 +120,7 @@ fn floor_parts(c: &mut Criterion) {
         })
     });
     g.bench_function("engine", |b| {
-        b.iter(|| black_box(run_block(&model, 1, 0, paths)))
+        b.iter(|| black_box(run_block(&model, 1, 0, paths, &mut NoObserver)))
     });
     g.finish();
 }

@@ -82,12 +82,19 @@ pub(crate) fn backtest(cmd: Command) -> Result<()> {
     let outcomes_text = read(&outcomes, "--outcomes")?;
     let outcomes = backtest::parse_outcomes(&outcomes_text, &outcomes.display().to_string())?;
     let pool = pool(threads)?;
-    let mut forecasts = vec![];
+    let mut models = Vec::with_capacity(scenarios.len());
+    let mut origins = Vec::with_capacity(scenarios.len());
     for path in &scenarios {
         let (scenario, origin) = load(Some(path))?;
-        let (model, _warnings) = Model::compile(&scenario, &origin)?;
-        let acc = pool.install(|| attain::engine::simulate(&model, &config, &NoProgress))?;
-        forecasts.extend(backtest::forecasts(&model, &acc, &origin));
+        models.push(Model::compile(&scenario, &origin)?.0);
+        origins.push(origin);
+    }
+    // Every year's scenario in one call of the runner (same seed and paths).
+    let refs: Vec<&Model> = models.iter().collect();
+    let accs = pool.install(|| attain::engine::simulate_variants(&refs, &config, &NoProgress))?;
+    let mut forecasts = vec![];
+    for ((model, acc), origin) in models.iter().zip(&accs).zip(&origins) {
+        forecasts.extend(backtest::forecasts(model, acc, origin));
     }
     let mut result = backtest::backtest(&forecasts, &outcomes)?;
     result.seed = Some(config.seed);

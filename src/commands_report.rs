@@ -5,12 +5,10 @@
 
 use std::path::Path;
 
-use attain::charts::distribution::outcome_svg;
-use attain::charts::fan::fan_svg;
-use attain::engine::{self, DEFAULT_PATHS, DEFAULT_SEED, Progress, RunConfig};
+use attain::engine::{DEFAULT_PATHS, DEFAULT_SEED, Progress, RunConfig};
 use attain::error::{Error, Result};
 use attain::report::html::{self, HtmlInput, TargetCharts};
-use attain::{Model, Report, Scenario};
+use attain::{Report, Scenario};
 
 use crate::app::{load, pool, stdout, write_atomic};
 use crate::cli::Command;
@@ -26,49 +24,20 @@ pub(crate) struct ChartedRun {
     pub notes: Vec<String>,
 }
 
-/// Compile and simulate once, then draw each target's outcome distribution
-/// from the run's histograms (call inside the thread pool).
+/// Simulate once with the fans observed along the run, then draw each
+/// target's charts (call inside the thread pool).
 pub(crate) fn simulate_with_charts(
     scenario: &Scenario,
     origin: &str,
     config: &RunConfig,
     progress: &dyn Progress,
 ) -> Result<ChartedRun> {
-    let (model, warnings) = Model::compile(scenario, origin)?;
-    let start = std::time::Instant::now();
-    let acc = engine::simulate(&model, config, progress)?;
-    let elapsed = start.elapsed().as_secs_f64();
-    let report = Report::build(
-        &model,
-        &acc,
-        config,
-        elapsed,
-        rayon::current_num_threads(),
-        warnings,
-    );
-    // One fan per target indicator, from the same paths (same seed).
-    let mut indicators: Vec<usize> = model.targets.iter().map(|t| t.indicator).collect();
-    indicators.sort_unstable();
-    indicators.dedup();
-    let fans = attain::fan::simulate_fan(&model, config, &indicators)?;
-    let mut charts = Vec::with_capacity(report.targets.len());
-    for ((t, a), mt) in report.targets.iter().zip(&acc.targets).zip(&model.targets) {
-        let fan = fans
-            .iter()
-            .find(|f| f.indicator == model.indicators[mt.indicator].id)
-            .map(|f| fan_svg(f, t, model.meta.base_year, acc.paths))
-            .transpose()?;
-        charts.push(TargetCharts {
-            id: t.id.clone(),
-            fan,
-            distribution: Some(outcome_svg(t, &a.hist, acc.paths)?),
-        });
-    }
-    let notes = vec![];
+    let run = attain::simulate(scenario, origin, config, true, progress)?;
+    let charts = attain::charts::for_run(&run)?;
     Ok(ChartedRun {
-        report,
+        report: run.report,
         charts,
-        notes,
+        notes: vec![],
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use attain::engine::{Progress, RunConfig, Shard, simulate_shard, simulate_to_precision};
+use attain::engine::{Progress, RunConfig, Shard, simulate_to_precision};
 use attain::error::{Error, Result};
 use attain::report::PrecisionInfo;
 use attain::{Model, Report, Scenario, scenario, shard};
@@ -64,11 +64,11 @@ pub fn run_shard(
     spec: &str,
     progress: &dyn Progress,
 ) -> Result<Vec<u8>> {
-    let shard_spec = Shard::parse(spec)?;
+    let shard_spec = parse_shard(spec)?;
     let scenario = scenario::load(text, origin)?;
     let (model, _) = Model::compile(&scenario, origin)?;
     let start = std::time::Instant::now();
-    let result = simulate_shard(&model, config, shard_spec, progress)?;
+    let result = shard::simulate_shard(&model, config, shard_spec, progress)?;
     let part = shard::partial(
         text,
         origin,
@@ -102,4 +102,30 @@ pub fn merge(paths: &[PathBuf]) -> Result<Report> {
         parts.push((name, part));
     }
     shard::merge(parts)
+}
+
+/// Parse `K/N` (K counts from 0, as Kubernetes' JOB_COMPLETION_INDEX does).
+fn parse_shard(text: &str) -> Result<Shard> {
+    let bad = |why: &str| {
+        Error::argument(
+            "--shard",
+            format!("{why} (got {text:?}; expected K/N with 0 <= K < N, e.g. 0/8)"),
+        )
+    };
+    let (k, n) = text.split_once('/').ok_or_else(|| bad("missing '/'"))?;
+    let index: u64 = k
+        .trim()
+        .parse()
+        .map_err(|_| bad("K is not a whole number"))?;
+    let count: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| bad("N is not a whole number"))?;
+    if count == 0 {
+        return Err(bad("N must be at least 1"));
+    }
+    if index >= count {
+        return Err(bad("K must be below N"));
+    }
+    Ok(Shard { index, count })
 }

@@ -5,12 +5,12 @@
 //! of sectors (GDP, one sector), the growth of the year-to-date sum over the
 //! same quarters a year earlier, each quarter; for any other indicator, which
 //! the model only has per year, the annual value. The Q4 point is the annual
-//! value itself, exactly as `run` reports it. Paths are those of `run` with
-//! the same seed and paths (the observer draws nothing).
+//! value itself, exactly as `run` reports it. The [`FanObserver`] rides along
+//! the run (it draws nothing), so a run with charts simulates once.
 
 use serde::Serialize;
 
-use crate::engine::{RunConfig, block_rng, for_blocks_in_order};
+use crate::engine::{NoProgress, Observer, Plan, RunConfig, run};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::model::step::{PathObserver, PathState};
@@ -54,8 +54,9 @@ pub struct IndicatorFan {
     pub points: Vec<FanPoint>,
 }
 
-/// Histograms of one block's paths, per requested indicator and quarter.
-struct FanObserver<'a> {
+/// Quarterly histograms of the requested indicators: an [`Observer`] the
+/// runner carries along a run, so fans come from the run's own paths.
+pub struct FanObserver<'a> {
     model: &'a Model,
     indicators: &'a [usize],
     /// Per requested indicator: year-to-date weighted sum a year earlier, per quarter.
@@ -66,7 +67,36 @@ struct FanObserver<'a> {
     nonfinite: Vec<u64>,
 }
 
-impl FanObserver<'_> {
+impl<'a> FanObserver<'a> {
+    /// An empty observer of `indicators` (indices into `model.indicators`).
+    ///
+    /// # Errors
+    /// `Argument` for an indicator index out of range.
+    pub fn new(model: &'a Model, indicators: &'a [usize]) -> Result<Self> {
+        if let Some(&bad) = indicators.iter().find(|&&j| j >= model.indicators.len()) {
+            return Err(Error::argument(
+                "indicators",
+                format!("no indicator with index {bad}"),
+            ));
+        }
+        Ok(Self::empty(model, indicators))
+    }
+
+    fn empty(model: &'a Model, indicators: &'a [usize]) -> Self {
+        FanObserver {
+            model,
+            indicators,
+            previous: vec![[0.0; 4]; indicators.len()],
+            hists: vec![vec![LogHistogram::new(); 4 * model.meta.horizon]; indicators.len()],
+            nonfinite: vec![0; indicators.len()],
+        }
+    }
+
+    /// A fresh observer of the same indicators (one per block).
+    pub fn fresh(&self) -> Self {
+        Self::empty(self.model, self.indicators)
+    }
+
     fn record(&mut self, n: usize, slot: usize, v: f64) {
         if v.is_finite() {
             self.hists[n][slot].insert(v);
@@ -74,7 +104,9 @@ impl FanObserver<'_> {
             self.nonfinite[n] += 1;
         }
     }
+}
 
+impl Observer for FanObserver<'_> {
     fn start_path(&mut self) {
         for (n, &j) in self.indicators.iter().enumerate() {
             if let Some(w) = &self.model.aggregates[j] {
@@ -89,6 +121,15 @@ impl FanObserver<'_> {
                         .sum();
                 }
             }
+        }
+    }
+
+    fn merge(&mut self, next: Self) {
+        for (n, row) in next.hists.iter().enumerate() {
+            for (h, other) in self.hists[n].iter_mut().zip(row) {
+                h.merge(other);
+            }
+            self.nonfinite[n] += next.nonfinite[n];
         }
     }
 }
@@ -116,8 +157,8 @@ impl PathObserver for FanObserver<'_> {
     }
 }
 
-/// Simulate `config.paths` paths (the same as `run` with this seed) and
-/// summarize each listed indicator quarter by quarter.
+/// Simulate `config.paths` paths (the same as `run` with this seed) through
+/// the runner and summarize each listed indicator quarter by quarter.
 ///
 /// # Errors
 /// `Argument` for zero paths or an indicator index out of range; `Model` if
@@ -130,54 +171,18 @@ pub fn simulate_fan(
     if config.paths == 0 {
         return Err(Error::argument("--paths", "must be at least 1"));
     }
-    if let Some(&bad) = indicators.iter().find(|&&j| j >= model.indicators.len()) {
-        return Err(Error::argument(
-            "indicators",
-            format!("no indicator with index {bad}"),
-        ));
-    }
-    let horizon = model.meta.horizon;
-    let empty = || FanObserver {
-        model,
-        indicators,
-        previous: vec![[0.0; 4]; indicators.len()],
-        hists: vec![vec![LogHistogram::new(); 4 * horizon]; indicators.len()],
-        nonfinite: vec![0; indicators.len()],
-    };
-    let mut total = empty();
-    let blocks: Vec<u64> = (0..config.paths.div_ceil(crate::engine::BLOCK_SIZE)).collect();
-    for_blocks_in_order(
-        config.paths,
-        &blocks,
-        |b, n| {
-            let mut rng = block_rng(config.seed, b);
-            let mut state = PathState::new(model);
-            let nt = model.targets.len();
-            let (mut values, mut judged) = (vec![f64::NAN; nt], vec![f64::NAN; nt]);
-            let mut obs = empty();
-            for _ in 0..n {
-                obs.start_path();
-                model.simulate_path_observed(
-                    &mut state,
-                    &mut rng,
-                    &mut values,
-                    &mut judged,
-                    &mut obs,
-                );
-            }
-            (obs.hists, obs.nonfinite)
-        },
-        |_, (hists, nonfinite)| {
-            for (n, row) in hists.iter().enumerate() {
-                for (h, other) in total.hists[n].iter_mut().zip(row) {
-                    h.merge(other);
-                }
-                total.nonfinite[n] += nonfinite[n];
-            }
-        },
-        || {},
-    );
+    let template = FanObserver::new(model, indicators)?;
+    let plan = Plan::full(config);
+    let outcome = run(&[model], &plan, &|_| template.fresh(), &NoProgress).swap_remove(0);
+    fans(&outcome.observer)
+}
 
+/// The fans of a finished run's [`FanObserver`].
+///
+/// # Errors
+/// `Model` if some value was not a finite number.
+pub fn fans(total: &FanObserver) -> Result<Vec<IndicatorFan>> {
+    let (model, indicators) = (total.model, total.indicators);
     let mut fans = Vec::with_capacity(indicators.len());
     for (n, &j) in indicators.iter().enumerate() {
         let ind = &model.indicators[j];

@@ -44,6 +44,67 @@ pub use model::Model;
 pub use report::{Format, Report};
 pub use scenario::Scenario;
 
+/// A finished run of one scenario: the compiled model, the accumulated
+/// outcomes, the report, and the fans when they were asked for.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// The compiled model.
+    pub model: Model,
+    /// What the paths gave.
+    pub acc: stats::Accumulator,
+    /// The report of the run (as `attain run` prints it).
+    pub report: Report,
+    /// One fan per target indicator (in indicator order), when asked for.
+    pub fans: Vec<fan::IndicatorFan>,
+}
+
+/// Compile and simulate a validated scenario on the current rayon pool, once,
+/// through the one runner; with `with_fans`, the quarterly fans of every
+/// target's indicator are observed along the same paths.
+///
+/// # Errors
+/// Compilation problems and model-domain errors (see [`engine::simulate`]).
+pub fn simulate(
+    scenario: &Scenario,
+    origin: &str,
+    config: &engine::RunConfig,
+    with_fans: bool,
+    progress: &dyn engine::Progress,
+) -> Result<RunOutput> {
+    let (model, warnings) = Model::compile(scenario, origin)?;
+    let start = std::time::Instant::now();
+    let (acc, fans) = if with_fans {
+        if config.paths == 0 {
+            return Err(Error::argument("--paths", "must be at least 1"));
+        }
+        let mut indicators: Vec<usize> = model.targets.iter().map(|t| t.indicator).collect();
+        indicators.sort_unstable();
+        indicators.dedup();
+        let template = fan::FanObserver::new(&model, &indicators)?;
+        let plan = engine::Plan::full(config);
+        let outcome = engine::run(&[&model], &plan, &|_| template.fresh(), progress).swap_remove(0);
+        engine::check_domain(&model, &outcome.acc)?;
+        (outcome.acc, fan::fans(&outcome.observer)?)
+    } else {
+        (engine::simulate(&model, config, progress)?, vec![])
+    };
+    let elapsed = start.elapsed().as_secs_f64();
+    let report = Report::build(
+        &model,
+        &acc,
+        config,
+        elapsed,
+        rayon::current_num_threads(),
+        warnings,
+    );
+    Ok(RunOutput {
+        model,
+        acc,
+        report,
+        fans,
+    })
+}
+
 /// Compile and simulate a validated scenario on the current rayon pool and
 /// build its report.
 ///
@@ -55,16 +116,5 @@ pub fn run(
     config: &engine::RunConfig,
     progress: &dyn engine::Progress,
 ) -> Result<Report> {
-    let (model, warnings) = Model::compile(scenario, origin)?;
-    let start = std::time::Instant::now();
-    let acc = engine::simulate(&model, config, progress)?;
-    let elapsed = start.elapsed().as_secs_f64();
-    Ok(Report::build(
-        &model,
-        &acc,
-        config,
-        elapsed,
-        rayon::current_num_threads(),
-        warnings,
-    ))
+    Ok(simulate(scenario, origin, config, false, progress)?.report)
 }

@@ -10,9 +10,10 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::engine::{BLOCK_SIZE, BlockSums, RunConfig, Shard, merge_shards};
+use crate::engine::{BLOCK_SIZE, BlockSums, Plan, Progress, RunConfig, Shard, check_domain, run};
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::model::step::NoObserver;
 use crate::report::Report;
 use crate::scenario;
 use crate::stats::Accumulator;
@@ -60,6 +61,47 @@ pub fn fingerprint(scenario_text: &str, config: &RunConfig) -> String {
     h.update(config.paths.to_le_bytes());
     h.update(scenario_text.as_bytes());
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Simulate one shard's blocks (a contiguous range of the run's blocks, see
+/// [`Plan::shard`]). Returns its accumulator and per-block sums.
+///
+/// # Errors
+/// As [`crate::engine::simulate`].
+pub fn simulate_shard(
+    model: &Model,
+    config: &RunConfig,
+    shard: Shard,
+    progress: &dyn Progress,
+) -> Result<(Accumulator, BlockSums)> {
+    if config.paths == 0 {
+        return Err(Error::argument("--paths", "must be at least 1"));
+    }
+    let plan = Plan::shard(config, shard);
+    let outcome = run(&[model], &plan, &|_| NoObserver, progress).swap_remove(0);
+    check_domain(model, &outcome.acc)?;
+    Ok((outcome.acc, outcome.block_sums))
+}
+
+/// Merge shard results into the accumulator a single run would have given:
+/// counts and histograms add exactly; each target's sum is re-added block by
+/// block in block order, as a single run does.
+pub fn merge_shards(model: &Model, parts: &[(Accumulator, BlockSums)]) -> Accumulator {
+    let mut total = Accumulator::new(model);
+    for (acc, _) in parts {
+        total.merge(acc);
+    }
+    let mut blocks: Vec<&(u64, Vec<f64>)> = parts.iter().flat_map(|(_, s)| s.iter()).collect();
+    blocks.sort_by_key(|(b, _)| *b);
+    for t in total.targets.iter_mut() {
+        t.sum = 0.0;
+    }
+    for (_, sums) in blocks {
+        for (t, s) in total.targets.iter_mut().zip(sums) {
+            t.sum += s;
+        }
+    }
+    total
 }
 
 /// Build a partial from a shard's results.

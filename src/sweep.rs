@@ -28,7 +28,7 @@ use crate::params;
 use crate::report::Report;
 use crate::scenario::raw::RawScenario;
 use crate::scenario::{Scenario, validate};
-use crate::stats::{Accumulator, Z95, wilson};
+use crate::stats::{Accumulator, TargetAccumulator, Z95, wilson};
 
 /// Most values one `--set` axis may have.
 pub const MAX_AXIS_VALUES: usize = 10_000;
@@ -365,31 +365,33 @@ pub fn parse_sweep_file(text: &str, origin: &str) -> Result<SweepFile> {
 // ---------------------------------------------------------------------------
 // Running variants
 
-/// Simulate models with the same configuration (common random numbers), a
-/// few at a time on the current pool (each one parallel over its blocks).
+/// Simulate models with the same configuration (common random numbers)
+/// through the one runner, reporting how many variants are done.
 fn simulate_all(
     models: &[&Model],
     config: &RunConfig,
     progress: OnProgress,
 ) -> Result<Vec<Accumulator>> {
-    let n = models.len();
-    let done = AtomicUsize::new(0);
-    let chunk = rayon::current_num_threads().max(1);
-    let mut out = Vec::with_capacity(n);
-    // Chunks bound how many runs are in flight (memory) while keeping every
-    // thread busy when the runs are short.
-    for part in models.chunks(chunk) {
-        let accs: Vec<Accumulator> = part
-            .par_iter()
-            .map(|m| {
-                let r = engine::simulate(m, config, &NoProgress);
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, n);
-                r
-            })
-            .collect::<Result<Vec<_>>>()?;
-        out.extend(accs);
+    let per_variant = config.paths.max(1);
+    let counter = VariantProgress {
+        per_variant,
+        variants: models.len(),
+        progress,
+    };
+    engine::simulate_variants(models, config, &counter)
+}
+
+/// Turns the runner's path counts into variants done.
+struct VariantProgress<'a> {
+    per_variant: u64,
+    variants: usize,
+    progress: OnProgress<'a>,
+}
+
+impl engine::Progress for VariantProgress<'_> {
+    fn advance(&self, done: u64, _total: u64) {
+        (self.progress)((done / self.per_variant) as usize, self.variants);
     }
-    Ok(out)
 }
 
 fn target_index(model: &Model, id: &str, flag: &str) -> Result<usize> {
@@ -584,6 +586,19 @@ pub struct TargetNumbers {
 }
 
 impl TargetNumbers {
+    /// A target's numbers from its accumulator, as `attain run` computes them.
+    fn of(t: &TargetAccumulator, paths: u64) -> Self {
+        let (ci95_low, ci95_high) = t.ci95(paths);
+        TargetNumbers {
+            probability: t.probability(paths),
+            ci95_low,
+            ci95_high,
+            p05: t.quantile(0.05),
+            p50: t.quantile(0.50),
+            p95: t.quantile(0.95),
+        }
+    }
+
     fn as_array(&self) -> [f64; 6] {
         [
             self.probability,
@@ -736,35 +751,23 @@ pub fn sweep_resumable(
         if control.stop.load(Ordering::SeqCst) {
             break;
         }
-        let got: Vec<Option<PointResult>> = part
-            .par_iter()
-            .map(|&i| -> Result<Option<PointResult>> {
-                if control.stop.load(Ordering::SeqCst) {
-                    return Ok(None);
-                }
-                let acc = engine::simulate(&models[i], config, &NoProgress)?;
-                let r = Report::build(&models[i], &acc, config, 0.0, threads, vec![]);
-                let point = PointResult {
-                    index: i,
-                    values: points[i].clone(),
-                    targets: r
-                        .targets
-                        .iter()
-                        .map(|tr| TargetNumbers {
-                            probability: tr.probability,
-                            ci95_low: tr.ci95[0],
-                            ci95_high: tr.ci95[1],
-                            p05: tr.quantiles.p05,
-                            p50: tr.quantiles.p50,
-                            p95: tr.quantiles.p95,
-                        })
-                        .collect(),
-                };
-                (control.on_point)(&point)?;
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, left);
-                Ok(Some(point))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let chunk: Vec<&Model> = part.iter().map(|&i| &models[i]).collect();
+        let accs = engine::simulate_variants(&chunk, config, &NoProgress)?;
+        let mut got = Vec::with_capacity(part.len());
+        for (&i, acc) in part.iter().zip(&accs) {
+            let point = PointResult {
+                index: i,
+                values: points[i].clone(),
+                targets: acc
+                    .targets
+                    .iter()
+                    .map(|t| TargetNumbers::of(t, acc.paths))
+                    .collect(),
+            };
+            (control.on_point)(&point)?;
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, left);
+            got.push(Some(point));
+        }
         for p in got.into_iter().flatten() {
             let i = p.index;
             results[i] = Some(p);

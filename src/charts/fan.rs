@@ -1,7 +1,7 @@
 //! Fan charts: an indicator's distribution quarter by quarter over the
 //! horizon (year to date, as statistical bureaus publish it), the median
 //! with its 50% and 90% bands, the target as a line, the base year as the
-//! origin. The data come from [`crate::fan::simulate_fan`].
+//! origin. The data come from [`crate::fan::FanObserver`], carried along a run.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

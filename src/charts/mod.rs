@@ -186,3 +186,27 @@ pub(crate) fn padded(lo: f64, hi: f64, margin: f64) -> (f64, f64) {
         (lo - d, hi + d)
     }
 }
+
+/// Every target's charts for a finished run: its fan (when its indicator has
+/// one) and its outcome distribution, in scenario order.
+///
+/// # Errors
+/// Only if a chart cannot be drawn.
+pub fn for_run(run: &crate::RunOutput) -> crate::Result<Vec<crate::report::html::TargetCharts>> {
+    let (model, report, acc) = (&run.model, &run.report, &run.acc);
+    let mut charts = Vec::with_capacity(report.targets.len());
+    for ((t, a), mt) in report.targets.iter().zip(&acc.targets).zip(&model.targets) {
+        let fan = run
+            .fans
+            .iter()
+            .find(|f| f.indicator == model.indicators[mt.indicator].id)
+            .map(|f| fan::fan_svg(f, t, model.meta.base_year, acc.paths))
+            .transpose()?;
+        charts.push(crate::report::html::TargetCharts {
+            id: t.id.clone(),
+            fan,
+            distribution: Some(distribution::outcome_svg(t, &a.hist, acc.paths)?),
+        });
+    }
+    Ok(charts)
+}

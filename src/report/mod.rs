@@ -287,9 +287,9 @@ impl Report {
             .iter()
             .zip(&acc.targets)
             .map(|(t, a)| {
-                let p = a.hits as f64 / n as f64;
-                let (lo, hi) = wilson(a.hits, n, Z95);
-                let q = |x: f64| a.hist.quantile(x).unwrap_or(f64::NAN);
+                let p = a.probability(n);
+                let (lo, hi) = a.ci95(n);
+                let q = |x: f64| a.quantile(x);
                 let finite = n - a.nonfinite;
                 TargetResult {
                     id: t.id.clone(),

@@ -25,6 +25,23 @@ pub struct TargetAccumulator {
     pub hist: LogHistogram,
 }
 
+impl TargetAccumulator {
+    /// Share of `paths` on which the target was attained.
+    pub fn probability(&self, paths: u64) -> f64 {
+        self.hits as f64 / paths as f64
+    }
+
+    /// 95% Wilson interval of [`Self::probability`].
+    pub fn ci95(&self, paths: u64) -> (f64, f64) {
+        wilson(self.hits, paths, Z95)
+    }
+
+    /// Quantile `p` of the finite values (NaN when there are none).
+    pub fn quantile(&self, p: f64) -> f64 {
+        self.hist.quantile(p).unwrap_or(f64::NAN)
+    }
+}
+
 /// Accumulated outcomes of a set of paths.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Accumulator {

@@ -1,0 +1,105 @@
+//! Which paths a call of the runner simulates: a range of blocks of a run.
+//!
+//! A run of `paths` paths is cut into blocks of [`BLOCK_SIZE`] paths (the
+//! last one possibly shorter). A whole run, a shard, or the blocks between
+//! two precision checkpoints are all just a range of those blocks.
+
+use std::ops::Range;
+
+use super::RunConfig;
+
+/// Paths per block. Changing it changes which random numbers each path gets,
+/// so it is fixed (and recorded in reports).
+pub const BLOCK_SIZE: u64 = 4096;
+
+/// Blocks `blocks` of a run of `paths` paths seeded with `seed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Run seed.
+    pub seed: u64,
+    /// Paths of the whole run (it sizes the last, possibly partial, block).
+    pub paths: u64,
+    /// The blocks to simulate (a sub-range of `0..blocks_in(paths)`).
+    pub blocks: Range<u64>,
+}
+
+/// One shard of a run: shard `index` of `count` simulates a contiguous
+/// range of the run's blocks (see [`Plan::shard`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based shard index.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+/// Number of blocks of a run of `paths` paths.
+pub fn blocks_in(paths: u64) -> u64 {
+    paths.div_ceil(BLOCK_SIZE)
+}
+
+impl Plan {
+    /// Every block of a run.
+    pub fn full(config: &RunConfig) -> Plan {
+        Plan {
+            seed: config.seed,
+            paths: config.paths,
+            blocks: 0..blocks_in(config.paths),
+        }
+    }
+
+    /// Blocks `blocks` of a run of `paths` paths (a precision checkpoint).
+    pub fn range(seed: u64, paths: u64, blocks: Range<u64>) -> Plan {
+        Plan {
+            seed,
+            paths,
+            blocks,
+        }
+    }
+
+    /// Shard `shard.index` of `shard.count`: the blocks from
+    /// `index * B / count` up to `(index + 1) * B / count` of the run's `B`
+    /// blocks, so the shards cover the run exactly once and differ in size
+    /// by at most one block.
+    pub fn shard(config: &RunConfig, shard: Shard) -> Plan {
+        let b = u128::from(blocks_in(config.paths));
+        let (k, n) = (u128::from(shard.index), u128::from(shard.count.max(1)));
+        let start = (k * b / n) as u64;
+        let end = ((k + 1) * b / n) as u64;
+        Plan::range(config.seed, config.paths, start..end)
+    }
+
+    /// Paths in block `block`.
+    pub fn paths_in(&self, block: u64) -> u64 {
+        BLOCK_SIZE.min(self.paths - block * BLOCK_SIZE)
+    }
+
+    /// Paths this plan simulates.
+    pub fn path_count(&self) -> u64 {
+        self.blocks.clone().map(|b| self.paths_in(b)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_the_run_once() {
+        for paths in [1, 4096, 4097, 50_000, 1 << 20] {
+            for count in 1..=7 {
+                let config = RunConfig { paths, seed: 1 };
+                let mut next = 0;
+                let mut total = 0;
+                for index in 0..count {
+                    let p = Plan::shard(&config, Shard { index, count });
+                    assert_eq!(p.blocks.start, next);
+                    next = p.blocks.end;
+                    total += p.path_count();
+                }
+                assert_eq!(next, blocks_in(paths));
+                assert_eq!(total, paths);
+            }
+        }
+    }
+}
