@@ -215,3 +215,66 @@ fn node(scenario: &Scenario, id: &str) -> Option<Node> {
         .position(|s| s.id == id)
         .map(Node::Shock)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// sweep.rs's walk over the raw form, which `upstream` replaces.
+    fn upstream_raw(raw: &RawScenario, start: Vec<String>) -> BTreeSet<String> {
+        let mut set = BTreeSet::new();
+        let mut stack = start;
+        while let Some(id) = stack.pop() {
+            if !set.insert(id.clone()) {
+                continue;
+            }
+            if let Some(ind) = raw.indicators.iter().find(|i| i.id == id) {
+                stack.extend(indicator_inputs(ind).into_iter().map(String::from));
+            } else if let Some(s) = raw.sectors.iter().find(|s| s.id == id) {
+                stack.extend(s.loadings.keys().cloned());
+            }
+        }
+        set
+    }
+
+    #[test]
+    fn upstream_matches_the_raw_walk() {
+        let after_q1 = include_str!("../../scenarios/jilin-2022-after-q1.toml");
+        for text in [super::super::EMBEDDED_JILIN_2022, after_q1] {
+            let s = super::super::load(text, "test").unwrap();
+            let raw = s.raw();
+            for t in &raw.targets {
+                let mut start = vec![t.indicator.clone()];
+                start.extend(t.relative_to.clone());
+                assert_eq!(upstream(&s, &t.id), upstream_raw(raw, start), "{}", t.id);
+            }
+            for i in &raw.indicators {
+                assert_eq!(upstream(&s, &i.id), upstream_raw(raw, vec![i.id.clone()]));
+            }
+            assert!(upstream(&s, "no_such_id").is_empty());
+        }
+        let s = super::super::embedded().unwrap();
+        let up = upstream(&s, "faw_sales");
+        assert!(up.contains("automobile") && up.contains("faw_sales_growth"));
+        assert!(!up.contains("grain_output"));
+    }
+
+    #[test]
+    fn order_puts_inputs_first() {
+        let s = super::super::embedded().unwrap();
+        let pos: Vec<usize> = {
+            let mut p = vec![0; s.order().len()];
+            for (n, &j) in s.order().iter().enumerate() {
+                p[j] = n;
+            }
+            p
+        };
+        for (j, _) in s.indicators().iter().enumerate() {
+            for n in inputs(&s, j) {
+                if let Node::Indicator(k) = n {
+                    assert!(pos[k] < pos[j]);
+                }
+            }
+        }
+    }
+}

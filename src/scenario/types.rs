@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::raw::RawScenario;
+use super::raw::{RawScenario, RawShock};
 
 /// The kinds of indicator formula.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,6 +93,23 @@ pub enum ShockDist {
         /// Scale above the mode.
         up: f64,
     },
+}
+
+impl ShockDist {
+    /// The distribution a shock as written declares, when it is complete:
+    /// the one reading of `distribution`, `df`, `down` and `up` (validation
+    /// says what is wrong when this is `None`).
+    pub fn of_raw(s: &RawShock) -> Option<Self> {
+        Some(match s.distribution.as_deref().unwrap_or("gaussian") {
+            "gaussian" => Self::Gaussian,
+            "student_t" => Self::StudentT { df: s.df? },
+            "two_piece" => Self::TwoPiece {
+                down: s.down?,
+                up: s.up?,
+            },
+            _ => return None,
+        })
+    }
 }
 
 /// An annual series an indicator reads: a sector's value added or an indicator.

@@ -135,19 +135,10 @@ fn sector(s: &RawSector, index: &Index) -> Option<Sector> {
 }
 
 fn shock(s: &RawShock) -> Option<Shock> {
-    let dist = match s.distribution.as_deref().unwrap_or("gaussian") {
-        "gaussian" => ShockDist::Gaussian,
-        "student_t" => ShockDist::StudentT { df: s.df? },
-        "two_piece" => ShockDist::TwoPiece {
-            down: s.down?,
-            up: s.up?,
-        },
-        _ => return None,
-    };
     Some(Shock {
         id: s.id.clone(),
         label: s.label.clone(),
-        dist,
+        dist: ShockDist::of_raw(s)?,
     })
 }
 

@@ -27,7 +27,7 @@ pub use super::graph::{indicator_inputs, indicator_order, sector_aggregate};
 
 /// A problem found by validation, before it is given a line number.
 #[derive(Debug, Clone)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// Path for locating the line.
     pub path: Vec<Segment>,
     /// Path as shown to the user (array elements named by id).
@@ -38,7 +38,7 @@ pub struct Finding {
 
 /// What an id in the shared sector/shock/indicator namespace refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entity {
+pub(crate) enum Entity {
     /// A sector (a level, in the value unit).
     Sector,
     /// A common shock factor.
@@ -54,7 +54,7 @@ pub(crate) type Entities = BTreeMap<String, Entity>;
 ///
 /// # Errors
 /// Every problem found, in section order.
-pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Finding>> {
+pub(crate) fn validate(raw: RawScenario) -> Result<Scenario, Vec<Finding>> {
     let findings = check(&raw);
     if !findings.is_empty() {
         return Err(findings);
@@ -65,7 +65,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Finding>> {
 }
 
 /// Check a scenario. Returns every problem found.
-pub fn check(raw: &RawScenario) -> Vec<Finding> {
+pub(crate) fn check(raw: &RawScenario) -> Vec<Finding> {
     let mut c = Checker { findings: vec![] };
     let horizon = header::check(&mut c, raw);
     let (entities, kinds) = namespace(&mut c, raw);
@@ -241,7 +241,7 @@ impl Checker {
 }
 
 /// Suggest the closest known id for a typo.
-pub fn nearest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
         .map(|k| (strsim::levenshtein(name, k), k))
