@@ -42,7 +42,8 @@ impl Index<'_> {
 }
 
 /// The typed form of a checked scenario (`None` only if it was not checked).
-pub(super) fn build(raw: RawScenario) -> Option<Scenario> {
+/// `order` is the indicators' evaluation order found by the cycle check.
+pub(super) fn build(raw: RawScenario, order: Vec<usize>) -> Option<Scenario> {
     let index = Index {
         sectors: positions(&raw.sectors, |s| s.id.as_str()),
         shocks: positions(&raw.shocks, |s| s.id.as_str()),
@@ -91,7 +92,6 @@ pub(super) fn build(raw: RawScenario) -> Option<Scenario> {
         .iter()
         .map(|x| indicator(&raw, x, &index))
         .collect::<Option<Vec<_>>>()?;
-    let order = graph::indicator_order(&raw).ok()?;
     let targets = raw
         .targets
         .iter()

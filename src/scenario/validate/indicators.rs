@@ -1,5 +1,6 @@
 //! `[[indicators]]`: fields each kind uses, references, numbers, and (once
-//! everything else about indicators is clean) the dependency cycle check.
+//! everything else about indicators is clean) the dependency cycle check,
+//! whose evaluation order the typed scenario keeps.
 
 use super::{At, Checker, Entities, Entity, any, is_series, unknown};
 use crate::scenario::graph;
@@ -18,7 +19,7 @@ pub(super) fn check(
     entities: &Entities,
     kinds: &[Option<IndicatorKind>],
     horizon: i32,
-) {
+) -> Option<Vec<usize>> {
     let iat = At::root().key("indicators");
     let years = Years {
         base_year: raw.scenario.base_year,
@@ -32,8 +33,13 @@ pub(super) fn check(
         references(c, &at, ind, kind, entities);
         values(c, &at, ind, kind, entities, &years);
     }
-    if c.clean("indicators") {
-        if let Err(cycle) = graph::indicator_order(raw) {
+    // The order is only meaningful once every reference is known to resolve.
+    if !c.clean("indicators") {
+        return None;
+    }
+    match graph::indicator_order(raw) {
+        Ok(order) => Some(order),
+        Err(cycle) => {
             let first = raw
                 .indicators
                 .iter()
@@ -46,6 +52,7 @@ pub(super) fn check(
                     cycle.join(" -> ")
                 ),
             );
+            None
         }
     }
 }

@@ -1,11 +1,11 @@
 //! RawScenario -> validated, typed [`Scenario`]: every range, reference and
-//! shape check, one file per section, then [`build`] makes the typed form.
+//! shape check, one file per section; then `build.rs` makes the typed form.
 //!
 //! Validation collects *all* problems rather than stopping at the first, so
 //! `attain validate` can list everything a scenario author has to fix in one
 //! pass. Each problem carries a field path that `locate` turns into a line.
-//! The sections run in file order and their findings keep that order (the
-//! error-message tests pin it).
+//! The sections run in a fixed order and findings keep the order in which
+//! they are found (the error-message tests pin it).
 
 mod build;
 mod events;
@@ -22,8 +22,8 @@ use super::locate::Segment;
 use super::raw::RawScenario;
 use super::types::{IndicatorKind, Scenario};
 
-// Kept here for the callers that found them here before the graph module.
-pub use super::graph::{indicator_inputs, indicator_order, sector_aggregate};
+// Kept here for sweep.rs, which found it here before the graph module.
+pub use super::graph::indicator_inputs;
 
 /// A problem found by validation, before it is given a line number.
 #[derive(Debug, Clone)]
@@ -55,17 +55,21 @@ pub(crate) type Entities = BTreeMap<String, Entity>;
 /// # Errors
 /// Every problem found, in section order.
 pub(crate) fn validate(raw: RawScenario) -> Result<Scenario, Vec<Finding>> {
-    let findings = check(&raw);
-    if !findings.is_empty() {
-        return Err(findings);
+    // An order is found only when nothing about indicators is wrong.
+    let (findings, order) = check(&raw);
+    match order {
+        Some(order) if findings.is_empty() => {
+            // Invariant: nothing was found, so every reference resolves and
+            // every kind, op and distribution parses.
+            Ok(build::build(raw, order).expect("a scenario without findings builds"))
+        }
+        _ => Err(findings),
     }
-    // Invariant: `check` found nothing, so every reference resolves, every
-    // kind, op and distribution parses and the indicators have no cycle.
-    Ok(build::build(raw).expect("a scenario without findings builds"))
 }
 
-/// Check a scenario. Returns every problem found.
-pub(crate) fn check(raw: &RawScenario) -> Vec<Finding> {
+/// Check a scenario: every problem found, and the indicators' evaluation order when the
+/// indicators were clean enough to compute it (the one cycle check).
+fn check(raw: &RawScenario) -> (Vec<Finding>, Option<Vec<usize>>) {
     let mut c = Checker { findings: vec![] };
     let horizon = header::check(&mut c, raw);
     let (entities, kinds) = namespace(&mut c, raw);
@@ -73,12 +77,12 @@ pub(crate) fn check(raw: &RawScenario) -> Vec<Finding> {
     shocks::check(&mut c, raw);
     shocks::check_correlation(&mut c, raw, &entities);
     events::check(&mut c, raw, &entities);
-    indicators::check(&mut c, raw, &entities, &kinds, horizon);
+    let order = indicators::check(&mut c, raw, &entities, &kinds, horizon);
     targets::check(&mut c, raw, &entities, horizon);
     if let Some(obs) = &raw.observed {
         observed::check(&mut c, raw, obs, &entities);
     }
-    c.findings
+    (c.findings, order)
 }
 
 /// Ids of sectors, shocks and indicators (one namespace), and each
