@@ -1,9 +1,10 @@
-//! Scenario -> compiled [`Model`]: flat arrays and constructed samplers.
+//! Typed scenario -> compiled [`Model`]: flat arrays and constructed samplers.
 //!
 //! Everything that can fail or costs more than a multiply is done here, once:
 //! unit conversions (percent -> log growth per quarter), the variance
 //! calibration of persistent shocks, the Cholesky factor of the shock
-//! correlation matrix, the evaluation order of indicators, base-year values.
+//! correlation matrix, the chi-square samplers of Student-t shocks and noise,
+//! base-year values (the evaluation order of indicators comes from validation).
 //! The per-path step in [`step`] then only reads this structure. The
 //! compiler itself lives in `compile.rs`; this file holds what it produces.
 
