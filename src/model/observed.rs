@@ -15,8 +15,7 @@
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
 use crate::error::{Problem, ScenarioError};
-use crate::scenario::RawScenario;
-use crate::scenario::validate::sector_aggregate;
+use crate::scenario::Scenario;
 
 /// One published year-to-date growth of a sum of sectors.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,60 +105,61 @@ fn problem(field: String, message: String) -> Problem {
     }
 }
 
-/// Compile `raw.observed`.
+/// Compile the scenario's `[observed]` section.
 ///
 /// # Errors
 /// When the values observed through one quarter cannot all be met: two of
 /// them fix the same combination of sectors, or a sector without randomness.
 pub(super) fn compile(
-    raw: &RawScenario,
+    scenario: &Scenario,
     params: &SectorParams,
-    ind_index: &dyn Fn(&str) -> usize,
     origin: &str,
 ) -> Result<Observed, ScenarioError> {
     let mut out = Observed {
-        blends: vec![None; raw.indicators.len()],
-        event_start: vec![None; raw.events.len()],
+        blends: vec![None; scenario.indicators().len()],
+        event_start: vec![None; scenario.events().len()],
         ..Observed::default()
     };
-    let Some(obs) = &raw.observed else {
+    let Some(obs) = scenario.observed() else {
         return Ok(out);
     };
-    out.quarters = obs.quarters as usize;
-    for e in &obs.events {
-        if let Some(k) = raw.events.iter().position(|x| x.id == e.id) {
-            out.event_start[k] = Some(e.start_quarter as usize - 1);
-            out.known_events.push((e.id.clone(), e.start_quarter as u8));
-        }
+    out.quarters = obs.quarters;
+    for &(k, start) in &obs.events {
+        out.event_start[k] = Some(start - 1);
+        out.known_events
+            .push((scenario.events()[k].id.clone(), start as u8));
     }
     let mut fields: [Vec<String>; 4] = Default::default();
     for (n, v) in obs.values.iter().enumerate() {
-        let j = ind_index(&v.indicator);
-        let q = v.quarter.unwrap_or(obs.quarters) as usize - 1;
+        let j = v.indicator;
+        let q = v.quarter - 1;
         out.published.push(Published {
-            indicator: v.indicator.clone(),
+            indicator: scenario.indicators()[j].id.clone(),
             quarter: q as u8 + 1,
             value: v.value,
             exact: v.share.is_none(),
             share: v.share,
         });
-        match sector_aggregate(raw, &v.indicator) {
-            Some(weights) => {
+        // Validation gives a share exactly to the figures that are not
+        // sector aggregates.
+        match (&scenario.indicators()[j].aggregate, v.share) {
+            (Some(weights), _) => {
                 let base: f64 = weights
                     .iter()
                     .map(|&(i, w)| w * (0..=q).map(|r| params.base_quarter(i, r)).sum::<f64>())
                     .sum();
                 out.exact[q].push(ExactCondition {
                     indicator: j,
-                    weights,
+                    weights: weights.clone(),
                     target_ytd: base * (1.0 + v.value / 100.0),
                 });
                 fields[q].push(format!("observed.values[{n}]"));
             }
-            None => {
-                out.blends[j] = Some((v.share.expect("validated share"), v.value));
+            (None, Some(share)) => {
+                out.blends[j] = Some((share, v.value));
                 out.any_blend = true;
             }
+            (None, None) => {}
         }
     }
 

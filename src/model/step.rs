@@ -78,19 +78,9 @@ impl PathState {
             shocks: vec![0.0; model.load_stride],
             shock_year: vec![0.0; nk],
             t_scale: vec![1.0; model.t_groups.len()],
-            chi: model
-                .t_groups
-                .iter()
-                .map(|&df| ChiSquared::new(df).expect("validated df > 2"))
-                .collect(),
-            noise_chi: model
-                .indicators
-                .iter()
-                .map(|i| {
-                    i.noise_t
-                        .map(|(df, _)| ChiSquared::new(df).expect("validated noise_df > 2"))
-                })
-                .collect(),
+            // Built (and their parameters checked) by the compiler.
+            chi: model.t_chi.clone(),
+            noise_chi: model.indicators.iter().map(|i| i.noise_chi).collect(),
             sectors: Sectors::new(ns),
             event_left: vec![0; ne],
             event_quarters: vec![0; ne],

@@ -12,7 +12,7 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::table::{condition, num, short};
 use super::{Report, TargetResult};
-use crate::scenario::RawScenario;
+use crate::scenario::{RawScenario, ShockDist};
 
 /// The charts of one target, as SVG documents.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -432,17 +432,16 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
             "<h3>Common shocks</h3>\n<table>\n<thead><tr><th>Shock</th><th>Distribution</th><th>Source</th></tr></thead>\n<tbody>\n",
         );
         for s in &raw.shocks {
-            let dist = match s.distribution.as_deref().unwrap_or("gaussian") {
-                "student_t" => format!(
-                    "Student t, {} degrees of freedom",
-                    s.df.map(short).unwrap_or_default()
-                ),
-                "two_piece" => format!(
-                    "two-piece: down {}, up {}",
-                    s.down.map(short).unwrap_or_default(),
-                    s.up.map(short).unwrap_or_default()
-                ),
-                other => other.to_string(),
+            let dist = match ShockDist::of_raw(s) {
+                Some(ShockDist::Gaussian) => "gaussian".to_string(),
+                Some(ShockDist::StudentT { df }) => {
+                    format!("Student t, {} degrees of freedom", short(df))
+                }
+                Some(ShockDist::TwoPiece { down, up }) => {
+                    format!("two-piece: down {}, up {}", short(down), short(up))
+                }
+                // Not reached for a validated scenario: show what is written.
+                None => s.distribution.clone().unwrap_or_default(),
             };
             let _ = writeln!(
                 h,

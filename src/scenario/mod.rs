@@ -1,25 +1,22 @@
-//! Scenario files: parse (TOML -> [`RawScenario`]) then validate (-> [`Scenario`]).
+//! Scenario files: parse (TOML -> [`RawScenario`]) then validate (-> the
+//! typed [`Scenario`]).
 //!
 //! A [`Scenario`] can only be built through validation, so every later stage
 //! may rely on its invariants (ids resolve, ranges hold, no cycles) without
-//! checking again.
+//! checking again, and reads enums and indices instead of strings.
 
+pub mod graph;
 pub mod locate;
 pub mod raw;
+pub mod types;
 pub mod validate;
 
 use crate::error::{Problem, ScenarioError};
 pub use raw::RawScenario;
-pub use validate::{IndicatorKind, Op, ShockDist};
+pub use types::{IndicatorKind, Op, Scenario, ShockDist};
 
 /// The Jilin 2022 scenario, shipped inside the binary.
 pub const EMBEDDED_JILIN_2022: &str = include_str!("../../scenarios/jilin-2022.toml");
-
-/// A validated scenario.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scenario {
-    raw: RawScenario,
-}
 
 impl Scenario {
     /// Validate a raw scenario (no line numbers in errors: there is no text).
@@ -27,11 +24,9 @@ impl Scenario {
     /// # Errors
     /// Every problem found, with field paths.
     pub fn from_raw(raw: RawScenario, origin: &str) -> Result<Self, ScenarioError> {
-        let findings = validate::check(&raw);
-        if findings.is_empty() {
-            Ok(Scenario { raw })
-        } else {
-            Err(ScenarioError {
+        match validate::validate(raw) {
+            Ok(s) => Ok(s),
+            Err(findings) => Err(ScenarioError {
                 origin: origin.to_string(),
                 problems: findings
                     .into_iter()
@@ -42,13 +37,8 @@ impl Scenario {
                         message: f.message,
                     })
                     .collect(),
-            })
+            }),
         }
-    }
-
-    /// The scenario as written (validated).
-    pub fn raw(&self) -> &RawScenario {
-        &self.raw
     }
 }
 
@@ -102,10 +92,10 @@ fn key_on_line(text: &str, line: usize) -> String {
 /// Every problem found.
 pub fn load(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     let raw = parse(text, origin)?;
-    let findings = validate::check(&raw);
-    if findings.is_empty() {
-        return Ok(Scenario { raw });
-    }
+    let findings = match validate::validate(raw) {
+        Ok(s) => return Ok(s),
+        Err(findings) => findings,
+    };
     let mut problems: Vec<Problem> = findings
         .into_iter()
         .map(|f| {

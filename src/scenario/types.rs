@@ -1,0 +1,400 @@
+//! The validated scenario in typed form: what [`Model::compile`](crate::Model::compile) reads.
+//!
+//! The raw structs keep every field as the author wrote it (strings for
+//! kinds, comparisons and distributions; ids for references). Validation
+//! checks them once and then builds the types here, so later stages match on
+//! enums, index arrays directly and never re-parse or re-check: a reference
+//! is an index into the scenario's own lists and every default is filled in.
+
+use std::collections::BTreeMap;
+
+use super::raw::{RawScenario, RawShock};
+
+/// The kinds of indicator formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IndicatorKind {
+    /// Weighted sum of levels.
+    Sum,
+    /// Quotient of two series.
+    Ratio,
+    /// Year-on-year percent growth of a series.
+    Growth,
+    /// Intercept plus weighted inputs plus noise.
+    Linear,
+    /// Level compounded from a growth series.
+    Compound,
+    /// Running total of a series.
+    Accumulate,
+}
+
+impl IndicatorKind {
+    /// Parse the `kind` field.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "sum" => Self::Sum,
+            "ratio" => Self::Ratio,
+            "growth" => Self::Growth,
+            "linear" => Self::Linear,
+            "compound" => Self::Compound,
+            "accumulate" => Self::Accumulate,
+            _ => return None,
+        })
+    }
+    /// Accepted spellings, for hints.
+    pub const NAMES: &'static str = "sum, ratio, growth, linear, compound, accumulate";
+}
+
+/// Comparison of a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// Met when value >= threshold - tolerance.
+    AtLeast,
+    /// Met when value <= threshold + tolerance.
+    AtMost,
+    /// Met when |value - threshold| <= tolerance.
+    About,
+}
+
+impl Op {
+    /// Parse the `op` field.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "at_least" => Self::AtLeast,
+            "at_most" => Self::AtMost,
+            "about" => Self::About,
+            _ => return None,
+        })
+    }
+    /// The spelling used in files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::AtLeast => "at_least",
+            Op::AtMost => "at_most",
+            Op::About => "about",
+        }
+    }
+}
+
+/// Shock distribution families.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ShockDist {
+    /// Standard normal.
+    Gaussian,
+    /// Student-t scaled to unit variance.
+    StudentT {
+        /// Degrees of freedom (> 2).
+        df: f64,
+    },
+    /// Two-piece normal with mode 0.
+    TwoPiece {
+        /// Scale below the mode.
+        down: f64,
+        /// Scale above the mode.
+        up: f64,
+    },
+}
+
+impl ShockDist {
+    /// The distribution a shock as written declares, when it is complete:
+    /// the one reading of `distribution`, `df`, `down` and `up` (validation
+    /// says what is wrong when this is `None`).
+    pub fn of_raw(s: &RawShock) -> Option<Self> {
+        Some(match s.distribution.as_deref().unwrap_or("gaussian") {
+            "gaussian" => Self::Gaussian,
+            "student_t" => Self::StudentT { df: s.df? },
+            "two_piece" => Self::TwoPiece {
+                down: s.down?,
+                up: s.up?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// An annual series an indicator reads: a sector's value added or an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    /// Sector `i` (index in [`Scenario::sectors`]).
+    Sector(usize),
+    /// Indicator `j` (index in [`Scenario::indicators`]).
+    Indicator(usize),
+}
+
+/// An input of a `linear` indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// Indicator `j`'s value in the same year.
+    Indicator(usize),
+    /// Shock `k` (index in [`Scenario::shocks`], file order).
+    Shock(usize),
+}
+
+/// `[scenario]` with defaults filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    /// Short name.
+    pub name: String,
+    /// Region in English.
+    pub region: String,
+    /// Region in the local language.
+    pub region_zh: Option<String>,
+    /// Last year with published results.
+    pub base_year: i32,
+    /// Simulated years (1 to 100).
+    pub horizon: usize,
+    /// Unit of value added ("" when not given).
+    pub value_unit: String,
+}
+
+/// A validated sector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sector {
+    /// Id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Local label.
+    pub label_zh: Option<String>,
+    /// Base-year value added (>= 0).
+    pub value_added: f64,
+    /// Mean annual growth, percent (> -100).
+    pub growth: f64,
+    /// Idiosyncratic annual volatility, percentage points (>= 0).
+    pub volatility: f64,
+    /// Quarterly AR(1), in [0, 1).
+    pub persistence: f64,
+    /// (shock index, loading in percentage points), in id order as written.
+    pub loadings: Vec<(usize, f64)>,
+}
+
+/// A validated common shock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shock {
+    /// Id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Its distribution, parameters checked.
+    pub dist: ShockDist,
+}
+
+/// `[shock_correlation]`, checked square, symmetric and unit-diagonal (and
+/// positive semi-definite unless `repair`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// Shock indices in matrix order: every shock exactly once.
+    pub order: Vec<usize>,
+    /// The matrix as written.
+    pub matrix: Vec<Vec<f64>>,
+    /// Replace a non-PSD matrix by the nearest correlation matrix.
+    pub repair: bool,
+}
+
+/// What an event does while it lasts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Impact {
+    /// Percent change of sector `sector`'s level (> -100).
+    Sector {
+        /// Sector index.
+        sector: usize,
+        /// Percent change.
+        size: f64,
+    },
+    /// Change of indicator `indicator`'s annual value for a full year.
+    Indicator {
+        /// Indicator index.
+        indicator: usize,
+        /// Change per full year.
+        size: f64,
+    },
+}
+
+/// A validated event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Probability of starting in an eligible quarter, in [0, 1].
+    pub probability: f64,
+    /// Quarters it lasts (>= 1).
+    pub duration: u32,
+    /// Eligible quarters (index 0 = Q1); all when the file lists none.
+    pub may_start: [bool; 4],
+    /// Share of a level loss recovered at the end (default 1).
+    pub recovery: f64,
+    /// Impacts, in file order.
+    pub impacts: Vec<Impact>,
+}
+
+/// A validated indicator formula, references resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Formula {
+    /// Weighted sum of levels.
+    Sum(Vec<(Series, f64)>),
+    /// numerator / denominator.
+    Ratio(Series, Series),
+    /// Year-on-year percent growth.
+    Growth(Series),
+    /// intercept (default 0) + sum of coefficient * input.
+    Linear {
+        /// Constant term.
+        intercept: f64,
+        /// Inputs and coefficients, in id order as written.
+        terms: Vec<(Input, f64)>,
+    },
+    /// A level compounded from a growth series.
+    Compound(Series),
+    /// Running total from `from` (0-based simulated year; default 0).
+    Accumulate(Series, usize),
+}
+
+/// A validated indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicator {
+    /// Id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Local label.
+    pub label_zh: Option<String>,
+    /// Display unit ("" when not given).
+    pub unit: String,
+    /// The formula.
+    pub formula: Formula,
+    /// Base-year value as written (`accumulate` defaults to 0; `compound`
+    /// always has one).
+    pub base: Option<f64>,
+    /// Standard deviation of the annual noise (default 0).
+    pub noise: f64,
+    /// Student-t degrees of freedom of the noise (> 2).
+    pub noise_df: Option<f64>,
+    /// AR(1) of the noise across years (default 0).
+    pub persistence: f64,
+    /// The (sector, weight) sum this indicator is the growth of, when it is
+    /// one (such an indicator has year-to-date quarterly values).
+    pub aggregate: Option<Vec<(usize, f64)>>,
+}
+
+/// A validated target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Local label.
+    pub label_zh: Option<String>,
+    /// Indicator judged.
+    pub indicator: usize,
+    /// Indicator subtracted before judging.
+    pub relative_to: Option<usize>,
+    /// Calendar year judged.
+    pub year: i32,
+    /// 0-based simulated year.
+    pub year_index: usize,
+    /// Comparison.
+    pub op: Op,
+    /// Official figure.
+    pub threshold: f64,
+    /// Slack (>= 0).
+    pub tolerance: f64,
+    /// Counts towards the headline joint probability.
+    pub headline: bool,
+    /// Wording in the source.
+    pub wording: Option<String>,
+}
+
+/// One published year-to-date figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedValue {
+    /// Indicator observed.
+    pub indicator: usize,
+    /// Last quarter covered, 1-based (default: all published quarters).
+    pub quarter: usize,
+    /// Year-to-date value.
+    pub value: f64,
+    /// Share of the year, for an indicator that is not a sector aggregate.
+    pub share: Option<f64>,
+}
+
+/// `[observed]`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    /// Published quarters (1 to 3).
+    pub quarters: usize,
+    /// Published figures, in file order.
+    pub values: Vec<ObservedValue>,
+    /// (event index, 1-based start quarter), in file order.
+    pub events: Vec<(usize, usize)>,
+}
+
+/// A validated scenario: only [`validate`](super::validate) builds one, so
+/// every later stage may rely on its invariants (ids resolve, ranges hold,
+/// indicators have no cycle) without checking again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub(crate) raw: RawScenario,
+    pub(crate) header: Header,
+    pub(crate) sectors: Vec<Sector>,
+    pub(crate) shocks: Vec<Shock>,
+    pub(crate) correlation: Option<Correlation>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) indicators: Vec<Indicator>,
+    /// Indicator indices with every input before the indicators that read it.
+    pub(crate) order: Vec<usize>,
+    pub(crate) targets: Vec<Target>,
+    pub(crate) observed: Option<Observed>,
+    /// Indicator id -> index.
+    pub(crate) indicator_index: BTreeMap<String, usize>,
+}
+
+impl Scenario {
+    /// The scenario as written (validated). Parameter studies edit this form
+    /// and validate it again.
+    pub fn raw(&self) -> &RawScenario {
+        &self.raw
+    }
+    /// `[scenario]`.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+    /// Sectors, in file order.
+    pub fn sectors(&self) -> &[Sector] {
+        &self.sectors
+    }
+    /// Common shocks, in file order.
+    pub fn shocks(&self) -> &[Shock] {
+        &self.shocks
+    }
+    /// The shock correlation, when given.
+    pub fn correlation(&self) -> Option<&Correlation> {
+        self.correlation.as_ref()
+    }
+    /// Events, in file order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+    /// Indicators, in file order.
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.indicators
+    }
+    /// Indicator indices in evaluation order (inputs first).
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+    /// Targets, in file order.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+    /// `[observed]`, when given.
+    pub fn observed(&self) -> Option<&Observed> {
+        self.observed.as_ref()
+    }
+    /// The index of indicator `id`.
+    pub fn indicator_index(&self, id: &str) -> Option<usize> {
+        self.indicator_index.get(id).copied()
+    }
+}

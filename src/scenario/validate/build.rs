@@ -1,0 +1,264 @@
+//! Build the typed [`Scenario`] from a raw one that passed every check:
+//! parse the strings, resolve ids to indices, fill in defaults.
+//!
+//! Each step returns `None` where a checked scenario cannot fail, so this
+//! module needs no `expect` of its own; [`super::validate`] states the one
+//! invariant that makes the whole build succeed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::scenario::graph;
+use crate::scenario::raw::*;
+use crate::scenario::types::*;
+
+/// Ids of each list, by index.
+struct Index<'a> {
+    sectors: HashMap<&'a str, usize>,
+    shocks: HashMap<&'a str, usize>,
+    indicators: BTreeMap<String, usize>,
+    events: HashMap<&'a str, usize>,
+}
+
+fn positions<'a, T>(items: &'a [T], id: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, usize> {
+    items.iter().enumerate().map(|(i, x)| (id(x), i)).collect()
+}
+
+impl Index<'_> {
+    fn series(&self, id: &str) -> Option<Series> {
+        match self.sectors.get(id) {
+            Some(&i) => Some(Series::Sector(i)),
+            None => self.indicator(id).map(Series::Indicator),
+        }
+    }
+    fn input(&self, id: &str) -> Option<Input> {
+        match self.shocks.get(id) {
+            Some(&k) => Some(Input::Shock(k)),
+            None => self.indicator(id).map(Input::Indicator),
+        }
+    }
+    fn indicator(&self, id: &str) -> Option<usize> {
+        self.indicators.get(id).copied()
+    }
+}
+
+/// The typed form of a checked scenario (`None` only if it was not checked).
+/// `order` is the indicators' evaluation order found by the cycle check.
+pub(super) fn build(raw: RawScenario, order: Vec<usize>) -> Option<Scenario> {
+    let index = Index {
+        sectors: positions(&raw.sectors, |s| s.id.as_str()),
+        shocks: positions(&raw.shocks, |s| s.id.as_str()),
+        indicators: raw
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.clone(), i))
+            .collect(),
+        events: positions(&raw.events, |e| e.id.as_str()),
+    };
+    let h = &raw.scenario;
+    let header = Header {
+        name: h.name.clone(),
+        region: h.region.clone(),
+        region_zh: h.region_zh.clone(),
+        base_year: h.base_year,
+        horizon: h.horizon as usize,
+        value_unit: h.value_unit.clone().unwrap_or_default(),
+    };
+    let sectors = raw
+        .sectors
+        .iter()
+        .map(|s| sector(s, &index))
+        .collect::<Option<Vec<_>>>()?;
+    let shocks = raw.shocks.iter().map(shock).collect::<Option<Vec<_>>>()?;
+    let correlation = match &raw.shock_correlation {
+        None => None,
+        Some(c) => Some(Correlation {
+            order: c
+                .order
+                .iter()
+                .map(|id| index.shocks.get(id.as_str()).copied())
+                .collect::<Option<_>>()?,
+            matrix: c.matrix.clone(),
+            repair: c.repair,
+        }),
+    };
+    let events = raw
+        .events
+        .iter()
+        .map(|e| event(e, &index))
+        .collect::<Option<Vec<_>>>()?;
+    let indicators = raw
+        .indicators
+        .iter()
+        .map(|x| indicator(&raw, x, &index))
+        .collect::<Option<Vec<_>>>()?;
+    let targets = raw
+        .targets
+        .iter()
+        .map(|t| target(t, h.base_year, &index))
+        .collect::<Option<Vec<_>>>()?;
+    let observed = match &raw.observed {
+        None => None,
+        Some(o) => Some(observed(o, &index)?),
+    };
+    let indicator_index = index.indicators;
+    Some(Scenario {
+        header,
+        sectors,
+        shocks,
+        correlation,
+        events,
+        indicators,
+        order,
+        targets,
+        observed,
+        indicator_index,
+        raw,
+    })
+}
+
+fn sector(s: &RawSector, index: &Index) -> Option<Sector> {
+    Some(Sector {
+        id: s.id.clone(),
+        label: s.label.clone(),
+        label_zh: s.label_zh.clone(),
+        value_added: s.value_added,
+        growth: s.growth,
+        volatility: s.volatility,
+        persistence: s.persistence,
+        loadings: s
+            .loadings
+            .iter()
+            .map(|(k, &v)| Some((*index.shocks.get(k.as_str())?, v)))
+            .collect::<Option<_>>()?,
+    })
+}
+
+fn shock(s: &RawShock) -> Option<Shock> {
+    Some(Shock {
+        id: s.id.clone(),
+        label: s.label.clone(),
+        dist: ShockDist::of_raw(s)?,
+    })
+}
+
+fn event(e: &RawEvent, index: &Index) -> Option<Event> {
+    let mut may_start = [e.quarters.is_none(); 4];
+    for &q in e.quarters.iter().flatten() {
+        *may_start.get_mut(q.checked_sub(1)? as usize)? = true;
+    }
+    let impacts = e
+        .impacts
+        .iter()
+        .map(|imp| match (&imp.sector, &imp.indicator) {
+            (Some(s), None) => Some(Impact::Sector {
+                sector: *index.sectors.get(s.as_str())?,
+                size: imp.size,
+            }),
+            (None, Some(i)) => Some(Impact::Indicator {
+                indicator: index.indicator(i)?,
+                size: imp.size,
+            }),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    Some(Event {
+        id: e.id.clone(),
+        label: e.label.clone(),
+        probability: e.probability,
+        duration: e.duration,
+        may_start,
+        recovery: e.recovery.unwrap_or(1.0),
+        impacts,
+    })
+}
+
+fn indicator(raw: &RawScenario, ind: &RawIndicator, index: &Index) -> Option<Indicator> {
+    let series = |v: &Option<String>| index.series(v.as_deref()?);
+    let kind = IndicatorKind::parse(&ind.kind)?;
+    let formula = match kind {
+        IndicatorKind::Sum => Formula::Sum(
+            ind.terms
+                .iter()
+                .map(|(k, &w)| Some((index.series(k)?, w)))
+                .collect::<Option<_>>()?,
+        ),
+        IndicatorKind::Ratio => Formula::Ratio(series(&ind.numerator)?, series(&ind.denominator)?),
+        IndicatorKind::Growth => Formula::Growth(series(&ind.of)?),
+        IndicatorKind::Linear => Formula::Linear {
+            intercept: ind.intercept.unwrap_or(0.0),
+            terms: ind
+                .terms
+                .iter()
+                .map(|(k, &w)| Some((index.input(k)?, w)))
+                .collect::<Option<_>>()?,
+        },
+        IndicatorKind::Compound => Formula::Compound(series(&ind.of)?),
+        IndicatorKind::Accumulate => Formula::Accumulate(
+            series(&ind.of)?,
+            ind.from_year
+                .map(|y| (y - raw.scenario.base_year - 1) as usize)
+                .unwrap_or(0),
+        ),
+    };
+    let base = match kind {
+        IndicatorKind::Accumulate => Some(ind.base.unwrap_or(0.0)),
+        IndicatorKind::Compound => Some(ind.base?),
+        _ => ind.base,
+    };
+    Some(Indicator {
+        id: ind.id.clone(),
+        label: ind.label.clone(),
+        label_zh: ind.label_zh.clone(),
+        unit: ind.unit.clone().unwrap_or_default(),
+        formula,
+        base,
+        noise: ind.noise.unwrap_or(0.0),
+        noise_df: ind.noise_df,
+        persistence: ind.persistence.unwrap_or(0.0),
+        aggregate: graph::sector_aggregate(raw, &ind.id),
+    })
+}
+
+fn target(t: &RawTarget, base_year: i32, index: &Index) -> Option<Target> {
+    Some(Target {
+        id: t.id.clone(),
+        label: t.label.clone(),
+        label_zh: t.label_zh.clone(),
+        indicator: index.indicator(&t.indicator)?,
+        relative_to: match &t.relative_to {
+            None => None,
+            Some(r) => Some(index.indicator(r)?),
+        },
+        year: t.year,
+        year_index: (t.year - base_year - 1) as usize,
+        op: Op::parse(&t.op)?,
+        threshold: t.threshold,
+        tolerance: t.tolerance,
+        headline: t.headline,
+        wording: t.wording.clone(),
+    })
+}
+
+fn observed(o: &RawObserved, index: &Index) -> Option<Observed> {
+    Some(Observed {
+        quarters: o.quarters as usize,
+        values: o
+            .values
+            .iter()
+            .map(|v| {
+                Some(ObservedValue {
+                    indicator: index.indicator(&v.indicator)?,
+                    quarter: v.quarter.unwrap_or(o.quarters) as usize,
+                    value: v.value,
+                    share: v.share,
+                })
+            })
+            .collect::<Option<_>>()?,
+        events: o
+            .events
+            .iter()
+            .map(|e| Some((*index.events.get(e.id.as_str())?, e.start_quarter as usize)))
+            .collect::<Option<_>>()?,
+    })
+}
