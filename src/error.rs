@@ -140,27 +140,53 @@ impl ScenarioError {
     }
 }
 
-/// Colours of an annotated error; plain styles write nothing.
+/// Colours of an annotated error; plain styles write nothing. The ANSI codes
+/// are written out here (bold, then the foreground colour; reset after) so
+/// that the library needs no terminal-styling crate: they are the bytes
+/// `anstyle` wrote for the same styles.
 struct Paint {
-    gutter: anstyle::Style,
-    caret: anstyle::Style,
-    help: anstyle::Style,
+    gutter: Style,
+    caret: Style,
+    help: Style,
+}
+
+/// An ANSI style as its opening and closing codes.
+#[derive(Clone, Copy)]
+struct Style {
+    open: &'static str,
+    close: &'static str,
+}
+
+impl Style {
+    fn render(self) -> &'static str {
+        self.open
+    }
+
+    fn render_reset(self) -> &'static str {
+        self.close
+    }
 }
 
 impl Paint {
     fn new(styled: bool) -> Paint {
-        use anstyle::{AnsiColor, Style};
-        let colour = |c: AnsiColor| {
+        let colour = |open: &'static str| {
             if styled {
-                Style::new().bold().fg_color(Some(c.into()))
+                Style {
+                    open,
+                    close: "\x1b[0m",
+                }
             } else {
-                Style::new()
+                Style {
+                    open: "",
+                    close: "",
+                }
             }
         };
         Paint {
-            gutter: colour(AnsiColor::Blue),
-            caret: colour(AnsiColor::Red),
-            help: colour(AnsiColor::Cyan),
+            // Bold blue, bold red, bold cyan.
+            gutter: colour("\x1b[1m\x1b[34m"),
+            caret: colour("\x1b[1m\x1b[31m"),
+            help: colour("\x1b[1m\x1b[36m"),
         }
     }
 }
@@ -290,7 +316,10 @@ pub enum Error {
     /// A run setting is out of range (paths, threads, ...).
     #[error("invalid argument {name}: {message}")]
     Argument {
-        /// The flag or setting, e.g. `--paths`.
+        /// The setting in the library's words: a flag's name without its
+        /// leading `--` (`paths`, `max-paths`, `set`; the binary prints it
+        /// as `--paths`), a positional input in capitals (`SCENARIO`), or a
+        /// parameter path.
         name: String,
         /// What is wrong.
         message: String,

@@ -169,7 +169,7 @@ pub fn simulate_fan(
     indicators: &[usize],
 ) -> Result<Vec<IndicatorFan>> {
     if config.paths == 0 {
-        return Err(Error::argument("--paths", "must be at least 1"));
+        return Err(Error::argument("paths", "must be at least 1"));
     }
     let template = FanObserver::new(model, indicators)?;
     let plan = Plan::full(config);

@@ -75,7 +75,7 @@ pub fn simulate(
     let start = std::time::Instant::now();
     let (acc, fans) = if with_fans {
         if config.paths == 0 {
-            return Err(Error::argument("--paths", "must be at least 1"));
+            return Err(Error::argument("paths", "must be at least 1"));
         }
         let mut indicators: Vec<usize> = model.targets.iter().map(|t| t.indicator).collect();
         indicators.sort_unstable();

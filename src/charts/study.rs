@@ -17,13 +17,13 @@ const HEADER: u32 = 60;
 /// Check that a sweep of `parameters` swept parameters can be charted.
 ///
 /// # Errors
-/// `Argument` (naming `--chart`) unless there are one or two.
+/// `Argument` (naming the `chart` setting) unless there are one or two.
 pub fn check_dimensions(parameters: usize) -> crate::Result<()> {
     if (1..=2).contains(&parameters) {
         Ok(())
     } else {
         Err(Error::argument(
-            "--chart",
+            "chart",
             format!(
                 "charts a sweep of one parameter (a line) or two (a heat map); this sweep has {parameters}"
             ),

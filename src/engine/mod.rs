@@ -67,7 +67,7 @@ pub fn simulate_variants(
     progress: &dyn Progress,
 ) -> Result<Vec<Accumulator>> {
     if config.paths == 0 {
-        return Err(Error::argument("--paths", "must be at least 1"));
+        return Err(Error::argument("paths", "must be at least 1"));
     }
     let outcomes = run(variants, &Plan::full(config), &|_| NoObserver, progress);
     outcomes

@@ -51,12 +51,12 @@ pub fn simulate_to_precision(
 ) -> Result<(Accumulator, PrecisionOutcome)> {
     if !(precision > 0.0 && precision <= 0.5) {
         return Err(Error::argument(
-            "--precision",
+            "precision",
             format!("must be in (0, 0.5], got {precision}"),
         ));
     }
     if max_paths == 0 {
-        return Err(Error::argument("--max-paths", "must be at least 1"));
+        return Err(Error::argument("max-paths", "must be at least 1"));
     }
     let cap_blocks = blocks_in(max_paths);
     let mut outcome = run(

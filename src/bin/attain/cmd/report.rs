@@ -1,21 +1,36 @@
-//! The binary's glue for `attain report` (the HTML report), `attain run
-//! --charts DIR` and the `--chart FILE` of `sweep` and `sensitivity`: run the
-//! simulation keeping what the charts need, draw them with `attain::charts`,
-//! write the files atomically.
+//! `attain report` (the HTML report), and the charts of `attain run
+//! --charts DIR` and of the `--chart FILE` of `sweep` and `sensitivity`: run
+//! the simulation keeping what the charts need, draw them with
+//! `attain::charts`, write the files atomically.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use attain::engine::{DEFAULT_PATHS, DEFAULT_SEED, Progress, RunConfig};
+use attain::engine::{DEFAULT_PATHS, Progress, RunConfig};
 use attain::error::{Error, Result};
 use attain::report::html::{self, HtmlInput, TargetCharts};
 use attain::{Report, Scenario};
 
-use crate::app::{load, pool, stdout, write_atomic};
-use crate::cli::Command;
+use crate::cli::{OutArgs, RunArgs};
+use crate::output::{emit, write_atomic};
 use crate::progress::Bar;
 
+#[derive(Debug, clap::Args)]
+#[command(mut_args(crate::cli::helps(&[
+        ("paths", "Number of Monte Carlo paths [default: 65536]"),
+        ("seed", "Seed of the random number generator [default: 20220124]"),
+        ("out", "Write the HTML to FILE (atomically) instead of standard output"),
+    ])))]
+pub struct Args {
+    /// Scenario file (TOML). Without it, the embedded Jilin 2022 scenario.
+    scenario: Option<PathBuf>,
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    output: OutArgs,
+}
+
 /// A finished run with its charts.
-pub(crate) struct ChartedRun {
+pub struct ChartedRun {
     /// The run's report (as `attain run` prints it).
     pub report: Report,
     /// One entry per target, in scenario order.
@@ -26,7 +41,7 @@ pub(crate) struct ChartedRun {
 
 /// Simulate once with the fans observed along the run, then draw each
 /// target's charts (call inside the thread pool).
-pub(crate) fn simulate_with_charts(
+pub fn simulate_with_charts(
     scenario: &Scenario,
     origin: &str,
     config: &RunConfig,
@@ -43,7 +58,7 @@ pub(crate) fn simulate_with_charts(
 
 /// Write every chart of a run into `dir` (created if missing):
 /// `{target id}-fan.svg` and `{target id}-distribution.svg`.
-pub(crate) fn write_charts(dir: &Path, run: &ChartedRun, quiet: bool) -> Result<()> {
+pub fn write_charts(dir: &Path, run: &ChartedRun, quiet: bool) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         context: format!("cannot create the charts folder {}", dir.display()),
         source,
@@ -68,7 +83,7 @@ pub(crate) fn write_charts(dir: &Path, run: &ChartedRun, quiet: bool) -> Result<
 
 /// `attain run --charts DIR` without `--precision` or `--shard`: the report
 /// of the run, after its charts are written.
-pub(crate) fn run_with_charts(
+pub fn run_with_charts(
     scenario: &Scenario,
     origin: &str,
     config: &RunConfig,
@@ -84,7 +99,7 @@ pub(crate) fn run_with_charts(
 }
 
 /// Write one chart (`--chart FILE` of sweep and sensitivity).
-pub(crate) fn write_chart(path: &Path, svg: &str, quiet: bool) -> Result<()> {
+pub fn write_chart(path: &Path, svg: &str, quiet: bool) -> Result<()> {
     write_atomic(path, svg.as_bytes())?;
     if !quiet {
         eprintln!("wrote {}", path.display());
@@ -93,27 +108,11 @@ pub(crate) fn write_chart(path: &Path, svg: &str, quiet: bool) -> Result<()> {
 }
 
 /// `attain report`: simulate, then write one self-contained HTML file.
-pub(crate) fn report(cmd: Command) -> Result<()> {
-    let Command::Report {
-        scenario,
-        paths,
-        seed,
-        threads,
-        out,
-        quiet,
-    } = cmd
-    else {
-        return Err(Error::Internal("report called with another command".into()));
-    };
-    let config = RunConfig {
-        paths: paths.unwrap_or(DEFAULT_PATHS),
-        seed: seed.unwrap_or(DEFAULT_SEED),
-    };
-    if config.paths == 0 {
-        return Err(Error::argument("--paths", "must be at least 1"));
-    }
-    let pool = pool(threads)?;
-    let (scenario, origin) = load(scenario.as_deref())?;
+pub fn run(args: Args) -> Result<()> {
+    let config = args.run.config(DEFAULT_PATHS);
+    let OutArgs { out, quiet } = args.output;
+    let pool = super::pool(args.run.threads)?;
+    let (scenario, origin) = super::load(args.scenario.as_deref())?;
     let bar = Bar::new(quiet, "paths");
     let run = pool.install(|| simulate_with_charts(&scenario, &origin, &config, &bar))?;
     bar.finish();
@@ -131,16 +130,7 @@ pub(crate) fn report(cmd: Command) -> Result<()> {
         generated: &generated,
         notes: &run.notes,
     });
-    match out {
-        Some(path) => {
-            write_atomic(&path, page.as_bytes())?;
-            if !quiet {
-                eprintln!("wrote {}", path.display());
-            }
-            Ok(())
-        }
-        None => stdout(page.as_bytes()),
-    }
+    emit(page.as_bytes(), out.as_deref(), quiet)
 }
 
 /// The current time in UTC, `2022-01-24 09:30 UTC`.

@@ -1,0 +1,53 @@
+//! `attain merge`: the partial summaries of a sharded run, read and merged
+//! into the report of the equivalent single run.
+
+use std::path::PathBuf;
+
+use attain::error::{Error, Result};
+use attain::{Format, Report, shard};
+
+use crate::cli::FormatArg;
+use crate::output::{report_bytes, stdout, write_atomic};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Partial files written by `attain run --shard K/N --out FILE`, one per shard.
+    #[arg(required = true, value_name = "PARTS")]
+    parts: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let report = merge(&args.parts)?;
+    let bytes = report_bytes(&report, Format::from(args.format), args.out.is_none())?;
+    match args.out {
+        Some(path) => write_atomic(&path, &bytes),
+        None => stdout(&bytes),
+    }
+}
+
+/// Read partial files and merge them.
+fn merge(paths: &[PathBuf]) -> Result<Report> {
+    let mut parts = Vec::with_capacity(paths.len());
+    for p in paths {
+        let name = p.display().to_string();
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| Error::argument("PARTS", format!("cannot read {name}: {e}")))?;
+        let part: shard::Partial = serde_json::from_str(&text).map_err(|e| {
+            Error::argument(
+                "PARTS",
+                format!(
+                    "{name}: not a valid attain partial (line {}: {e})",
+                    e.line()
+                ),
+            )
+        })?;
+        parts.push((name, part));
+    }
+    shard::merge(parts)
+}

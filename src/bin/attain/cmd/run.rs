@@ -1,0 +1,146 @@
+//! `attain run`: simulate a scenario and report each target's probability;
+//! with `--precision`, until a precision goal is met; with `--shard K/N`, one
+//! shard of the run as a partial summary for `attain merge`; with
+//! `--charts DIR`, its SVG charts too.
+
+use std::path::PathBuf;
+
+use attain::engine::{DEFAULT_PATHS, Progress, RunConfig, Shard, simulate_to_precision};
+use attain::error::{Error, Result};
+use attain::report::PrecisionInfo;
+use attain::{Format, Model, Report, Scenario, scenario, shard};
+
+use crate::cli::{FormatArg, OutArgs, RunArgs};
+use crate::output::{emit, report_bytes, stdout, write_atomic};
+use crate::parse;
+use crate::progress::Bar;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario file (TOML). Without it, the Jilin 2022 scenario built into the binary.
+    scenario: Option<PathBuf>,
+    #[command(flatten)]
+    run: RunArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+    #[command(flatten)]
+    output: OutArgs,
+    /// Keep adding paths until every target's 95% interval half-width is at most E (a fraction, e.g. 0.002).
+    /// Decided only after 1, 2, 4, 8... blocks of 4096 paths, so results do not depend on --threads.
+    #[arg(long, value_name = "E", conflicts_with_all = ["paths", "shard"], value_parser = parse::precision)]
+    precision: Option<f64>,
+    /// Cap on paths for --precision [default: 16777216].
+    #[arg(long, value_name = "N", requires = "precision", value_parser = parse::max_paths)]
+    max_paths: Option<u64>,
+    /// Simulate only shard K of N (K from 0 to N-1) and write a mergeable partial summary (JSON) for `attain merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse::shard)]
+    shard: Option<Shard>,
+    /// Also write SVG charts into DIR (created if missing): ID-distribution.svg for every target (and ID-fan.svg where drawn).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["precision", "shard"])]
+    charts: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let config = args.run.config(DEFAULT_PATHS);
+    let OutArgs { out, quiet } = args.output;
+    let pool = super::pool(args.run.threads)?;
+    let bar = Bar::new(quiet, "paths");
+    if let Some(spec) = args.shard {
+        let (text, origin) = super::scenario_text(args.scenario.as_deref())?;
+        let bytes = pool.install(|| run_shard(&text, &origin, &config, spec, &bar))?;
+        bar.finish();
+        return match out {
+            Some(path) => write_atomic(&path, &bytes),
+            None => stdout(&bytes),
+        };
+    }
+    let (scenario, origin) = super::load(args.scenario.as_deref())?;
+    let report = match args.precision {
+        Some(e) => pool.install(|| {
+            run_precision(
+                &scenario,
+                &origin,
+                config.seed,
+                e,
+                args.max_paths.unwrap_or(1 << 24),
+                &bar,
+            )
+        })?,
+        None => match &args.charts {
+            Some(dir) => pool.install(|| {
+                super::report::run_with_charts(&scenario, &origin, &config, dir, quiet, &bar)
+            })?,
+            None => pool.install(|| attain::run(&scenario, &origin, &config, &bar))?,
+        },
+    };
+    bar.finish();
+    // The table carries its warnings; other outputs get them on stderr.
+    let table_on_stdout = args.format == FormatArg::Table && out.is_none();
+    if !quiet && !table_on_stdout {
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    let bytes = report_bytes(&report, Format::from(args.format), out.is_none())?;
+    emit(&bytes, out.as_deref(), quiet)
+}
+
+/// Run until every target's 95% half-width is at most `precision`.
+fn run_precision(
+    scenario: &Scenario,
+    origin: &str,
+    seed: u64,
+    precision: f64,
+    max_paths: u64,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let (model, warnings) = Model::compile(scenario, origin)?;
+    let start = std::time::Instant::now();
+    let (acc, outcome) = simulate_to_precision(&model, seed, precision, max_paths, progress)?;
+    let config = RunConfig {
+        paths: acc.paths,
+        seed,
+    };
+    let mut report = Report::build(
+        &model,
+        &acc,
+        &config,
+        start.elapsed().as_secs_f64(),
+        rayon::current_num_threads(),
+        warnings,
+    );
+    report.run.precision = Some(PrecisionInfo {
+        goal: outcome.precision,
+        achieved: outcome.achieved,
+        reached: outcome.reached,
+        max_paths,
+    });
+    Ok(report)
+}
+
+/// Simulate one shard and return its partial summary as JSON bytes.
+fn run_shard(
+    text: &str,
+    origin: &str,
+    config: &RunConfig,
+    shard_spec: Shard,
+    progress: &dyn Progress,
+) -> Result<Vec<u8>> {
+    let scenario = scenario::load(text, origin)?;
+    let (model, _) = Model::compile(&scenario, origin)?;
+    let start = std::time::Instant::now();
+    let result = shard::simulate_shard(&model, config, shard_spec, progress)?;
+    let part = shard::partial(
+        text,
+        origin,
+        config,
+        shard_spec,
+        start.elapsed().as_secs_f64(),
+        result,
+    );
+    let mut bytes = serde_json::to_vec(&part)
+        .map_err(|e| Error::Internal(format!("JSON serialization: {e}")))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}

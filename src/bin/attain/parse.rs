@@ -1,0 +1,223 @@
+//! Value parsers: each flag's syntax and bounds, checked once, by clap,
+//! before any command runs (so no command checks `--paths >= 1` itself).
+//!
+//! A parser that rejects a value returns the library's `Error::Argument`
+//! naming the flag in the library's words (`paths`); `main` prints it as the
+//! library's errors are printed (`error: invalid argument --paths: must be at
+//! least 1`). A value that is not a number at all is rejected with the
+//! standard library's parse error, as clap's own number parsers do, so those
+//! messages read as they always did.
+//!
+//! `--set PATH=SPEC`, `--vary PATH=LOW:HIGH` and `--sd PATH=AMOUNT` are
+//! command-line syntax, split here; the library only parses the SPEC grammar
+//! ([`attain::sweep::parse_spec`]).
+
+use attain::engine::Shard;
+use attain::error::{Error, Result};
+use attain::sweep::{self, Axis};
+
+type Boxed = Box<dyn std::error::Error + Send + Sync>;
+
+/// A whole number of at least 1, for the flag `name`.
+fn at_least_one<T: std::str::FromStr<Err = std::num::ParseIntError> + PartialEq + From<u8>>(
+    name: &str,
+    s: &str,
+) -> std::result::Result<T, Boxed> {
+    let v: T = s.parse()?;
+    if v == T::from(0) {
+        return Err(Error::argument(name, "must be at least 1").into());
+    }
+    Ok(v)
+}
+
+/// `--paths N`: at least 1.
+pub fn paths(s: &str) -> std::result::Result<u64, Boxed> {
+    at_least_one("paths", s)
+}
+
+/// `--max-paths N`: at least 1.
+pub fn max_paths(s: &str) -> std::result::Result<u64, Boxed> {
+    at_least_one("max-paths", s)
+}
+
+/// `--threads N`: at least 1.
+pub fn threads(s: &str) -> std::result::Result<usize, Boxed> {
+    at_least_one("threads", s)
+}
+
+/// `--precision E`: in (0, 0.5].
+pub fn precision(s: &str) -> std::result::Result<f64, Boxed> {
+    let e: f64 = s.parse()?;
+    if !(e > 0.0 && e <= 0.5) {
+        return Err(Error::argument("precision", format!("must be in (0, 0.5], got {e}")).into());
+    }
+    Ok(e)
+}
+
+/// `--probability P` of solve: in [0, 1].
+pub fn probability(s: &str) -> std::result::Result<f64, Boxed> {
+    let p: f64 = s.parse()?;
+    if !(0.0..=1.0).contains(&p) {
+        return Err(Error::argument("probability", format!("must be in [0, 1], got {p}")).into());
+    }
+    Ok(p)
+}
+
+/// `--shard K/N` (K counts from 0, as Kubernetes' JOB_COMPLETION_INDEX does).
+pub fn shard(text: &str) -> Result<Shard> {
+    let bad = |why: &str| {
+        Error::argument(
+            "shard",
+            format!("{why} (got {text:?}; expected K/N with 0 <= K < N, e.g. 0/8)"),
+        )
+    };
+    let (k, n) = text.split_once('/').ok_or_else(|| bad("missing '/'"))?;
+    let index: u64 = k
+        .trim()
+        .parse()
+        .map_err(|_| bad("K is not a whole number"))?;
+    let count: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| bad("N is not a whole number"))?;
+    if count == 0 {
+        return Err(bad("N must be at least 1"));
+    }
+    if index >= count {
+        return Err(bad("K must be below N"));
+    }
+    Ok(Shard { index, count })
+}
+
+/// A finite number in a PATH=... flag; errors name the path.
+fn number(path: &str, s: &str, spec: &str) -> Result<f64> {
+    let t = s.trim();
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(Error::argument(
+            path,
+            format!("{t:?} in {spec:?} is not a finite number"),
+        )),
+    }
+}
+
+/// `--set PATH=SPEC`: one axis of a sweep.
+pub fn set(arg: &str) -> Result<Axis> {
+    let Some((path, spec)) = arg.split_once('=') else {
+        return Err(Error::argument(
+            "set",
+            format!("expected PATH=SPEC (e.g. sectors.automobile.growth=0:20:5), got {arg:?}"),
+        ));
+    };
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(Error::argument(
+            "set",
+            format!("no path before '=' in {arg:?}"),
+        ));
+    }
+    Ok(Axis {
+        path: path.to_string(),
+        values: sweep::parse_spec(path, spec)?,
+    })
+}
+
+/// The lever of `solve` and its search range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vary {
+    pub path: String,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// `--vary PATH=LOW:HIGH`.
+pub fn vary(arg: &str) -> Result<Vary> {
+    let Some((path, range)) = arg.split_once('=') else {
+        return Err(Error::argument(
+            "vary",
+            format!("expected PATH=LOW:HIGH (e.g. sectors.automobile.growth=0:30), got {arg:?}"),
+        ));
+    };
+    let path = path.trim().to_string();
+    if path.is_empty() {
+        return Err(Error::argument(
+            "vary",
+            format!("no path before '=' in {arg:?}"),
+        ));
+    }
+    let parts: Vec<&str> = range.split(':').collect();
+    let [a, b] = parts.as_slice() else {
+        return Err(Error::argument(
+            &path,
+            format!("bad range {range:?}: expected LOW:HIGH, e.g. 0:30"),
+        ));
+    };
+    let low = number(&path, a, range)?;
+    let high = number(&path, b, range)?;
+    if low >= high {
+        return Err(Error::argument(
+            &path,
+            format!("bad range {range:?}: LOW must be below HIGH"),
+        ));
+    }
+    Ok(Vary { path, low, high })
+}
+
+/// `--sd PATH=AMOUNT`: a stated standard deviation for sensitivity.
+pub fn sd(arg: &str) -> Result<(String, f64)> {
+    let Some((path, amount)) = arg.split_once('=') else {
+        return Err(Error::argument(
+            "sd",
+            format!("expected PATH=AMOUNT (e.g. sectors.automobile.growth=2), got {arg:?}"),
+        ));
+    };
+    let path = path.trim().to_string();
+    let a = number(&path, amount, amount)?;
+    if a <= 0.0 {
+        return Err(Error::argument(
+            &path,
+            format!("a standard deviation must be > 0, got {a}"),
+        ));
+    }
+    Ok((path, a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds() {
+        assert_eq!(paths("5").unwrap(), 5);
+        assert!(
+            paths("0")
+                .unwrap_err()
+                .to_string()
+                .contains("must be at least 1")
+        );
+        assert_eq!(
+            paths("abc").unwrap_err().to_string(),
+            "invalid digit found in string"
+        );
+        assert!(precision("0.6").is_err() && precision("0.5").is_ok());
+        assert!(probability("1").is_ok() && probability("NaN").is_err());
+    }
+
+    #[test]
+    fn shards() {
+        assert_eq!(shard("1/3").unwrap(), Shard { index: 1, count: 3 });
+        assert!(shard("3/3").is_err() && shard("0/0").is_err() && shard("x").is_err());
+    }
+
+    #[test]
+    fn path_flags() {
+        let a = set("sectors.automobile.growth=0:20:5").unwrap();
+        assert_eq!(a.path, "sectors.automobile.growth");
+        assert_eq!(a.values.len(), 5);
+        let v = vary(" a.b =1:2").unwrap();
+        assert_eq!((v.path.as_str(), v.low, v.high), ("a.b", 1.0, 2.0));
+        assert!(vary("a.b=2:1").is_err());
+        assert_eq!(sd("a.b=2").unwrap(), ("a.b".to_string(), 2.0));
+        assert!(sd("a.b=0").is_err());
+    }
+}
