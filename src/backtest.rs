@@ -18,6 +18,7 @@ use crate::calibrate::leading_number;
 use crate::error::{Error, Result};
 use crate::model::{Model, Target};
 use crate::scenario::Op;
+use crate::report::format::{columns, decimals_3210, pct};
 use crate::stats::histogram::LogHistogram;
 use crate::stats::{Accumulator, Z95, wilson};
 
@@ -253,9 +254,9 @@ fn condition(f: &TargetForecast) -> String {
         None => String::new(),
     };
     match t.op {
-        Op::AtLeast => format!("{lhs}>= {}", fmt(t.lower)),
-        Op::AtMost => format!("{lhs}<= {}", fmt(t.upper)),
-        Op::About => format!("{lhs}in [{}, {}]", fmt(t.lower), fmt(t.upper)),
+        Op::AtLeast => format!("{lhs}>= {}", decimals_3210(t.lower)),
+        Op::AtMost => format!("{lhs}<= {}", decimals_3210(t.upper)),
+        Op::About => format!("{lhs}in [{}, {}]", decimals_3210(t.lower), decimals_3210(t.upper)),
     }
 }
 
@@ -674,39 +675,6 @@ pub fn backtest(forecasts: &[TargetForecast], outcomes: &Outcomes) -> Result<Bac
     })
 }
 
-/// A number for display: 3 decimals below 10 in magnitude, 2 below 100, 1 below 1000, none
-/// above; trailing zeros dropped.
-fn fmt(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    let a = x.abs();
-    let d = if a < 10.0 {
-        3
-    } else if a < 100.0 {
-        2
-    } else if a < 1000.0 {
-        1
-    } else {
-        0
-    };
-    let s = format!("{x:.d$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    if s == "-0" { "0".into() } else { s }
-}
-
-fn pct(p: f64) -> String {
-    if p.is_finite() {
-        format!("{:.1}%", 100.0 * p)
-    } else {
-        "n/a".into()
-    }
-}
-
 fn opt3(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |v| format!("{v:.3}"))
 }
@@ -717,40 +685,6 @@ fn yes(b: Option<bool>) -> &'static str {
         Some(false) => "out",
         None => "n/a",
     }
-}
-
-/// Left-aligned columns separated by two spaces.
-fn columns(rows: &[Vec<String>], right: &[bool]) -> String {
-    let ncol = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    let width: Vec<usize> = (0..ncol)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for r in rows {
-        let mut line = String::new();
-        for (c, cell) in r.iter().enumerate() {
-            let pad = width[c] - cell.chars().count();
-            if c > 0 {
-                line.push_str("  ");
-            }
-            if right.get(c).copied().unwrap_or(false) {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 impl Backtest {
@@ -804,9 +738,9 @@ impl Backtest {
                 c.condition.clone(),
                 pct(c.probability),
                 if c.judged != c.value {
-                    format!("{} ({})", fmt(c.value), fmt(c.judged))
+                    format!("{} ({})", decimals_3210(c.value), decimals_3210(c.judged))
                 } else {
-                    fmt(c.value)
+                    decimals_3210(c.value)
                 },
                 if c.met { "yes" } else { "no" }.into(),
                 format!("{:.3}", c.brier),

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use crate::report::format::decimals_321;
 use crate::error::{Error, Result};
 
 /// Name used in argument errors for the history file.
@@ -853,31 +854,9 @@ fn correlation(series: &[SeriesEstimate]) -> Option<Correlation> {
     })
 }
 
-/// A number for a comment: 3 decimals below 10 in magnitude, 2 below 100, 1 above, trailing
-/// zeros dropped.
-fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    let d = if x.abs() < 10.0 {
-        3
-    } else if x.abs() < 100.0 {
-        2
-    } else {
-        1
-    };
-    let s = format!("{x:.d$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    if s == "-0" { "0".into() } else { s }
-}
-
-/// A TOML float: like [`num`] but always with a decimal point.
+/// A TOML float: like [`decimals_321`] but always with a decimal point.
 fn float(x: f64) -> String {
-    let s = num(x);
+    let s = decimals_321(x);
     if s.contains('.') { s } else { format!("{s}.0") }
 }
 
@@ -905,8 +884,8 @@ fn comment(s: &str) -> String {
 
 fn se_text(e: &Estimate) -> String {
     match e.se {
-        Some(se) => format!("{} (SE {})", num(e.value), num(se)),
-        None => format!("{} (SE n/a)", num(e.value)),
+        Some(se) => format!("{} (SE {})", decimals_321(e.value), decimals_321(se)),
+        None => format!("{} (SE n/a)", decimals_321(e.value)),
     }
 }
 
@@ -1004,7 +983,7 @@ pub fn fragment(cal: &Calibration) -> String {
         if s.n() < MIN_VALUES {
             let mean = s
                 .mean
-                .map_or(String::new(), |m| format!(" (mean {})", num(m.value)));
+                .map_or(String::new(), |m| format!(" (mean {})", decimals_321(m.value)));
             line(&format!(
                 "# too few values for estimates: {} (at least {MIN_VALUES} needed){mean}",
                 s.n()
@@ -1023,18 +1002,18 @@ pub fn fragment(cal: &Calibration) -> String {
             Some(a) => {
                 line(&format!(
                     "# AR(1) slope {} (SE {}) on {} consecutive-year pairs; residual sd {}",
-                    num(a.phi),
-                    num(a.se),
+                    decimals_321(a.phi),
+                    decimals_321(a.se),
                     a.pairs,
-                    num(a.resid_sd)
+                    decimals_321(a.resid_sd)
                 ));
                 if let Some(&(y, x)) = s.observations.last() {
                     line(&format!(
                         "# AR(1) one-year-ahead forecast for {}: {} (from {} in {y}), residual sd {}",
                         y + 1,
-                        num(a.intercept + a.phi * x),
-                        num(x),
-                        num(a.resid_sd)
+                        decimals_321(a.intercept + a.phi * x),
+                        decimals_321(x),
+                        decimals_321(a.resid_sd)
                     ));
                 }
             }
@@ -1051,7 +1030,7 @@ pub fn fragment(cal: &Calibration) -> String {
         line(
             "# If it is a sector's growth, as [[sectors]] fields (id, label, value_added are yours):",
         );
-        let mean_se = s.mean.and_then(|m| m.se).map_or("n/a".into(), num);
+        let mean_se = s.mean.and_then(|m| m.se).map_or("n/a".into(), decimals_321);
         line(&format!(
             "# growth = {}    # {} (SE {mean_se})",
             float(g),
@@ -1086,8 +1065,8 @@ pub fn fragment(cal: &Calibration) -> String {
             (Some(p), Some(a)) => line(&format!(
                 "# persistence = {}    # quarterly; in steady state it gives annual growth an autocorrelation of {} (AR(1) slope {}{})",
                 float((p * 1000.0).round() / 1000.0),
-                num(annual_autocorrelation(p)),
-                num(a.phi),
+                decimals_321(annual_autocorrelation(p)),
+                decimals_321(a.phi),
                 if p >= MAX_PERSISTENCE {
                     format!("; capped at {MAX_PERSISTENCE}")
                 } else if p == 0.0 {
@@ -1115,9 +1094,9 @@ pub fn fragment(cal: &Calibration) -> String {
             line("# else 0), shrunk towards the identity: r*_ij = (1 - lambda) r_ij.");
             line(&format!(
                 "# lambda = {} = max(estimated {} (Ledoit-Wolf, Schafer-Strimmer form), few-years floor {}){}.",
-                num(c.lambda),
-                num(c.lambda_estimated),
-                num(c.lambda_floor),
+                decimals_321(c.lambda),
+                decimals_321(c.lambda_estimated),
+                decimals_321(c.lambda_floor),
                 if c.lambda > c.lambda_estimated.max(c.lambda_floor) + 1e-12 {
                     format!(", raised so that the smallest eigenvalue is at least {MIN_EIGENVALUE}")
                 } else {
@@ -1126,17 +1105,17 @@ pub fn fragment(cal: &Calibration) -> String {
             ));
             line(&format!(
                 "# Smallest eigenvalue: {} before shrinkage, {} as written (positive definite).",
-                num(c.min_eigen_raw),
-                num(c.min_eigen)
+                decimals_321(c.min_eigen_raw),
+                decimals_321(c.min_eigen)
             ));
             line(&format!(
                 "# Raw correlations (common years; SE from {MIN_YEARS_FOR_SE} common years, below which the large-sample formula means little):"
             ));
             for i in 0..k {
                 for j in (i + 1)..k {
-                    let r = c.raw[i][j].map_or("none".to_string(), num);
+                    let r = c.raw[i][j].map_or("none".to_string(), decimals_321);
                     let se = match c.se[i][j] {
-                        Some(e) if c.common[i][j] >= MIN_YEARS_FOR_SE => format!(", SE {}", num(e)),
+                        Some(e) if c.common[i][j] >= MIN_YEARS_FOR_SE => format!(", SE {}", decimals_321(e)),
                         _ => String::new(),
                     };
                     line(&comment(&format!(
@@ -1187,7 +1166,7 @@ pub fn fragment(cal: &Calibration) -> String {
                 quoted(&format!(
                     "attain calibrate {}: pairwise-complete correlations shrunk towards the identity (lambda {})",
                     invocation(cal),
-                    num(c.lambda)
+                    decimals_321(c.lambda)
                 ))
             ));
         }

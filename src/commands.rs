@@ -1,6 +1,6 @@
 //! The binary's glue for `params`, `sweep`, `solve` and `sensitivity`: read
 //! files (a sweep file's base scenario too), build the pool, call
-//! `attain::params` / `attain::sweep`, write the output.
+//! `attain::study`, write the output.
 
 use std::fs::{File, OpenOptions};
 use std::io::{IsTerminal, Write};
@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use attain::engine::{DEFAULT_PATHS, DEFAULT_SEED, RunConfig};
 use attain::error::{Error, Result};
-use attain::{Scenario, params, scenario, sweep};
+use attain::study::{self as sweep, Axis, params};
+use attain::{Scenario, scenario};
 
 use crate::app::{load, pool, stdout, write_atomic};
 use crate::cli::{Command, SolveFormatArg, StudyFormatArg};
@@ -118,7 +119,7 @@ pub(crate) fn sweep(cmd: Command) -> Result<()> {
     };
     let cli_axes = set
         .iter()
-        .map(|s| sweep::parse_set(s))
+        .map(|s| parse_set(s))
         .collect::<Result<Vec<_>>>()?;
     if let Some(p) = paths {
         check_paths(p)?;
@@ -444,7 +445,7 @@ pub(crate) fn solve(cmd: Command) -> Result<()> {
     else {
         return Err(Error::Internal("solve called with another command".into()));
     };
-    let (path, low, high) = sweep::parse_vary(&vary)?;
+    let (path, low, high) = parse_vary(&vary)?;
     let config = RunConfig {
         paths: paths.unwrap_or(DEFAULT_PATHS),
         seed: seed.unwrap_or(DEFAULT_SEED),
@@ -492,7 +493,7 @@ pub(crate) fn sensitivity(cmd: Command) -> Result<()> {
     };
     let stated = sd
         .iter()
-        .map(|s| sweep::parse_sd(s))
+        .map(|s| parse_sd(s))
         .collect::<Result<Vec<_>>>()?;
     let config = RunConfig {
         paths: paths.unwrap_or(sweep::SENSITIVITY_PATHS),
@@ -524,4 +525,121 @@ pub(crate) fn sensitivity(cmd: Command) -> Result<()> {
         crate::commands_report::write_chart(path, &svg, quiet)?;
     }
     emit(&bytes, out.as_deref(), quiet)
+}
+
+// The parsers of the `--set`, `--vary` and `--sd` flags, moved unchanged from
+// the library (which names no flag); the binary's own versions replace them.
+
+fn parse_number(path: &str, s: &str, spec: &str) -> Result<f64> {
+    let t = s.trim();
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(Error::argument(
+            path,
+            format!("{t:?} in {spec:?} is not a finite number"),
+        )),
+    }
+}
+
+/// Parse `PATH=SPEC` (a `--set` flag).
+///
+/// # Errors
+/// `Argument` naming the flag or the path.
+fn parse_set(arg: &str) -> Result<Axis> {
+    let Some((path, spec)) = arg.split_once('=') else {
+        return Err(Error::argument(
+            "--set",
+            format!("expected PATH=SPEC (e.g. sectors.automobile.growth=0:20:5), got {arg:?}"),
+        ));
+    };
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(Error::argument(
+            "--set",
+            format!("no path before '=' in {arg:?}"),
+        ));
+    }
+    Ok(Axis {
+        path: path.to_string(),
+        values: sweep::parse_spec(path, spec)?,
+    })
+}
+
+/// Parse `PATH=LOW:HIGH` (the `--vary` flag).
+///
+/// # Errors
+/// `Argument` naming the flag or the path.
+fn parse_vary(arg: &str) -> Result<(String, f64, f64)> {
+    let Some((path, range)) = arg.split_once('=') else {
+        return Err(Error::argument(
+            "--vary",
+            format!("expected PATH=LOW:HIGH (e.g. sectors.automobile.growth=0:30), got {arg:?}"),
+        ));
+    };
+    let path = path.trim().to_string();
+    if path.is_empty() {
+        return Err(Error::argument(
+            "--vary",
+            format!("no path before '=' in {arg:?}"),
+        ));
+    }
+    let parts: Vec<&str> = range.split(':').collect();
+    let [a, b] = parts.as_slice() else {
+        return Err(Error::argument(
+            &path,
+            format!("bad range {range:?}: expected LOW:HIGH, e.g. 0:30"),
+        ));
+    };
+    let low = parse_number(&path, a, range)?;
+    let high = parse_number(&path, b, range)?;
+    if low >= high {
+        return Err(Error::argument(
+            &path,
+            format!("bad range {range:?}: LOW must be below HIGH"),
+        ));
+    }
+    Ok((path, low, high))
+}
+
+/// Parse `PATH=AMOUNT` (the `--sd` flag): a stated standard deviation.
+///
+/// # Errors
+/// `Argument` naming the flag or the path.
+fn parse_sd(arg: &str) -> Result<(String, f64)> {
+    let Some((path, amount)) = arg.split_once('=') else {
+        return Err(Error::argument(
+            "--sd",
+            format!("expected PATH=AMOUNT (e.g. sectors.automobile.growth=2), got {arg:?}"),
+        ));
+    };
+    let path = path.trim().to_string();
+    let a = parse_number(&path, amount, amount)?;
+    if a <= 0.0 {
+        return Err(Error::argument(
+            &path,
+            format!("a standard deviation must be > 0, got {a}"),
+        ));
+    }
+    Ok((path, a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_vary_and_sd() {
+        assert!(parse_set("novalue").is_err());
+        assert_eq!(parse_set("a.b=1,2").unwrap().values, vec![1.0, 2.0]);
+        assert_eq!(parse_vary("a.b=0:30").unwrap(), ("a.b".into(), 0.0, 30.0));
+        assert!(
+            parse_vary("a.b=30:0")
+                .unwrap_err()
+                .to_string()
+                .contains("a.b")
+        );
+        assert!(parse_vary("a.b").is_err());
+        assert_eq!(parse_sd("a.b=2").unwrap(), ("a.b".into(), 2.0));
+        assert!(parse_sd("a.b=-1").is_err());
+    }
 }
