@@ -4,11 +4,13 @@
 //! may rely on its invariants (ids resolve, ranges hold, no cycles) without
 //! checking again.
 
+pub mod fingerprint;
 pub mod locate;
 pub mod raw;
 pub mod validate;
 
 use crate::error::{Problem, ScenarioError};
+pub use fingerprint::fingerprint;
 pub use raw::RawScenario;
 pub use validate::{IndicatorKind, Op, ShockDist};
 

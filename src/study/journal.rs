@@ -25,7 +25,8 @@ pub struct JournalHeader {
     pub attain: String,
     /// Scenario name, for messages.
     pub scenario: String,
-    /// SHA-256 of the validated scenario (its fields, not its comments or layout).
+    /// [`crate::scenario::fingerprint`] of the scenario: its fields, not its
+    /// comments or layout.
     pub scenario_sha256: String,
     /// The grid: swept paths and their values, in order.
     pub parameters: Vec<Axis>,
@@ -45,16 +46,12 @@ impl JournalHeader {
     /// # Errors
     /// `Internal` only if the scenario cannot be serialized.
     pub fn new(base: &Scenario, axes: &[Axis], config: &RunConfig) -> Result<Self> {
-        use sha2::{Digest, Sha256};
         let raw = base.raw();
-        let bytes = serde_json::to_vec(raw)
-            .map_err(|e| Error::Internal(format!("scenario serialization: {e}")))?;
-        let digest = Sha256::digest(&bytes);
         Ok(JournalHeader {
             journal: JOURNAL_FORMAT.to_string(),
             attain: env!("CARGO_PKG_VERSION").to_string(),
             scenario: raw.scenario.name.clone(),
-            scenario_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            scenario_sha256: crate::scenario::fingerprint(raw),
             parameters: axes.to_vec(),
             points: grid(axes).len(),
             paths: config.paths,
