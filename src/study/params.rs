@@ -20,6 +20,8 @@
 //! through [`Scenario::from_raw`], so a setting can never produce a scenario
 //! that a file could not.
 
+use serde_json::Value;
+
 use crate::error::{Error, Result};
 use crate::scenario::raw::{RawIndicator, RawScenario};
 use crate::scenario::{Scenario, validate};
@@ -35,49 +37,6 @@ pub struct Param {
     pub unit: String,
     /// The field is an integer (years, quarters): only whole values may be set.
     pub integer: bool,
-}
-
-/// What a path points at, resolved against a scenario.
-#[derive(Debug, Clone, PartialEq)]
-enum Slot {
-    Header(&'static str),
-    Sector(usize, &'static str),
-    Loading(usize, String),
-    Shock(usize, &'static str),
-    Corr(usize, usize),
-    Event(usize, &'static str),
-    Impact(usize, usize),
-    Indicator(usize, &'static str),
-    Term(usize, String),
-    Target(usize, &'static str),
-}
-
-const HEADER_FIELDS: [&str; 2] = ["base_year", "horizon"];
-const SECTOR_FIELDS: [&str; 4] = ["value_added", "growth", "volatility", "persistence"];
-const SHOCK_FIELDS: [&str; 3] = ["df", "down", "up"];
-const EVENT_FIELDS: [&str; 3] = ["probability", "duration", "recovery"];
-const INDICATOR_FIELDS: [&str; 6] = [
-    "intercept",
-    "base",
-    "from_year",
-    "noise",
-    "noise_df",
-    "persistence",
-];
-const TARGET_FIELDS: [&str; 3] = ["threshold", "tolerance", "year"];
-
-fn field(fields: &[&'static str], name: &str) -> Option<&'static str> {
-    fields.iter().copied().find(|f| *f == name)
-}
-
-fn is_integer(slot: &Slot) -> bool {
-    matches!(
-        slot,
-        Slot::Header(_)
-            | Slot::Event(_, "duration")
-            | Slot::Indicator(_, "from_year")
-            | Slot::Target(_, "year")
-    )
 }
 
 /// Every path of the scenario with its current value and unit, in file order.
@@ -263,6 +222,175 @@ fn impact_name(imp: &crate::scenario::raw::RawImpact) -> Option<&str> {
     imp.sector.as_deref().or(imp.indicator.as_deref())
 }
 
+// ---------------------------------------------------------------------------
+// The walker: paths are read off the scenario's own structure.
+//
+// The scenario is serialized (serde) to a JSON tree; a path walks it key by
+// key. Three structural rules, and nothing per field:
+//
+// * an array of tables is entered by an element's `id`, or, for elements
+//   with no `id` (impacts), by the string that names what the element
+//   refers to (an impact's sector or indicator); two matches are ambiguous;
+// * an array of rows beside an `order` list (the correlation matrix) is
+//   entered by two names of `order`, and a setting writes both symmetric
+//   entries;
+// * a map of numbers (loadings, terms) takes a key it does not have yet when
+//   the key names something of the kind [`KEY_DOMAINS`] says it refers to.
+//
+// Whether a leaf is a number, and a whole number, comes from the tree (an
+// integer field serializes as an integer) or, for an optional field the file
+// leaves out, from deserializing a probe value back into [`RawScenario`].
+// A setting is written into the tree and the tree deserialized back, so a
+// numeric field added to the format is addressable without touching this.
+
+/// Map fields whose new keys must name an existing id, and of what kinds
+/// (the arrays whose ids count, and the words for messages).
+const KEY_DOMAINS: [(&str, &[&str], &str); 2] = [
+    ("loadings", &["shocks"], "shock"),
+    ("terms", &["sectors", "shocks", "indicators"], "sector, shock or indicator"),
+];
+
+/// Optional fields that read as a default where the file leaves them out
+/// (array, field, default): they apply to every event and indicator.
+const DEFAULTS: [(&str, &str, f64); 2] = [("events", "recovery", 1.0), ("indicators", "noise", 0.0)];
+
+/// One step from a node of the tree to a child.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// What a path points at, resolved against a scenario's tree.
+#[derive(Debug, Clone, PartialEq)]
+struct Slot {
+    /// Steps from the root to the number.
+    at: Vec<Step>,
+    /// The symmetric entry of a correlation, written together with `at`.
+    mirror: Option<Vec<Step>>,
+    /// The number there now; `None` for an optional field the file leaves
+    /// out or a map key not in the map.
+    current: Option<f64>,
+    /// What an absent value reads as.
+    default: Option<f64>,
+    /// Only whole values fit (years, quarters).
+    integer: bool,
+}
+
+fn tree(raw: &RawScenario) -> Result<Value> {
+    serde_json::to_value(raw).map_err(|e| Error::Internal(format!("scenario serialization: {e}")))
+}
+
+fn from_tree(v: Value) -> std::result::Result<RawScenario, serde_json::Error> {
+    serde_json::from_value(v)
+}
+
+fn node_mut<'a>(root: &'a mut Value, at: &[Step]) -> Option<&'a mut Value> {
+    let mut v = root;
+    for s in at {
+        v = match s {
+            Step::Key(k) => v.as_object_mut()?.get_mut(k)?,
+            Step::Index(i) => v.as_array_mut()?.get_mut(*i)?,
+        };
+    }
+    Some(v)
+}
+
+/// Write `x` at `at` (the last step a key, which is added to its object if
+/// missing).
+fn put(root: &mut Value, at: &[Step], x: Value) -> bool {
+    let Some((Step::Key(last), parent)) = at.split_last() else {
+        return match node_mut(root, at) {
+            Some(v) => {
+                *v = x;
+                true
+            }
+            None => false,
+        };
+    };
+    match node_mut(root, parent).and_then(Value::as_object_mut) {
+        Some(obj) => {
+            obj.insert(last.clone(), x);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Whether the scenario still deserializes with `x` at `at`.
+fn fits(root: &Value, at: &[Step], x: Value) -> bool {
+    let mut probe = root.clone();
+    put(&mut probe, at, x) && from_tree(probe).is_ok()
+}
+
+/// The number at a leaf as JSON: an integer where only whole values fit.
+fn number(x: f64, integer: bool) -> Value {
+    if integer {
+        Value::from(x as i64)
+    } else {
+        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// "a sector", "an event".
+fn a(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
+}
+
+/// The kind of an array's elements: `sectors` -> `sector`.
+fn singular(key: &str) -> &str {
+    key.strip_suffix('s').unwrap_or(key)
+}
+
+/// Ids of the elements of a top-level array (`sectors`, ...).
+fn ids<'a>(root: &'a Value, array: &str) -> impl Iterator<Item = &'a str> {
+    root.get(array)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("id").and_then(Value::as_str))
+}
+
+/// Whether an array element answers to `name`: its `id`, or where it has
+/// none, a string naming what it refers to.
+fn answers_to(element: &Value, name: &str) -> bool {
+    let Some(obj) = element.as_object() else {
+        return false;
+    };
+    match obj.get("id") {
+        Some(id) => id.as_str() == Some(name),
+        None => obj.values().any(|v| v.as_str() == Some(name)),
+    }
+}
+
+/// The numbers an object has (set, or optional and settable), for messages.
+fn numbers_of(root: &Value, at: &[Step], obj: &serde_json::Map<String, Value>) -> Vec<String> {
+    obj.iter()
+        .filter(|(k, v)| match v {
+            Value::Number(_) => true,
+            Value::Null => {
+                let mut here = at.to_vec();
+                here.push(Step::Key((*k).clone()));
+                fits(root, &here, Value::from(0))
+            }
+            Value::Object(_) => true,
+            _ => false,
+        })
+        .map(|(k, v)| {
+            if v.is_object() {
+                format!("{k}.KEY")
+            } else {
+                k.clone()
+            }
+        })
+        .collect()
+}
+
 /// The error for a path that does not resolve, with the nearest listed path.
 fn unknown_path(raw: &RawScenario, path: &str, why: &str) -> Error {
     let known = list(raw);
@@ -275,160 +403,204 @@ fn unknown_path(raw: &RawScenario, path: &str, why: &str) -> Error {
     Error::argument(path, msg)
 }
 
-fn resolve(raw: &RawScenario, path: &str) -> Result<Slot> {
-    let parts: Vec<&str> = path.split('.').collect();
-    let bad = |why: &str| Err(unknown_path(raw, path, why));
-    if parts.iter().any(|p| p.is_empty()) {
-        return bad("empty segment; a path is dotted, like sectors.automobile.growth");
+/// Where the listed paths start (`scenario`, `sectors`, `shock_correlation.matrix` ...).
+fn path_starts(raw: &RawScenario, root: &Value) -> String {
+    let mut starts: Vec<String> = vec![];
+    for p in list(raw) {
+        let parts: Vec<&str> = p.path.split('.').collect();
+        let head = match root.get(parts[0]) {
+            Some(Value::Object(o)) if o.get(parts[1]).is_some_and(|v| !v.is_number()) => {
+                format!("{}.{}", parts[0], parts[1])
+            }
+            _ => parts[0].to_string(),
+        };
+        if !starts.contains(&head) {
+            starts.push(head);
+        }
     }
-    let find = |what: &str, ids: Vec<&str>, id: &str| -> Result<usize> {
-        ids.iter()
-            .position(|x| *x == id)
-            .ok_or_else(|| unknown_path(raw, path, &format!("no {what} with id {id:?}")))
-    };
-    let fields_hint = |fields: &[&str]| format!("expected one of {}", fields.join(", "));
-    match parts.as_slice() {
-        ["scenario", f] => match field(&HEADER_FIELDS, f) {
-            Some(f) => Ok(Slot::Header(f)),
-            None => bad(&format!(
-                "[scenario] has no number {f:?}; {}",
-                fields_hint(&HEADER_FIELDS)
-            )),
-        },
-        ["sectors", id, rest @ ..] => {
-            let i = find(
-                "sector",
-                raw.sectors.iter().map(|s| s.id.as_str()).collect(),
-                id,
-            )?;
-            match rest {
-                [f] => match field(&SECTOR_FIELDS, f) {
-                    Some(f) => Ok(Slot::Sector(i, f)),
-                    None => bad(&format!(
-                        "a sector has no number {f:?}; {}, or loadings.SHOCK",
-                        fields_hint(&SECTOR_FIELDS)
-                    )),
-                },
-                ["loadings", k] => {
-                    if raw.sectors[i].loadings.contains_key(*k)
-                        || raw.shocks.iter().any(|s| s.id == *k)
-                    {
-                        Ok(Slot::Loading(i, k.to_string()))
-                    } else {
-                        bad(&format!("no shock with id {k:?}"))
+    match starts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => "nothing (the scenario has no numbers)".into(),
+    }
+}
+
+fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let bad = |why: String| Err(unknown_path(raw, path, &why));
+    if parts.iter().any(|p| p.is_empty()) {
+        return bad("empty segment; a path is dotted, like sectors.automobile.growth".into());
+    }
+    let mut at: Vec<Step> = vec![];
+    let mut node = root;
+    // For messages: what the current object is ("[scenario]", "a sector"),
+    // the element last entered (`event "chip_squeeze"`), the top-level array.
+    let mut what = String::from("the scenario");
+    let mut element = String::new();
+    let mut array = "";
+    let mut i = 0;
+    while i < parts.len() {
+        let seg = parts[i];
+        let last = i + 1 == parts.len();
+        match node {
+            Value::Object(obj) => {
+                let order = obj.get("order").and_then(Value::as_array);
+                if let (Some(Value::Array(rows)), Some(order)) = (obj.get(seg), order) {
+                    if rows.iter().all(Value::is_array) {
+                        let [x, y] = parts[i + 1..] else {
+                            return bad(format!(
+                                "a matrix entry is {}.ID.ID, two ids of its order",
+                                parts[..=i].join(".")
+                            ));
+                        };
+                        let names: Vec<&str> = order.iter().filter_map(Value::as_str).collect();
+                        let pos = |n: &str| names.iter().position(|o| *o == n);
+                        let (Some(r), Some(k)) = (pos(x), pos(y)) else {
+                            let n = if pos(x).is_none() { x } else { y };
+                            return bad(format!(
+                                "no shock in {}.order with id {n:?}",
+                                parts[..i].join(".")
+                            ));
+                        };
+                        let entry = |r: usize, k: usize| rows[r].get(k).and_then(Value::as_f64);
+                        let (Some(v), Some(_)) = (entry(r, k), entry(k, r)) else {
+                            return bad("the matrix has no such entry (it is not square)".into());
+                        };
+                        let cell = |r: usize, k: usize| {
+                            let mut s = at.clone();
+                            s.extend([Step::Key(seg.to_string()), Step::Index(r), Step::Index(k)]);
+                            s
+                        };
+                        return Ok(Slot {
+                            at: cell(r, k),
+                            mirror: Some(cell(k, r)),
+                            current: Some(v),
+                            default: None,
+                            integer: false,
+                        });
                     }
                 }
-                _ => bad("a sector path is sectors.ID.FIELD or sectors.ID.loadings.SHOCK"),
+                let mut here = at.clone();
+                here.push(Step::Key(seg.to_string()));
+                match obj.get(seg) {
+                    Some(child) => {
+                        if at.is_empty() {
+                            array = seg;
+                            what = format!("[{seg}]");
+                        }
+                        at = here;
+                        node = child;
+                    }
+                    None if at.is_empty() => {
+                        return bad(format!("a path starts with {}", path_starts(raw, root)));
+                    }
+                    // A map takes new keys; a struct (which denies unknown
+                    // fields) does not.
+                    None if last && fits(root, &here, Value::from(0)) => {
+                        let map = parts[i - 1];
+                        if let Some((_, kinds, words)) =
+                            KEY_DOMAINS.iter().find(|(name, _, _)| *name == map)
+                        {
+                            if !kinds.iter().any(|k| ids(root, k).any(|id| id == seg)) {
+                                return bad(format!("no {words} with id {seg:?}"));
+                            }
+                        }
+                        return Ok(Slot {
+                            integer: !fits(root, &here, Value::from(0.5)),
+                            at: here,
+                            mirror: None,
+                            current: None,
+                            default: Some(0.0),
+                        });
+                    }
+                    None => {
+                        return bad(format!(
+                            "{what} has no number {seg:?}; expected one of {}",
+                            numbers_of(root, &at, obj).join(", ")
+                        ));
+                    }
+                }
             }
-        }
-        ["shocks", id, f] => {
-            let i = find(
-                "shock",
-                raw.shocks.iter().map(|s| s.id.as_str()).collect(),
-                id,
-            )?;
-            match field(&SHOCK_FIELDS, f) {
-                Some(f) => Ok(Slot::Shock(i, f)),
-                None => bad(&format!(
-                    "a shock has no number {f:?}; {}",
-                    fields_hint(&SHOCK_FIELDS)
-                )),
-            }
-        }
-        ["shock_correlation", "matrix", a, b] => {
-            let Some(c) = &raw.shock_correlation else {
-                return bad("the scenario has no [shock_correlation] table");
-            };
-            let order: Vec<&str> = c.order.iter().map(String::as_str).collect();
-            let r = find("shock in shock_correlation.order", order.clone(), a)?;
-            let k = find("shock in shock_correlation.order", order, b)?;
-            if c.matrix.get(r).and_then(|row| row.get(k)).is_none()
-                || c.matrix.get(k).and_then(|row| row.get(r)).is_none()
-            {
-                return bad("the matrix has no such entry (it is not square)");
-            }
-            Ok(Slot::Corr(r, k))
-        }
-        ["events", id, rest @ ..] => {
-            let i = find(
-                "event",
-                raw.events.iter().map(|e| e.id.as_str()).collect(),
-                id,
-            )?;
-            match rest {
-                [f] => match field(&EVENT_FIELDS, f) {
-                    Some(f) => Ok(Slot::Event(i, f)),
-                    None => bad(&format!(
-                        "an event has no number {f:?}; {}, or impacts.NAME.size",
-                        fields_hint(&EVENT_FIELDS)
-                    )),
-                },
-                ["impacts", name, "size"] => {
-                    let hits: Vec<usize> = raw.events[i]
-                        .impacts
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, imp)| impact_name(imp) == Some(*name))
-                        .map(|(k, _)| k)
-                        .collect();
-                    match hits.as_slice() {
-                        [k] => Ok(Slot::Impact(i, *k)),
-                        [] => bad(&format!("event {id:?} has no impact on {name:?}")),
-                        _ => bad(&format!(
-                            "event {id:?} has {} impacts on {name:?}, so the path is ambiguous",
+            Value::Array(items) => {
+                let key = parts[i - 1];
+                let noun = singular(key);
+                if !items.iter().all(Value::is_object) {
+                    return bad(format!("{} is a list, not one number", parts[..i].join(".")));
+                }
+                let hits: Vec<usize> = (0..items.len())
+                    .filter(|k| answers_to(&items[*k], seg))
+                    .collect();
+                let named_by_id = items.iter().any(|e| e.get("id").is_some());
+                match hits.as_slice() {
+                    [k] => {
+                        at.push(Step::Index(*k));
+                        node = &items[*k];
+                        what = a(noun);
+                        element = format!("{noun} {seg:?}");
+                    }
+                    [] if named_by_id => return bad(format!("no {noun} with id {seg:?}")),
+                    [] => return bad(format!("{element} has no {noun} on {seg:?}")),
+                    _ => {
+                        return bad(format!(
+                            "{element} has {} {key} on {seg:?}, so the path is ambiguous",
                             hits.len()
-                        )),
+                        ));
                     }
                 }
-                _ => bad("an event path is events.ID.FIELD or events.ID.impacts.NAME.size"),
+            }
+            Value::Null if i == 1 => {
+                return bad(format!("the scenario has no [{}] table", parts[0]));
+            }
+            Value::Null => {
+                return bad(format!("{} is not set in this scenario", parts[..i].join(".")));
+            }
+            _ => {
+                return bad(format!(
+                    "{} is a number, so the path ends there",
+                    parts[..i].join(".")
+                ));
             }
         }
-        ["indicators", id, rest @ ..] => {
-            let i = find(
-                "indicator",
-                raw.indicators.iter().map(|s| s.id.as_str()).collect(),
-                id,
-            )?;
-            match rest {
-                [f] => match field(&INDICATOR_FIELDS, f) {
-                    Some(f) => Ok(Slot::Indicator(i, f)),
-                    None => bad(&format!(
-                        "an indicator has no number {f:?}; {}, or terms.ID",
-                        fields_hint(&INDICATOR_FIELDS)
-                    )),
-                },
-                ["terms", k] => {
-                    let known = raw.indicators[i].terms.contains_key(*k)
-                        || raw.sectors.iter().any(|s| s.id == *k)
-                        || raw.shocks.iter().any(|s| s.id == *k)
-                        || raw.indicators.iter().any(|s| s.id == *k);
-                    if known {
-                        Ok(Slot::Term(i, k.to_string()))
-                    } else {
-                        bad(&format!("no sector, shock or indicator with id {k:?}"))
-                    }
-                }
-                _ => bad("an indicator path is indicators.ID.FIELD or indicators.ID.terms.ID"),
+        i += 1;
+    }
+    let field = parts[parts.len() - 1];
+    let default = DEFAULTS
+        .iter()
+        .find(|(arr, f, _)| *arr == array && *f == field && parts.len() == 3)
+        .map(|(_, _, d)| *d);
+    match node {
+        Value::Number(n) => Ok(Slot {
+            at,
+            mirror: None,
+            current: n.as_f64(),
+            default,
+            integer: !n.is_f64(),
+        }),
+        Value::Null if fits(root, &at, Value::from(0)) => Ok(Slot {
+            integer: !fits(root, &at, Value::from(0.5)),
+            at,
+            mirror: None,
+            current: None,
+            default,
+        }),
+        _ => {
+            let parent = &parts[..parts.len() - 1];
+            let mut up = root;
+            for s in &at[..at.len() - 1] {
+                up = match s {
+                    Step::Key(k) => &up[k.as_str()],
+                    Step::Index(i) => &up[*i],
+                };
             }
-        }
-        ["targets", id, f] => {
-            let i = find(
-                "target",
-                raw.targets.iter().map(|t| t.id.as_str()).collect(),
-                id,
-            )?;
-            match field(&TARGET_FIELDS, f) {
-                Some(f) => Ok(Slot::Target(i, f)),
-                None => bad(&format!(
-                    "a target has no number {f:?}; {}",
-                    fields_hint(&TARGET_FIELDS)
-                )),
+            let hint = up
+                .as_object()
+                .map(|o| numbers_of(root, &at[..at.len() - 1], o).join(", "))
+                .unwrap_or_default();
+            if parent.is_empty() {
+                return bad(format!("{field} is a table, not a number"));
             }
+            bad(format!("{what} has no number {field:?}; expected one of {hint}"))
         }
-        _ => bad(
-            "a path starts with scenario, sectors, shocks, shock_correlation.matrix, events, \
-             indicators or targets",
-        ),
     }
 }
 
@@ -437,7 +609,7 @@ fn resolve(raw: &RawScenario, path: &str) -> Result<Slot> {
 /// # Errors
 /// `Argument` naming the path, with the nearest valid path when there is one.
 pub fn check_path(raw: &RawScenario, path: &str) -> Result<()> {
-    resolve(raw, path).map(|_| ())
+    resolve(raw, &tree(raw)?, path).map(|_| ())
 }
 
 /// Whether the path's field is an integer (years, quarters).
@@ -445,94 +617,76 @@ pub fn check_path(raw: &RawScenario, path: &str) -> Result<()> {
 /// # Errors
 /// `Argument` for an unknown path.
 pub fn is_integer_path(raw: &RawScenario, path: &str) -> Result<bool> {
-    resolve(raw, path).map(|s| is_integer(&s))
+    resolve(raw, &tree(raw)?, path).map(|s| s.integer)
 }
 
 /// The current value at a path (the default where the file leaves an
-/// optional field with a default out).
+/// optional field with a default out; 0 for a loading or term not in its
+/// table).
 ///
 /// # Errors
 /// `Argument` for an unknown path, or an optional field the file does not set
 /// and that has no default.
 pub fn get(raw: &RawScenario, path: &str) -> Result<f64> {
-    let slot = resolve(raw, path)?;
-    let unset = || {
+    let slot = resolve(raw, &tree(raw)?, path)?;
+    slot.current.or(slot.default).ok_or_else(|| {
         Error::argument(
             path,
             "is not set in this scenario (it has no value to read, though it can be set)",
         )
-    };
-    Ok(match slot {
-        Slot::Header(f) => match f {
-            "base_year" => raw.scenario.base_year as f64,
-            _ => raw.scenario.horizon as f64,
-        },
-        Slot::Sector(i, f) => {
-            let s = &raw.sectors[i];
-            match f {
-                "value_added" => s.value_added,
-                "growth" => s.growth,
-                "volatility" => s.volatility,
-                _ => s.persistence,
-            }
-        }
-        Slot::Loading(i, k) => raw.sectors[i].loadings.get(&k).copied().unwrap_or(0.0),
-        Slot::Shock(i, f) => {
-            let s = &raw.shocks[i];
-            match f {
-                "df" => s.df,
-                "down" => s.down,
-                _ => s.up,
-            }
-            .ok_or_else(unset)?
-        }
-        Slot::Corr(r, k) => raw
-            .shock_correlation
-            .as_ref()
-            .map(|c| c.matrix[r][k])
-            .ok_or_else(unset)?,
-        Slot::Event(i, f) => {
-            let e = &raw.events[i];
-            match f {
-                "probability" => e.probability,
-                "duration" => e.duration as f64,
-                _ => e.recovery.unwrap_or(1.0),
-            }
-        }
-        Slot::Impact(i, k) => raw.events[i].impacts[k].size,
-        Slot::Indicator(i, f) => {
-            let ind = &raw.indicators[i];
-            match f {
-                "intercept" => ind.intercept.ok_or_else(unset)?,
-                "base" => ind.base.ok_or_else(unset)?,
-                "from_year" => ind.from_year.ok_or_else(unset)? as f64,
-                "noise" => ind.noise.unwrap_or(0.0),
-                "noise_df" => ind.noise_df.ok_or_else(unset)?,
-                _ => ind.persistence.ok_or_else(unset)?,
-            }
-        }
-        Slot::Term(i, k) => raw.indicators[i].terms.get(&k).copied().unwrap_or(0.0),
-        Slot::Target(i, f) => {
-            let t = &raw.targets[i];
-            match f {
-                "threshold" => t.threshold,
-                "tolerance" => t.tolerance,
-                _ => t.year as f64,
-            }
-        }
     })
 }
 
-/// A whole number in an integer type's range, or an error naming the path.
-fn whole<T: TryFrom<i64>>(path: &str, v: f64, what: &str) -> Result<T> {
-    if v.fract() != 0.0 || !v.is_finite() || v.abs() > 9.0e15 {
+/// Words for a whole-number field, from its unit.
+fn whole_words(raw: &RawScenario, path: &str) -> String {
+    let unit = list(raw)
+        .into_iter()
+        .find(|p| p.path == path)
+        .map(|p| p.unit)
+        .unwrap_or_default();
+    match unit.as_str() {
+        "year" => "a year".into(),
+        "years" => "a number of years, >= 0".into(),
+        "quarters" => "quarters, >= 0".into(),
+        "" => "an integer field".into(),
+        u => u.to_string(),
+    }
+}
+
+/// Set one number in the tree.
+fn set_in(raw: &RawScenario, root: &mut Value, path: &str, value: f64) -> Result<()> {
+    let slot = resolve(raw, root, path)?;
+    if !value.is_finite() {
         return Err(Error::argument(
             path,
-            format!("is a whole number ({what}), got {v}"),
+            format!("must be a finite number, got {value}"),
         ));
     }
-    T::try_from(v as i64)
-        .map_err(|_| Error::argument(path, format!("{what} out of range, got {v}")))
+    if slot.integer && (value.fract() != 0.0 || value.abs() > 9.0e15) {
+        return Err(Error::argument(
+            path,
+            format!("is a whole number ({}), got {value}", whole_words(raw, path)),
+        ));
+    }
+    for at in std::iter::once(&slot.at).chain(slot.mirror.as_ref()) {
+        put(root, at, number(value, slot.integer));
+    }
+    if slot.integer && !fits(root, &[], root.clone()) {
+        return Err(Error::argument(
+            path,
+            format!("{} out of range, got {value}", whole_words(raw, path)),
+        ));
+    }
+    Ok(())
+}
+
+/// A copy of `raw` with the settings written in.
+fn with_settings(raw: &RawScenario, settings: &[(String, f64)]) -> Result<RawScenario> {
+    let mut root = tree(raw)?;
+    for (path, value) in settings {
+        set_in(raw, &mut root, path, *value)?;
+    }
+    from_tree(root).map_err(|e| Error::Internal(format!("scenario after settings: {e}")))
 }
 
 /// Set the number at a path. Ranges are not checked here: validate the
@@ -543,76 +697,7 @@ fn whole<T: TryFrom<i64>>(path: &str, v: f64, what: &str) -> Result<T> {
 /// `Argument` naming the path: unknown path, a non-finite value, or a
 /// fractional value for an integer field.
 pub fn set(raw: &mut RawScenario, path: &str, value: f64) -> Result<()> {
-    let slot = resolve(raw, path)?;
-    if !value.is_finite() {
-        return Err(Error::argument(
-            path,
-            format!("must be a finite number, got {value}"),
-        ));
-    }
-    match slot {
-        Slot::Header(f) => match f {
-            "base_year" => raw.scenario.base_year = whole(path, value, "a year")?,
-            _ => raw.scenario.horizon = whole(path, value, "a number of years, >= 0")?,
-        },
-        Slot::Sector(i, f) => {
-            let s = &mut raw.sectors[i];
-            match f {
-                "value_added" => s.value_added = value,
-                "growth" => s.growth = value,
-                "volatility" => s.volatility = value,
-                _ => s.persistence = value,
-            }
-        }
-        Slot::Loading(i, k) => {
-            raw.sectors[i].loadings.insert(k, value);
-        }
-        Slot::Shock(i, f) => {
-            let s = &mut raw.shocks[i];
-            match f {
-                "df" => s.df = Some(value),
-                "down" => s.down = Some(value),
-                _ => s.up = Some(value),
-            }
-        }
-        Slot::Corr(r, k) => {
-            if let Some(c) = raw.shock_correlation.as_mut() {
-                c.matrix[r][k] = value;
-                c.matrix[k][r] = value;
-            }
-        }
-        Slot::Event(i, f) => {
-            let e = &mut raw.events[i];
-            match f {
-                "probability" => e.probability = value,
-                "duration" => e.duration = whole(path, value, "quarters, >= 0")?,
-                _ => e.recovery = Some(value),
-            }
-        }
-        Slot::Impact(i, k) => raw.events[i].impacts[k].size = value,
-        Slot::Indicator(i, f) => {
-            let ind = &mut raw.indicators[i];
-            match f {
-                "intercept" => ind.intercept = Some(value),
-                "base" => ind.base = Some(value),
-                "from_year" => ind.from_year = Some(whole(path, value, "a year")?),
-                "noise" => ind.noise = Some(value),
-                "noise_df" => ind.noise_df = Some(value),
-                _ => ind.persistence = Some(value),
-            }
-        }
-        Slot::Term(i, k) => {
-            raw.indicators[i].terms.insert(k, value);
-        }
-        Slot::Target(i, f) => {
-            let t = &mut raw.targets[i];
-            match f {
-                "threshold" => t.threshold = value,
-                "tolerance" => t.tolerance = value,
-                _ => t.year = whole(path, value, "a year")?,
-            }
-        }
-    }
+    *raw = with_settings(raw, &[(path.to_string(), value)])?;
     Ok(())
 }
 
@@ -631,10 +716,7 @@ pub fn describe(settings: &[(String, f64)]) -> String {
 /// `Argument` for a bad path or value; `Scenario` (exit code 2) when the
 /// result is not a valid scenario, its origin naming the settings.
 pub fn apply(scenario: &Scenario, settings: &[(String, f64)], origin: &str) -> Result<Scenario> {
-    let mut raw = scenario.raw().clone();
-    for (path, value) in settings {
-        set(&mut raw, path, *value)?;
-    }
+    let raw = with_settings(scenario.raw(), settings)?;
     let origin = if settings.is_empty() {
         origin.to_string()
     } else {
@@ -693,6 +775,60 @@ mod tests {
             get(raw, "events.chip_squeeze.impacts.automobile.size").unwrap(),
             -10.0
         );
+    }
+
+    #[test]
+    fn the_tree_round_trips_and_every_number_is_reachable() {
+        for s in [
+            jilin(),
+            crate::scenario::load(
+                include_str!("../../scenarios/jilin-2022-after-q1.toml"),
+                "q1",
+            )
+            .unwrap(),
+        ] {
+            let raw = s.raw();
+            assert_eq!(&from_tree(tree(raw).unwrap()).unwrap(), raw);
+        }
+        // A field the hand list never had is addressable: the walker reads
+        // the structure.
+        let s = crate::scenario::load(
+            include_str!("../../scenarios/jilin-2022-after-q1.toml"),
+            "q1",
+        )
+        .unwrap();
+        let q = get(s.raw(), "observed.quarters").unwrap();
+        assert!(q >= 1.0);
+        assert!(is_integer_path(s.raw(), "observed.quarters").unwrap());
+    }
+
+    #[test]
+    fn unknown_fields_are_errors_never_writes_elsewhere() {
+        let s = jilin();
+        let mut raw = s.raw().clone();
+        let e = set(&mut raw, "sectors.automobile.persistance", 0.5)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean sectors.automobile.persistence"), "{e}");
+        assert_eq!(&raw, s.raw());
+        for bad in [
+            "sectors.automobile.label",
+            "sectors.automobile.loadings",
+            "sectors.automobile.loadings.grain",
+            "sectors.automobile.growth.x",
+            "events.chip_squeeze.quarters",
+            "events.chip_squeeze.impacts.nothing.size",
+            "indicators.cpi.terms.nothing",
+            "shock_correlation.matrix.property",
+            "shock_correlation.matrix.property.nothing",
+        ] {
+            assert!(set(&mut raw, bad, 1.0).is_err(), "{bad}");
+        }
+        assert_eq!(&raw, s.raw());
+        assert!(!is_integer_path(s.raw(), "indicators.cpi.noise_df").unwrap());
+        assert!(is_integer_path(s.raw(), "targets.gdp_growth.year").unwrap());
+        let e = set(&mut raw, "scenario.horizon", -1.0).unwrap_err().to_string();
+        assert!(e.contains("out of range"), "{e}");
     }
 
     #[test]
