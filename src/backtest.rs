@@ -23,7 +23,7 @@ use crate::stats::histogram::LogHistogram;
 use crate::stats::{Accumulator, Z95, wilson};
 
 /// Name used in argument errors for the outcomes file.
-const ARG: &str = "--outcomes";
+const ARG: &str = "outcomes";
 
 /// One realized outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]

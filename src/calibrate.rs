@@ -407,7 +407,7 @@ struct Row {
 pub fn calibrate(text: &str, options: &Options) -> Result<Calibration> {
     if let (Some(f), Some(t)) = (options.from, options.to) {
         if f > t {
-            return Err(Error::argument("--from", format!("{f} is after --to {t}")));
+            return Err(Error::argument("from", format!("{f} is after --to {t}")));
         }
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -85,7 +85,7 @@ pub fn simulate_shard(
     progress: &dyn Progress,
 ) -> Result<(Accumulator, BlockSums)> {
     if config.paths == 0 {
-        return Err(Error::argument("--paths", "must be at least 1"));
+        return Err(Error::argument("paths", "must be at least 1"));
     }
     let plan = Plan::shard(config, shard);
     let outcome = run(&[model], &plan, &|_| NoObserver, progress).swap_remove(0);

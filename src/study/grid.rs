@@ -240,7 +240,7 @@ pub fn sweep_resumable(
     let first = &models[0];
     let mut selected: Vec<usize> = vec![];
     for t in targets {
-        let i = target_index(first, t, "--target")?;
+        let i = target_index(first, t, "target")?;
         if !selected.contains(&i) {
             selected.push(i);
         }

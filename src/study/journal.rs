@@ -243,7 +243,7 @@ pub fn read_journal(bytes: &[u8], expected: &JournalHeader, name: &str) -> Resul
             })
         } else {
             Err(Error::argument(
-                "--resume",
+                "resume",
                 format!("{name} is not an attain sweep journal; {fix}"),
             ))
         };
@@ -253,13 +253,13 @@ pub fn read_journal(bytes: &[u8], expected: &JournalHeader, name: &str) -> Resul
         .filter(|h: &JournalHeader| h.journal == JOURNAL_FORMAT)
         .ok_or_else(|| {
             Error::argument(
-                "--resume",
+                "resume",
                 format!("{name} is not an attain sweep journal (format {JOURNAL_FORMAT:?}); {fix}"),
             )
         })?;
     if let Some(why) = expected.difference(&header) {
         return Err(Error::argument(
-            "--resume",
+            "resume",
             format!(
                 "{name} belongs to a different sweep: {why}; rerun with the journal's settings, or {fix}"
             ),
@@ -294,7 +294,7 @@ pub fn read_journal(bytes: &[u8], expected: &JournalHeader, name: &str) -> Resul
             }
             None => {
                 return Err(Error::argument(
-                    "--resume",
+                    "resume",
                     format!(
                         "line {} of {name} is damaged, and it is not the last line, so it was not cut short by an interruption; {fix}",
                         k + 1

@@ -100,7 +100,7 @@ impl engine::Progress for VariantProgress<'_> {
     }
 }
 
-pub(crate) fn target_index(model: &Model, id: &str, flag: &str) -> Result<usize> {
+pub(crate) fn target_index(model: &Model, id: &str, name: &str) -> Result<usize> {
     model
         .targets
         .iter()
@@ -120,7 +120,7 @@ pub(crate) fn target_index(model: &Model, id: &str, flag: &str) -> Result<usize>
                         .join(", ")
                 ));
             }
-            Error::argument(flag, msg)
+            Error::argument(name, msg)
         })
 }
 

@@ -205,7 +205,7 @@ pub fn sensitivity(
     let raw = base.raw();
     let (base_model, warnings) = compile(base, origin)?;
     let selected: Vec<usize> = match target {
-        Some(t) => vec![target_index(&base_model, t, "--target")?],
+        Some(t) => vec![target_index(&base_model, t, "target")?],
         None => (0..base_model.targets.len()).collect(),
     };
     let ups: Vec<BTreeSet<String>> = selected

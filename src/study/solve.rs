@@ -221,7 +221,7 @@ pub fn solve(
     }
     if !(0.0..=1.0).contains(&spec.probability) {
         return Err(Error::argument(
-            "--probability",
+            "probability",
             format!("must be in [0, 1], got {}", spec.probability),
         ));
     }
@@ -245,7 +245,7 @@ pub fn solve(
             .0,
         );
     }
-    let target = target_index(&ends[0], &spec.target, "--target")?;
+    let target = target_index(&ends[0], &spec.target, "target")?;
     let target_label = ends[0].targets[target].label.clone();
     drop(ends);
 

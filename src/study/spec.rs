@@ -115,7 +115,7 @@ pub struct Axis {
 pub fn check_axes(raw: &RawScenario, axes: &[Axis]) -> Result<()> {
     if axes.is_empty() {
         return Err(Error::argument(
-            "--set",
+            "set",
             "nothing to sweep: give at least one --set PATH=SPEC (or a sweep file)",
         ));
     }
@@ -141,7 +141,7 @@ pub fn check_axes(raw: &RawScenario, axes: &[Axis]) -> Result<()> {
     }
     if points > MAX_GRID_POINTS {
         return Err(Error::argument(
-            "--set",
+            "set",
             format!("the grid has {points} points; at most {MAX_GRID_POINTS}"),
         ));
     }
