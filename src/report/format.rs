@@ -147,8 +147,36 @@ pub fn lpad(s: &str, w: usize) -> String {
     }
 }
 
+/// How a cell sits in its column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Padded on the right (ids, words).
+    Left,
+    /// Padded on the left (numbers).
+    Right,
+}
+
+/// One line of a plain text table, the one layout of every such table:
+/// `indent`, then each cell padded to its width (a width of 0 leaves it as
+/// is), two spaces between cells. Trailing spaces are kept (a caller that
+/// wants them gone trims).
+pub fn row(indent: &str, cells: &[(&str, usize, Align)]) -> String {
+    let mut line = String::from(indent);
+    for (c, (text, width, align)) in cells.iter().enumerate() {
+        if c > 0 {
+            line.push_str("  ");
+        }
+        line.push_str(&match align {
+            Align::Left => pad(text, *width),
+            Align::Right => lpad(text, *width),
+        });
+    }
+    line
+}
+
 /// Columns as wide as their widest cell, separated by two spaces, each
 /// left-aligned or (where `right[c]`) right-aligned; trailing spaces trimmed.
+/// Laid out with [`row`].
 pub fn columns(rows: &[Vec<String>], right: &[bool]) -> String {
     let ncol = rows.iter().map(|r| r.len()).max().unwrap_or(0);
     let width: Vec<usize> = (0..ncol)
@@ -162,18 +190,19 @@ pub fn columns(rows: &[Vec<String>], right: &[bool]) -> String {
         .collect();
     let mut out = String::new();
     for r in rows {
-        let mut line = String::new();
-        for (c, cell) in r.iter().enumerate() {
-            if c > 0 {
-                line.push_str("  ");
-            }
-            if right.get(c).copied().unwrap_or(false) {
-                line.push_str(&lpad(cell, width[c]));
-            } else {
-                line.push_str(&pad(cell, width[c]));
-            }
-        }
-        out.push_str(line.trim_end());
+        let cells: Vec<(&str, usize, Align)> = r
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                let align = if right.get(c).copied().unwrap_or(false) {
+                    Align::Right
+                } else {
+                    Align::Left
+                };
+                (cell.as_str(), width[c], align)
+            })
+            .collect();
+        out.push_str(row("", &cells).trim_end());
         out.push('\n');
     }
     out

@@ -7,7 +7,7 @@ use serde::ser::SerializeMap;
 
 use super::*;
 use crate::error::{Error, Result};
-use crate::report::format::{exact, lpad, num, pad, pct};
+use crate::report::format::{Align, exact, num, pct, row};
 
 struct RowJson<'a> {
     parameters: &'a [String],
@@ -138,33 +138,34 @@ impl SweepResult {
             .collect();
         for (id, label) in &self.labels {
             let _ = writeln!(out, "{id}: {label}");
-            let mut line = String::from("  ");
-            for (p, w) in self.parameters.iter().zip(&widths) {
-                line.push_str(&pad(p, *w));
-                line.push_str("  ");
-            }
-            line.push_str(&format!(
-                "{}  {}  {}",
-                lpad("P(met)", 6),
-                pad("95% CI", 13),
-                "p05 · median · p95"
-            ));
-            let _ = writeln!(out, "{}", line.trim_end());
+            let mut header: Vec<(&str, usize, Align)> = self
+                .parameters
+                .iter()
+                .zip(&widths)
+                .map(|(p, w)| (p.as_str(), *w, Align::Left))
+                .collect();
+            header.extend([
+                ("P(met)", 6, Align::Right),
+                ("95% CI", 13, Align::Left),
+                ("p05 · median · p95", 0, Align::Left),
+            ]);
+            let _ = writeln!(out, "{}", row("  ", &header).trim_end());
             for r in self.rows.iter().filter(|r| &r.target == id) {
-                let mut line = String::from("  ");
-                for (v, w) in r.values.iter().zip(&widths) {
-                    line.push_str(&lpad(&exact(*v), *w));
-                    line.push_str("  ");
-                }
-                line.push_str(&format!(
-                    "{}  {}  {} · {} · {}",
-                    lpad(&pct(r.probability), 6),
-                    pad(&format!("{}–{}", pct(r.ci95_low), pct(r.ci95_high)), 13),
-                    num(r.p05),
-                    num(r.p50),
-                    num(r.p95)
-                ));
-                let _ = writeln!(out, "{line}");
+                let values: Vec<String> = r.values.iter().map(|v| exact(*v)).collect();
+                let p = pct(r.probability);
+                let ci = format!("{}–{}", pct(r.ci95_low), pct(r.ci95_high));
+                let spread = format!("{} · {} · {}", num(r.p05), num(r.p50), num(r.p95));
+                let mut cells: Vec<(&str, usize, Align)> = values
+                    .iter()
+                    .zip(&widths)
+                    .map(|(v, w)| (v.as_str(), *w, Align::Right))
+                    .collect();
+                cells.extend([
+                    (p.as_str(), 6, Align::Right),
+                    (ci.as_str(), 13, Align::Left),
+                    (spread.as_str(), 0, Align::Left),
+                ]);
+                let _ = writeln!(out, "{}", row("  ", &cells));
             }
             out.push('\n');
         }

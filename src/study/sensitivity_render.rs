@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::*;
 use crate::error::{Error, Result};
-use crate::report::format::{exact, lpad, pad, pct, sig4};
+use crate::report::format::{Align, exact, lpad, pad, pct, row, sig4};
 
 /// Bars shown per target in the table (the CSV and JSON carry all).
 pub const TABLE_BARS: usize = 15;
@@ -102,27 +102,29 @@ impl SensitivityResult {
                 .flat_map(|b| [b.probability_low, b.probability_high])
                 .map(|p| (p - t.probability).abs())
                 .fold(0.0f64, f64::max);
-            let _ = writeln!(
-                out,
-                "  {}  {}  {}  {}  {}  {}",
-                pad("input", name_w),
-                pad("low → high", set_w),
-                lpad("P(low)", 7),
-                lpad("P(high)", 7),
-                lpad("swing", 8),
-                format_args!("{}|{}", pad("lower", HALF), "higher")
-            );
+            let split = format!("{}|{}", pad("lower", HALF), "higher");
+            let header = [
+                ("input", name_w, Align::Left),
+                ("low → high", set_w, Align::Left),
+                ("P(low)", 7, Align::Right),
+                ("P(high)", 7, Align::Right),
+                ("swing", 8, Align::Right),
+                (split.as_str(), 0, Align::Left),
+            ];
+            let _ = writeln!(out, "{}", row("  ", &header));
             for b in &shown {
-                let _ = writeln!(
-                    out,
-                    "  {}  {}  {}  {}  {}  {}",
-                    pad(&b.input, name_w),
-                    pad(&setting(b), set_w),
-                    lpad(&pct(b.probability_low), 7),
-                    lpad(&pct(b.probability_high), 7),
-                    lpad(&format!("{:.1} pp", 100.0 * b.swing), 8),
-                    tornado(b, t.probability, scale, HALF)
-                );
+                let (set, low, high) = (setting(b), pct(b.probability_low), pct(b.probability_high));
+                let swing = format!("{:.1} pp", 100.0 * b.swing);
+                let bar = tornado(b, t.probability, scale, HALF);
+                let cells = [
+                    (b.input.as_str(), name_w, Align::Left),
+                    (set.as_str(), set_w, Align::Left),
+                    (low.as_str(), 7, Align::Right),
+                    (high.as_str(), 7, Align::Right),
+                    (swing.as_str(), 8, Align::Right),
+                    (bar.as_str(), 0, Align::Left),
+                ];
+                let _ = writeln!(out, "{}", row("  ", &cells));
             }
             if t.bars.len() > shown.len() {
                 let _ = writeln!(
@@ -148,14 +150,14 @@ impl SensitivityResult {
                     .max()
                     .unwrap_or(0);
                 for c in &t.conditional {
-                    let _ = writeln!(
-                        out,
-                        "    {}  on {} of paths: P(met) {} if it happened, {} if not",
-                        pad(&c.event, ew),
+                    let share = format!(
+                        "on {} of paths: P(met) {} if it happened, {} if not",
                         lpad(&pct(c.event_share), 6),
                         c.probability_with.map(pct).unwrap_or("n/a".into()),
                         c.probability_without.map(pct).unwrap_or("n/a".into())
                     );
+                    let cells = [(c.event.as_str(), ew, Align::Left), (share.as_str(), 0, Align::Left)];
+                    let _ = writeln!(out, "{}", row("    ", &cells));
                 }
             }
             out.push('\n');
