@@ -304,7 +304,7 @@ fn resume_command() -> String {
 
 /// The journal of a sweep with `--out FILE`: `FILE.journal`, a header line
 /// then one line per completed grid point, each written and synced to disk as
-/// the point finishes (format: `attain::sweep::journal_line`). Created with
+/// the point finishes (format: `attain::study::journal_line`). Created with
 /// the first completed point, so a sweep that fails before simulating
 /// anything leaves nothing behind; removed once FILE is written.
 struct Journal {

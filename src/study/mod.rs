@@ -1,7 +1,7 @@
 //! Parameter studies on one scenario: grids (sweeps), goal seek (solve) and
 //! one-at-a-time sensitivity (tornado), all on common random numbers.
 //!
-//! Every variant of the scenario is made with [`crate::params::apply`] (set
+//! Every variant of the scenario is made with [`params::apply`] (set
 //! numbers by path, validate again) and compiled **before** anything is
 //! simulated, so a bad setting fails fast with exit code 2. Every variant is
 //! then simulated with the same [`RunConfig`] (same seed): paths differ only

@@ -14,8 +14,11 @@
 //! targets.ID.(threshold | tolerance | year)
 //! ```
 //!
-//! Array elements are addressed by their `id`. [`list`] gives every path the
-//! scenario has, with its value and unit; [`set`] changes one number of a
+//! Array elements are addressed by their `id`. Paths are not mapped by hand:
+//! the walker reads the scenario's serialized structure (see "The walker"
+//! below), so any numeric field of the format is addressable. [`list`] is
+//! the presentation of the paths (which to show, in what order, with what
+//! unit) for `attain params` and "did you mean"; it lists the paths above; [`set`] changes one number of a
 //! [`RawScenario`]; [`apply`] changes several and validates the result again
 //! through [`Scenario::from_raw`], so a setting can never produce a scenario
 //! that a file could not.
