@@ -491,10 +491,7 @@ pub(crate) fn sensitivity(cmd: Command) -> Result<()> {
             "sensitivity called with another command".into(),
         ));
     };
-    let stated = sd
-        .iter()
-        .map(|s| parse_sd(s))
-        .collect::<Result<Vec<_>>>()?;
+    let stated = sd.iter().map(|s| parse_sd(s)).collect::<Result<Vec<_>>>()?;
     let config = RunConfig {
         paths: paths.unwrap_or(sweep::SENSITIVITY_PATHS),
         seed: seed.unwrap_or(DEFAULT_SEED),

@@ -485,7 +485,8 @@ fn probability_is_monotone_in_sector_growth_under_common_random_numbers() {
     // The point at the scenario's own value (9) ... not on the grid; 10 is:
     // it equals a plain run with the parameter set to 10.
     let plain =
-        attain::study::params::apply(&s, &[("sectors.automobile.growth".into(), 10.0)], "j").unwrap();
+        attain::study::params::apply(&s, &[("sectors.automobile.growth".into(), 10.0)], "j")
+            .unwrap();
     let report = attain::run(&plain, "j", &config, &attain::engine::NoProgress).unwrap();
     let row = r
         .rows

@@ -1,13 +1,12 @@
 //! Forecasts from a simulation, the distribution function of a target's
 //! indicator, and scoring one forecast against its outcome.
 
-
 use super::*;
 use crate::model::Model;
 use crate::report::format::decimals_3210;
 use crate::scenario::Op;
-use crate::stats::histogram::LogHistogram;
 use crate::stats::Accumulator;
+use crate::stats::histogram::LogHistogram;
 
 /// The forecasts of one run, one per target in scenario order.
 pub fn forecasts(model: &Model, acc: &Accumulator, scenario: &str) -> Vec<TargetForecast> {
@@ -109,7 +108,11 @@ pub(super) fn condition(f: &TargetForecast) -> String {
     match t.op {
         Op::AtLeast => format!("{lhs}>= {}", decimals_3210(t.lower)),
         Op::AtMost => format!("{lhs}<= {}", decimals_3210(t.upper)),
-        Op::About => format!("{lhs}in [{}, {}]", decimals_3210(t.lower), decimals_3210(t.upper)),
+        Op::About => format!(
+            "{lhs}in [{}, {}]",
+            decimals_3210(t.lower),
+            decimals_3210(t.upper)
+        ),
     }
 }
 

@@ -9,7 +9,6 @@
 //! Pure: text and simulation summaries in, structs and text out. Definitions are in
 //! `docs/BACKTEST.md`; keep the two in step.
 
-
 use serde::Serialize;
 
 use crate::model::Target;
@@ -22,10 +21,10 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+use forecast::*;
 pub use forecast::{Case, cdf, clip, forecasts, score};
 pub use outcomes::parse_outcomes;
 pub use summary::{backtest, ks_uniform, summarize};
-use forecast::*;
 
 /// Name used in argument errors for the outcomes file.
 const ARG: &str = "outcomes";

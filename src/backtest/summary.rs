@@ -152,7 +152,6 @@ pub fn summarize(cases: &[Case]) -> Summary {
     }
 }
 
-
 /// Join outcomes to forecasts by target id and year, score and summarize.
 ///
 /// The judged value of a target with `relative_to` comes from the row's `judged` column, or

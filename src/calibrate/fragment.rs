@@ -1,6 +1,5 @@
 //! Rendering a calibration as the TOML fragment a scenario can paste.
 
-
 use super::*;
 use crate::report::format::decimals_321;
 
@@ -131,9 +130,9 @@ pub fn fragment(cal: &Calibration) -> String {
             }
         ));
         if s.n() < MIN_VALUES {
-            let mean = s
-                .mean
-                .map_or(String::new(), |m| format!(" (mean {})", decimals_321(m.value)));
+            let mean = s.mean.map_or(String::new(), |m| {
+                format!(" (mean {})", decimals_321(m.value))
+            });
             line(&format!(
                 "# too few values for estimates: {} (at least {MIN_VALUES} needed){mean}",
                 s.n()
@@ -265,7 +264,9 @@ pub fn fragment(cal: &Calibration) -> String {
                 for j in (i + 1)..k {
                     let r = c.raw[i][j].map_or("none".to_string(), decimals_321);
                     let se = match c.se[i][j] {
-                        Some(e) if c.common[i][j] >= MIN_YEARS_FOR_SE => format!(", SE {}", decimals_321(e)),
+                        Some(e) if c.common[i][j] >= MIN_YEARS_FOR_SE => {
+                            format!(", SE {}", decimals_321(e))
+                        }
                         _ => String::new(),
                     };
                     line(&comment(&format!(

@@ -14,9 +14,7 @@
 //! assert!(fragment.parse::<toml::Table>().is_ok());
 //! ```
 
-
 use serde::Serialize;
-
 
 mod estimate;
 mod fragment;
@@ -24,10 +22,10 @@ mod read;
 #[cfg(test)]
 mod tests;
 
+use estimate::*;
 pub use estimate::{annual_autocorrelation, ar1, quarterly_persistence};
 pub use fragment::fragment;
 pub use read::{calibrate, classify, leading_number};
-use estimate::*;
 
 /// Name used in argument errors for the history file.
 const ARG: &str = "HISTORY";

@@ -227,7 +227,13 @@ mod tests {
         assert_eq!(decimals_3210(-0.0001), "0");
         assert_eq!(lpad("ab", 4), "  ab");
         assert_eq!(
-            columns(&[vec!["a".into(), "1".into()], vec!["bbb".into(), "22".into()]], &[false, true]),
+            columns(
+                &[
+                    vec!["a".into(), "1".into()],
+                    vec!["bbb".into(), "22".into()]
+                ],
+                &[false, true]
+            ),
             "a     1\nbbb  22\n"
         );
     }

@@ -149,7 +149,11 @@ pub fn render_coloured(r: &Report, width: u16, colour: bool) -> String {
             Cell::new(official).set_alignment(CellAlignment::Right),
             Cell::new(condition(t)),
             Cell::new(pct_of_paths(t.probability)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("{}–{}", pct_of_paths(t.ci95[0]), pct_of_paths(t.ci95[1]))),
+            Cell::new(format!(
+                "{}–{}",
+                pct_of_paths(t.ci95[0]),
+                pct_of_paths(t.ci95[1])
+            )),
             Cell::new(format!(
                 "{} · {} · {}",
                 num(t.quantiles.p05),

@@ -1,7 +1,5 @@
 //! Sweep files: a `[sweep]` table naming a scenario and its axes.
 
-
-
 use super::*;
 use crate::error::{Error, Result};
 

@@ -50,9 +50,7 @@ pub use grid::{
     sweep_resumable,
 };
 pub use journal::{JOURNAL_FORMAT, JournalContents, JournalHeader, journal_line, read_journal};
-pub use sensitivity::{
-    Bar, Conditional, SensitivityResult, TargetSensitivity, sensitivity,
-};
+pub use sensitivity::{Bar, Conditional, SensitivityResult, TargetSensitivity, sensitivity};
 pub use sensitivity_render::TABLE_BARS;
 pub use solve::{Evaluation, SolveResult, SolveSpec, solve};
 pub use spec::{Axis, check_axes, grid, parse_spec};

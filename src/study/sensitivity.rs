@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::*;
 use super::spec::tidy;
+use super::*;
 use crate::engine::RunConfig;
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -179,7 +179,6 @@ fn default_inputs(raw: &RawScenario) -> Vec<(String, f64)> {
     }
     v
 }
-
 
 /// One-at-a-time sensitivity of each target's probability (tornado).
 ///

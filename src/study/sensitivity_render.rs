@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 
-
 use super::*;
 use crate::error::{Error, Result};
 use crate::report::format::{Align, exact, lpad, pad, pct, row, sig4};
@@ -113,7 +112,8 @@ impl SensitivityResult {
             ];
             let _ = writeln!(out, "{}", row("  ", &header));
             for b in &shown {
-                let (set, low, high) = (setting(b), pct(b.probability_low), pct(b.probability_high));
+                let (set, low, high) =
+                    (setting(b), pct(b.probability_low), pct(b.probability_high));
                 let swing = format!("{:.1} pp", 100.0 * b.swing);
                 let bar = tornado(b, t.probability, scale, HALF);
                 let cells = [
@@ -156,7 +156,10 @@ impl SensitivityResult {
                         c.probability_with.map(pct).unwrap_or("n/a".into()),
                         c.probability_without.map(pct).unwrap_or("n/a".into())
                     );
-                    let cells = [(c.event.as_str(), ew, Align::Left), (share.as_str(), 0, Align::Left)];
+                    let cells = [
+                        (c.event.as_str(), ew, Align::Left),
+                        (share.as_str(), 0, Align::Left),
+                    ];
                     let _ = writeln!(out, "{}", row("    ", &cells));
                 }
             }
@@ -204,4 +207,3 @@ fn tornado(b: &Bar, base: f64, scale: f64, half: usize) -> String {
         "█".repeat(right)
     )
 }
-

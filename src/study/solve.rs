@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::*;
 use super::spec::tidy;
+use super::*;
 use crate::engine::{self, NoProgress, RunConfig};
 use crate::error::{Error, Result};
 use crate::report::format::{exact, pct, sig4};
@@ -123,7 +123,11 @@ impl Solver<'_> {
         let s = super::params::apply(self.base, &settings, self.origin)?;
         let (m, _) = compile(
             &s,
-            &format!("{} with {}", self.origin, super::params::describe(&settings)),
+            &format!(
+                "{} with {}",
+                self.origin,
+                super::params::describe(&settings)
+            ),
         )?;
         let acc = engine::simulate(&m, self.config, &NoProgress)?;
         let hits = acc.targets[self.target].hits;

@@ -106,7 +106,6 @@ pub struct Axis {
     pub values: Vec<f64>,
 }
 
-
 /// Check axes against a scenario: paths exist, no path twice, integer fields
 /// get whole values, the grid is not too large.
 ///

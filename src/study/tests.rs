@@ -1,7 +1,7 @@
 //! Unit tests of the study modules.
 
-use super::*;
 use super::sensitivity::upstream;
+use super::*;
 
 #[test]
 fn specs() {

@@ -1,261 +1,45 @@
-//! Every number of a scenario, addressed by a dotted path that mirrors the
-//! TOML file (grammar in `docs/SWEEPS.md`):
+//! The walker: paths are read off the scenario's own structure.
 //!
-//! ```text
-//! scenario.base_year | scenario.horizon
-//! sectors.ID.(value_added | growth | volatility | persistence)
-//! sectors.ID.loadings.SHOCK
-//! shocks.ID.(df | down | up)
-//! shock_correlation.matrix.SHOCK.SHOCK          (sets both symmetric entries)
-//! events.ID.(probability | duration | recovery)
-//! events.ID.impacts.SECTOR_OR_INDICATOR.size
-//! indicators.ID.(intercept | base | from_year | noise | noise_df | persistence)
-//! indicators.ID.terms.ID
-//! targets.ID.(threshold | tolerance | year)
-//! ```
+//! The scenario is serialized (serde) to a JSON tree; a path walks it key by
+//! key. Three structural rules, and nothing per field:
 //!
-//! Array elements are addressed by their `id`. Paths are not mapped by hand:
-//! the walker reads the scenario's serialized structure (see "The walker"
-//! below), so any numeric field of the format is addressable. [`list`] is
-//! the presentation of the paths (which to show, in what order, with what
-//! unit) for `attain params` and "did you mean"; it lists the paths above; [`set`] changes one number of a
-//! [`RawScenario`]; [`apply`] changes several and validates the result again
-//! through [`Scenario::from_raw`], so a setting can never produce a scenario
-//! that a file could not.
+//! * an array of tables is entered by an element's `id`, or, for elements
+//!   with no `id` (impacts), by the string that names what the element
+//!   refers to (an impact's sector or indicator); two matches are ambiguous;
+//! * an array of rows beside an `order` list (the correlation matrix) is
+//!   entered by two names of `order`, and a setting writes both symmetric
+//!   entries;
+//! * a map of numbers (loadings, terms) takes a key it does not have yet when
+//!   the key names something of the kind [`KEY_DOMAINS`] says it refers to.
+//!
+//! Whether a leaf is a number, and a whole number, comes from the tree (an
+//! integer field serializes as an integer) or, for an optional field the file
+//! leaves out, from deserializing a probe value back into [`RawScenario`].
+//! A setting is written into the tree and the tree deserialized back, so a
+//! numeric field added to the format is addressable without touching this.
 
 use serde_json::Value;
 
+use super::list;
 use crate::error::{Error, Result};
-use crate::scenario::raw::{RawIndicator, RawScenario};
-use crate::scenario::{Scenario, validate};
-
-/// One addressable number.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Param {
-    /// Dotted path, e.g. `sectors.automobile.growth`.
-    pub path: String,
-    /// Current value (the default where the file leaves it out and one is defined).
-    pub value: f64,
-    /// Unit, in words ("% a year", "per quarter", "万辆" ...).
-    pub unit: String,
-    /// The field is an integer (years, quarters): only whole values may be set.
-    pub integer: bool,
-}
-
-/// Every path of the scenario with its current value and unit, in file order.
-///
-/// Optional fields appear when the file sets them, and also `events.ID.recovery`
-/// (default 1) and `indicators.ID.noise` (default 0), which apply to every
-/// event and indicator. The correlation matrix is listed once per pair of
-/// shocks (upper triangle, no diagonal). An impact named twice by the same
-/// event is ambiguous and not listed.
-pub fn list(raw: &RawScenario) -> Vec<Param> {
-    let mut out = vec![];
-    let mut push = |path: String, value: f64, unit: &str, integer: bool| {
-        out.push(Param {
-            path,
-            value,
-            unit: unit.to_string(),
-            integer,
-        })
-    };
-    push(
-        "scenario.base_year".into(),
-        raw.scenario.base_year as f64,
-        "year",
-        true,
-    );
-    push(
-        "scenario.horizon".into(),
-        raw.scenario.horizon as f64,
-        "years",
-        true,
-    );
-    let value_unit = raw
-        .scenario
-        .value_unit
-        .clone()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "value unit".into());
-    for s in &raw.sectors {
-        let p = format!("sectors.{}", s.id);
-        push(
-            format!("{p}.value_added"),
-            s.value_added,
-            &value_unit,
-            false,
-        );
-        push(format!("{p}.growth"), s.growth, "% a year", false);
-        push(format!("{p}.volatility"), s.volatility, "points", false);
-        push(
-            format!("{p}.persistence"),
-            s.persistence,
-            "AR(1) per quarter",
-            false,
-        );
-        for (k, v) in &s.loadings {
-            push(format!("{p}.loadings.{k}"), *v, "points per sd", false);
-        }
-    }
-    for s in &raw.shocks {
-        let p = format!("shocks.{}", s.id);
-        for (name, v, unit) in [
-            ("df", s.df, "degrees of freedom"),
-            ("down", s.down, "scale"),
-            ("up", s.up, "scale"),
-        ] {
-            if let Some(v) = v {
-                push(format!("{p}.{name}"), v, unit, false);
-            }
-        }
-    }
-    if let Some(c) = &raw.shock_correlation {
-        for (r, a) in c.order.iter().enumerate() {
-            for (k, b) in c.order.iter().enumerate().skip(r + 1) {
-                if let Some(v) = c.matrix.get(r).and_then(|row| row.get(k)) {
-                    push(
-                        format!("shock_correlation.matrix.{a}.{b}"),
-                        *v,
-                        "correlation",
-                        false,
-                    );
-                }
-            }
-        }
-    }
-    for e in &raw.events {
-        let p = format!("events.{}", e.id);
-        push(
-            format!("{p}.probability"),
-            e.probability,
-            "per quarter",
-            false,
-        );
-        push(format!("{p}.duration"), e.duration as f64, "quarters", true);
-        push(
-            format!("{p}.recovery"),
-            e.recovery.unwrap_or(1.0),
-            "share",
-            false,
-        );
-        for imp in &e.impacts {
-            let Some(name) = impact_name(imp) else {
-                continue;
-            };
-            if e.impacts
-                .iter()
-                .filter(|i| impact_name(i) == Some(name))
-                .count()
-                > 1
-            {
-                continue;
-            }
-            let unit = if imp.sector.is_some() {
-                "% of level".to_string()
-            } else {
-                indicator_unit(raw, name)
-            };
-            push(format!("{p}.impacts.{name}.size"), imp.size, &unit, false);
-        }
-    }
-    for ind in &raw.indicators {
-        let p = format!("indicators.{}", ind.id);
-        let unit = unit_of(ind);
-        let noise_unit = if ind.kind == "compound" {
-            "% (of growth)".to_string()
-        } else {
-            unit.clone()
-        };
-        if let Some(v) = ind.intercept {
-            push(format!("{p}.intercept"), v, &unit, false);
-        }
-        if let Some(v) = ind.base {
-            push(format!("{p}.base"), v, &unit, false);
-        }
-        if let Some(v) = ind.from_year {
-            push(format!("{p}.from_year"), v as f64, "year", true);
-        }
-        push(
-            format!("{p}.noise"),
-            ind.noise.unwrap_or(0.0),
-            &noise_unit,
-            false,
-        );
-        if let Some(v) = ind.noise_df {
-            push(format!("{p}.noise_df"), v, "degrees of freedom", false);
-        }
-        if let Some(v) = ind.persistence {
-            push(format!("{p}.persistence"), v, "AR(1) per year", false);
-        }
-        let term_unit = if ind.kind == "sum" {
-            "weight"
-        } else {
-            "coefficient"
-        };
-        for (k, v) in &ind.terms {
-            push(format!("{p}.terms.{k}"), *v, term_unit, false);
-        }
-    }
-    for t in &raw.targets {
-        let p = format!("targets.{}", t.id);
-        let unit = indicator_unit(raw, &t.indicator);
-        push(format!("{p}.threshold"), t.threshold, &unit, false);
-        push(format!("{p}.tolerance"), t.tolerance, &unit, false);
-        push(format!("{p}.year"), t.year as f64, "year", true);
-    }
-    out
-}
-
-fn unit_of(ind: &RawIndicator) -> String {
-    ind.unit
-        .clone()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "indicator unit".into())
-}
-
-fn indicator_unit(raw: &RawScenario, id: &str) -> String {
-    raw.indicators
-        .iter()
-        .find(|i| i.id == id)
-        .map(unit_of)
-        .unwrap_or_else(|| "indicator unit".into())
-}
-
-fn impact_name(imp: &crate::scenario::raw::RawImpact) -> Option<&str> {
-    imp.sector.as_deref().or(imp.indicator.as_deref())
-}
-
-// ---------------------------------------------------------------------------
-// The walker: paths are read off the scenario's own structure.
-//
-// The scenario is serialized (serde) to a JSON tree; a path walks it key by
-// key. Three structural rules, and nothing per field:
-//
-// * an array of tables is entered by an element's `id`, or, for elements
-//   with no `id` (impacts), by the string that names what the element
-//   refers to (an impact's sector or indicator); two matches are ambiguous;
-// * an array of rows beside an `order` list (the correlation matrix) is
-//   entered by two names of `order`, and a setting writes both symmetric
-//   entries;
-// * a map of numbers (loadings, terms) takes a key it does not have yet when
-//   the key names something of the kind [`KEY_DOMAINS`] says it refers to.
-//
-// Whether a leaf is a number, and a whole number, comes from the tree (an
-// integer field serializes as an integer) or, for an optional field the file
-// leaves out, from deserializing a probe value back into [`RawScenario`].
-// A setting is written into the tree and the tree deserialized back, so a
-// numeric field added to the format is addressable without touching this.
+use crate::scenario::raw::RawScenario;
+use crate::scenario::validate;
 
 /// Map fields whose new keys must name an existing id, and of what kinds
 /// (the arrays whose ids count, and the words for messages).
 const KEY_DOMAINS: [(&str, &[&str], &str); 2] = [
     ("loadings", &["shocks"], "shock"),
-    ("terms", &["sectors", "shocks", "indicators"], "sector, shock or indicator"),
+    (
+        "terms",
+        &["sectors", "shocks", "indicators"],
+        "sector, shock or indicator",
+    ),
 ];
 
 /// Optional fields that read as a default where the file leaves them out
 /// (array, field, default): they apply to every event and indicator.
-const DEFAULTS: [(&str, &str, f64); 2] = [("events", "recovery", 1.0), ("indicators", "noise", 0.0)];
+const DEFAULTS: [(&str, &str, f64); 2] =
+    [("events", "recovery", 1.0), ("indicators", "noise", 0.0)];
 
 /// One step from a node of the tree to a child.
 #[derive(Debug, Clone, PartialEq)]
@@ -280,11 +64,11 @@ struct Slot {
     integer: bool,
 }
 
-fn tree(raw: &RawScenario) -> Result<Value> {
+pub(super) fn tree(raw: &RawScenario) -> Result<Value> {
     serde_json::to_value(raw).map_err(|e| Error::Internal(format!("scenario serialization: {e}")))
 }
 
-fn from_tree(v: Value) -> std::result::Result<RawScenario, serde_json::Error> {
+pub(super) fn from_tree(v: Value) -> std::result::Result<RawScenario, serde_json::Error> {
     serde_json::from_value(v)
 }
 
@@ -395,7 +179,7 @@ fn numbers_of(root: &Value, at: &[Step], obj: &serde_json::Map<String, Value>) -
 }
 
 /// The error for a path that does not resolve, with the nearest listed path.
-fn unknown_path(raw: &RawScenario, path: &str, why: &str) -> Error {
+pub(super) fn unknown_path(raw: &RawScenario, path: &str, why: &str) -> Error {
     let known = list(raw);
     let mut msg = format!("unknown parameter path ({why})");
     if let Some(n) = validate::nearest(path, known.iter().map(|p| p.path.as_str())) {
@@ -528,7 +312,10 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
                 let key = parts[i - 1];
                 let noun = singular(key);
                 if !items.iter().all(Value::is_object) {
-                    return bad(format!("{} is a list, not one number", parts[..i].join(".")));
+                    return bad(format!(
+                        "{} is a list, not one number",
+                        parts[..i].join(".")
+                    ));
                 }
                 let hits: Vec<usize> = (0..items.len())
                     .filter(|k| answers_to(&items[*k], seg))
@@ -555,7 +342,10 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
                 return bad(format!("the scenario has no [{}] table", parts[0]));
             }
             Value::Null => {
-                return bad(format!("{} is not set in this scenario", parts[..i].join(".")));
+                return bad(format!(
+                    "{} is not set in this scenario",
+                    parts[..i].join(".")
+                ));
             }
             _ => {
                 return bad(format!(
@@ -602,7 +392,9 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
             if parent.is_empty() {
                 return bad(format!("{field} is a table, not a number"));
             }
-            bad(format!("{what} has no number {field:?}; expected one of {hint}"))
+            bad(format!(
+                "{what} has no number {field:?}; expected one of {hint}"
+            ))
         }
     }
 }
@@ -668,7 +460,10 @@ fn set_in(raw: &RawScenario, root: &mut Value, path: &str, value: f64) -> Result
     if slot.integer && (value.fract() != 0.0 || value.abs() > 9.0e15) {
         return Err(Error::argument(
             path,
-            format!("is a whole number ({}), got {value}", whole_words(raw, path)),
+            format!(
+                "is a whole number ({}), got {value}",
+                whole_words(raw, path)
+            ),
         ));
     }
     for at in std::iter::once(&slot.at).chain(slot.mirror.as_ref()) {
@@ -684,7 +479,7 @@ fn set_in(raw: &RawScenario, root: &mut Value, path: &str, value: f64) -> Result
 }
 
 /// A copy of `raw` with the settings written in.
-fn with_settings(raw: &RawScenario, settings: &[(String, f64)]) -> Result<RawScenario> {
+pub(super) fn with_settings(raw: &RawScenario, settings: &[(String, f64)]) -> Result<RawScenario> {
     let mut root = tree(raw)?;
     for (path, value) in settings {
         set_in(raw, &mut root, path, *value)?;
@@ -702,199 +497,4 @@ fn with_settings(raw: &RawScenario, settings: &[(String, f64)]) -> Result<RawSce
 pub fn set(raw: &mut RawScenario, path: &str, value: f64) -> Result<()> {
     *raw = with_settings(raw, &[(path.to_string(), value)])?;
     Ok(())
-}
-
-/// Describe a set of settings for messages: `a.b = 1, c.d = 2`.
-pub fn describe(settings: &[(String, f64)]) -> String {
-    settings
-        .iter()
-        .map(|(p, v)| format!("{p} = {v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A copy of the scenario with the settings applied, validated again.
-///
-/// # Errors
-/// `Argument` for a bad path or value; `Scenario` (exit code 2) when the
-/// result is not a valid scenario, its origin naming the settings.
-pub fn apply(scenario: &Scenario, settings: &[(String, f64)], origin: &str) -> Result<Scenario> {
-    let raw = with_settings(scenario.raw(), settings)?;
-    let origin = if settings.is_empty() {
-        origin.to_string()
-    } else {
-        format!("{origin} with {}", describe(settings))
-    };
-    Ok(Scenario::from_raw(raw, &origin)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn jilin() -> Scenario {
-        crate::scenario::embedded().unwrap()
-    }
-
-    #[test]
-    fn every_listed_path_reads_back_and_sets() {
-        let s = jilin();
-        let params = list(s.raw());
-        assert!(params.len() > 200, "{}", params.len());
-        for p in &params {
-            assert_eq!(get(s.raw(), &p.path).unwrap(), p.value, "{}", p.path);
-            let mut raw = s.raw().clone();
-            set(&mut raw, &p.path, p.value).unwrap();
-            // Re-setting the current value keeps a valid scenario valid.
-            Scenario::from_raw(raw, "t").unwrap_or_else(|e| panic!("{}: {e}", p.path));
-        }
-    }
-
-    #[test]
-    fn known_paths_and_values() {
-        let s = jilin();
-        let raw = s.raw();
-        assert_eq!(get(raw, "sectors.automobile.growth").unwrap(), 9.0);
-        assert_eq!(
-            get(raw, "events.covid_major_lockdown.probability").unwrap(),
-            0.04
-        );
-        assert_eq!(get(raw, "targets.gdp_growth.threshold").unwrap(), 6.0);
-        assert_eq!(
-            get(raw, "sectors.automobile.loadings.chip_supply").unwrap(),
-            4.0
-        );
-        assert_eq!(get(raw, "indicators.cpi.intercept").unwrap(), 2.0);
-        assert_eq!(
-            get(raw, "indicators.cpi.terms.commodity_price").unwrap(),
-            0.7
-        );
-        assert_eq!(get(raw, "scenario.horizon").unwrap(), 4.0);
-        assert_eq!(
-            get(raw, "shock_correlation.matrix.macro_demand.property").unwrap(),
-            0.5
-        );
-        assert_eq!(
-            get(raw, "events.chip_squeeze.impacts.automobile.size").unwrap(),
-            -10.0
-        );
-    }
-
-    #[test]
-    fn the_tree_round_trips_and_every_number_is_reachable() {
-        for s in [
-            jilin(),
-            crate::scenario::load(
-                include_str!("../../scenarios/jilin-2022-after-q1.toml"),
-                "q1",
-            )
-            .unwrap(),
-        ] {
-            let raw = s.raw();
-            assert_eq!(&from_tree(tree(raw).unwrap()).unwrap(), raw);
-        }
-        // A field the hand list never had is addressable: the walker reads
-        // the structure.
-        let s = crate::scenario::load(
-            include_str!("../../scenarios/jilin-2022-after-q1.toml"),
-            "q1",
-        )
-        .unwrap();
-        let q = get(s.raw(), "observed.quarters").unwrap();
-        assert!(q >= 1.0);
-        assert!(is_integer_path(s.raw(), "observed.quarters").unwrap());
-    }
-
-    #[test]
-    fn unknown_fields_are_errors_never_writes_elsewhere() {
-        let s = jilin();
-        let mut raw = s.raw().clone();
-        let e = set(&mut raw, "sectors.automobile.persistance", 0.5)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("did you mean sectors.automobile.persistence"), "{e}");
-        assert_eq!(&raw, s.raw());
-        for bad in [
-            "sectors.automobile.label",
-            "sectors.automobile.loadings",
-            "sectors.automobile.loadings.grain",
-            "sectors.automobile.growth.x",
-            "events.chip_squeeze.quarters",
-            "events.chip_squeeze.impacts.nothing.size",
-            "indicators.cpi.terms.nothing",
-            "shock_correlation.matrix.property",
-            "shock_correlation.matrix.property.nothing",
-        ] {
-            assert!(set(&mut raw, bad, 1.0).is_err(), "{bad}");
-        }
-        assert_eq!(&raw, s.raw());
-        assert!(!is_integer_path(s.raw(), "indicators.cpi.noise_df").unwrap());
-        assert!(is_integer_path(s.raw(), "targets.gdp_growth.year").unwrap());
-        let e = set(&mut raw, "scenario.horizon", -1.0).unwrap_err().to_string();
-        assert!(e.contains("out of range"), "{e}");
-    }
-
-    #[test]
-    fn correlation_sets_both_entries() {
-        let s = jilin();
-        let out = apply(
-            &s,
-            &[("shock_correlation.matrix.property.macro_demand".into(), 0.4)],
-            "t",
-        )
-        .unwrap();
-        let c = out.raw().shock_correlation.as_ref().unwrap();
-        assert_eq!(c.matrix[0][5], 0.4);
-        assert_eq!(c.matrix[5][0], 0.4);
-    }
-
-    #[test]
-    fn unknown_paths_suggest_the_nearest() {
-        let s = jilin();
-        let e = get(s.raw(), "sectors.automobil.growth")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("sectors.automobil.growth"), "{e}");
-        assert!(e.contains("did you mean sectors.automobile.growth"), "{e}");
-        let e = get(s.raw(), "events.covid_major_lockdown.probabilty")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("did you mean events.covid_major_lockdown.probability"),
-            "{e}"
-        );
-        for bad in [
-            "",
-            "sectors",
-            "sectors..growth",
-            "foo.bar",
-            "targets.gdp_growth.label",
-        ] {
-            assert!(get(s.raw(), bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn invalid_values_are_rejected_with_the_path() {
-        let s = jilin();
-        let e = apply(
-            &s,
-            &[("events.covid_major_lockdown.probability".into(), 1.2)],
-            "j",
-        )
-        .unwrap_err();
-        assert_eq!(e.exit_code(), 2);
-        let m = e.to_string();
-        assert!(
-            m.contains("events.covid_major_lockdown.probability = 1.2"),
-            "{m}"
-        );
-        assert!(m.contains("[0, 1], got 1.2"), "{m}");
-        let e = apply(&s, &[("events.chip_squeeze.duration".into(), 1.5)], "j").unwrap_err();
-        assert!(e.to_string().contains("whole number"), "{e}");
-        let e = apply(&s, &[("sectors.automobile.growth".into(), f64::NAN)], "j").unwrap_err();
-        assert!(e.to_string().contains("finite"), "{e}");
-        let e = apply(&s, &[("scenario.horizon".into(), -1.0)], "j").unwrap_err();
-        assert_eq!(e.exit_code(), 2);
-    }
 }
