@@ -208,6 +208,7 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
         push(format!("{p}.tolerance"), t.tolerance, &unit, false);
         push(format!("{p}.year"), t.year as f64, "year", true);
     }
+    walk::append_unlisted(raw, &mut out);
     out
 }
 

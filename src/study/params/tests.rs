@@ -111,6 +111,32 @@ fn unknown_fields_are_errors_never_writes_elsewhere() {
 }
 
 #[test]
+fn the_listing_names_every_number_the_walker_finds() {
+    // No listed path is unknown to the walker, and for the shipped scenarios
+    // the walker finds no number the listing lacks (so `attain params` is
+    // the hand-ordered, unit-labelled list, nothing appended).
+    for s in [
+        jilin(),
+        crate::scenario::load(
+            include_str!("../../../scenarios/jilin-2022-after-q1.toml"),
+            "q1",
+        )
+        .unwrap(),
+    ] {
+        let params = list(s.raw());
+        assert!(params.iter().all(|p| !p.unit.is_empty()), "appended paths");
+        for p in &params {
+            assert_eq!(
+                is_integer_path(s.raw(), &p.path).unwrap(),
+                p.integer,
+                "{}",
+                p.path
+            );
+        }
+    }
+}
+
+#[test]
 fn correlation_sets_both_entries() {
     let s = jilin();
     let out = apply(

@@ -399,6 +399,74 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
     }
 }
 
+/// Tables whose numbers are data the run is conditioned on, not
+/// assumptions: addressable, but not listed.
+const NOT_LISTED: [&str; 1] = ["observed"];
+
+/// Append to `listed` every number the scenario sets that the listing above
+/// does not name (a numeric field newer than the listing), with no unit, so
+/// that `attain params` and "did you mean" know every addressable number.
+/// Elements without a unique name, number lists and the correlation matrix
+/// (listed by pairs) are skipped.
+pub(super) fn append_unlisted(raw: &RawScenario, listed: &mut Vec<super::Param>) {
+    let Ok(root) = tree(raw) else {
+        return;
+    };
+    let known: std::collections::HashSet<String> = listed.iter().map(|p| p.path.clone()).collect();
+    let mut found = vec![];
+    if let Value::Object(top) = &root {
+        for (k, v) in top {
+            if !NOT_LISTED.contains(&k.as_str()) && k != "shock_correlation" {
+                leaves(k, v, &mut found);
+            }
+        }
+    }
+    for (path, value, integer) in found {
+        if !known.contains(&path) {
+            listed.push(super::Param {
+                path,
+                value,
+                unit: String::new(),
+                integer,
+            });
+        }
+    }
+}
+
+/// Every number under `v`, with its path.
+fn leaves(path: &str, v: &Value, out: &mut Vec<(String, f64, bool)>) {
+    match v {
+        Value::Number(n) => {
+            if let Some(x) = n.as_f64() {
+                out.push((path.to_string(), x, !n.is_f64()));
+            }
+        }
+        Value::Object(o) => {
+            for (k, c) in o {
+                leaves(&format!("{path}.{k}"), c, out);
+            }
+        }
+        Value::Array(items) if items.iter().all(Value::is_object) => {
+            let names: Vec<Option<&str>> = items
+                .iter()
+                .map(|e| match e.get("id") {
+                    Some(id) => id.as_str(),
+                    None => e
+                        .as_object()
+                        .and_then(|o| o.values().find_map(Value::as_str)),
+                })
+                .collect();
+            for (e, name) in items.iter().zip(&names) {
+                let Some(name) = name else { continue };
+                if names.iter().filter(|n| *n == &Some(*name)).count() == 1 {
+                    leaves(&format!("{path}.{name}"), e, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Check that a path exists in the scenario (without reading it).
 ///
 /// # Errors
