@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::model::{Formula, Input, Model, Series, ShockShape, corr};
-use crate::report::table::num;
+use crate::report::format::num;
 
 fn series_name(m: &Model, s: Series) -> String {
     match s {

@@ -32,12 +32,11 @@ pub mod error;
 pub mod explain;
 pub mod fan;
 pub mod model;
-pub mod params;
 pub mod report;
 pub mod scenario;
 pub mod shard;
 pub mod stats;
-pub mod sweep;
+pub mod study;
 
 pub use error::{Error, Result};
 pub use model::Model;

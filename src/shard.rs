@@ -5,7 +5,7 @@
 //! the scenario text, seed, path count, the shard's accumulator (integer
 //! counts, histogram pages) and its per-block sums. Parts belong together
 //! when their fingerprints (SHA-256 of version, block size, seed, paths and
-//! scenario text) agree.
+//! the scenario's fingerprint, [`scenario::fingerprint`]) agree.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -26,7 +26,7 @@ pub const FORMAT: &str = "attain-partial/1";
 pub struct Partial {
     /// Always [`FORMAT`].
     pub format: String,
-    /// SHA-256 of version, block size, seed, paths and scenario text.
+    /// SHA-256 of version, block size, seed, paths and scenario fingerprint.
     pub fingerprint: String,
     /// This shard's index (0-based).
     pub shard_index: u64,
@@ -52,15 +52,25 @@ pub struct Partial {
     pub block_sums: BlockSums,
 }
 
-/// Fingerprint of a run: parts with the same one belong together.
+/// Fingerprint of a run: parts with the same one belong together. SHA-256 of
+/// the version, block size, seed, paths and the scenario's
+/// [`scenario::fingerprint`] (its fields: comments and layout of the text do
+/// not matter). Text that does not parse (an edited part) hashes its bytes
+/// under another tag, so it can never match a part of a valid scenario.
 pub fn fingerprint(scenario_text: &str, config: &RunConfig) -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(BLOCK_SIZE.to_le_bytes());
     h.update(config.seed.to_le_bytes());
     h.update(config.paths.to_le_bytes());
-    h.update(scenario_text.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    match scenario::parse(scenario_text, "partial") {
+        Ok(raw) => h.update(scenario::fingerprint(&raw).as_bytes()),
+        Err(_) => {
+            h.update(b"unparsed scenario text\0");
+            h.update(scenario_text.as_bytes());
+        }
+    }
+    scenario::fingerprint::hex(&h.finalize())
 }
 
 /// Simulate one shard's blocks (a contiguous range of the run's blocks, see

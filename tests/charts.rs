@@ -8,7 +8,8 @@ use assert_cmd::Command;
 use attain::charts::{self, HIGH_SETTING, LINE, LOW_SETTING, MET, MISSED, THRESHOLD, hex};
 use attain::engine::{NoProgress, RunConfig, simulate};
 use attain::report::Report;
-use attain::{Model, scenario, sweep};
+use attain::study as sweep;
+use attain::{Model, scenario};
 
 const TWO_SECTOR: &str = include_str!("fixtures/two-sector.toml");
 
@@ -294,7 +295,16 @@ fn tornado_has_a_bar_pair_per_input_and_the_baseline_in_the_title() {
 
 fn sweep_of(sets: &[&str], paths: u64) -> sweep::SweepResult {
     let s = scenario::load(TWO_SECTOR, "test").unwrap();
-    let axes: Vec<_> = sets.iter().map(|a| sweep::parse_set(a).unwrap()).collect();
+    let axes: Vec<_> = sets
+        .iter()
+        .map(|a| {
+            let (path, spec) = a.split_once('=').unwrap();
+            sweep::Axis {
+                path: path.to_string(),
+                values: sweep::parse_spec(path, spec).unwrap(),
+            }
+        })
+        .collect();
     let config = RunConfig { paths, seed: 5 };
     sweep::sweep(&s, "test", &axes, &[], &config, &|_, _| {}).unwrap()
 }

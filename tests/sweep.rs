@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use attain::engine::RunConfig;
-use attain::sweep::{self, Axis, SolveSpec};
+use attain::study::{self as sweep, Axis, SolveSpec};
 use attain::{Scenario, scenario};
 use predicates::prelude::*;
 
@@ -71,7 +71,7 @@ fn params_lists_paths_values_and_units() {
     let s = scenario::embedded().unwrap();
     for l in text.lines() {
         let path = l.split_whitespace().next().unwrap();
-        attain::params::check_path(s.raw(), path).unwrap();
+        attain::study::params::check_path(s.raw(), path).unwrap();
     }
 }
 
@@ -485,7 +485,8 @@ fn probability_is_monotone_in_sector_growth_under_common_random_numbers() {
     // The point at the scenario's own value (9) ... not on the grid; 10 is:
     // it equals a plain run with the parameter set to 10.
     let plain =
-        attain::params::apply(&s, &[("sectors.automobile.growth".into(), 10.0)], "j").unwrap();
+        attain::study::params::apply(&s, &[("sectors.automobile.growth".into(), 10.0)], "j")
+            .unwrap();
     let report = attain::run(&plain, "j", &config, &attain::engine::NoProgress).unwrap();
     let row = r
         .rows

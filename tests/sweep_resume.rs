@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use attain::engine::RunConfig;
 use attain::scenario;
-use attain::sweep::{
-    self, Axis, JournalHeader, PointResult, TargetNumbers, journal_line, read_journal,
+use attain::study::{
+    self as sweep, Axis, JournalHeader, PointResult, TargetNumbers, journal_line, read_journal,
 };
 
 fn attain() -> Command {

@@ -14,7 +14,7 @@ use super::{
     tick_format, with_title,
 };
 use crate::report::TargetResult;
-use crate::report::table::{num, short};
+use crate::report::format::{num, short};
 use crate::stats::histogram::LogHistogram;
 
 /// One equal-width bin of a distribution.

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::fan::IndicatorFan;
 use crate::report::TargetResult;
-use crate::report::table::short;
+use crate::report::format::short;
 
 /// Chart size in pixels.
 pub const SIZE: (u32, u32) = (760, 430);

@@ -134,10 +134,8 @@ pub(crate) fn name(label: &str, label_zh: Option<&str>) -> String {
     }
 }
 
-/// A probability as a percentage with one decimal.
-pub(crate) fn pct(p: f64) -> String {
-    format!("{:.1}%", 100.0 * p)
-}
+/// A probability as a percentage (the one formatter, [`crate::report::format`]).
+pub(crate) use crate::report::format::pct_of_paths as pct;
 
 /// A drawing failure (plotters writing into a `String` does not fail, but
 /// its API says it may).

@@ -9,8 +9,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{INK, LINE, MUTED, draw_err, finite, fit, font, pct, tick_format, with_title};
 use crate::error::Error;
-use crate::report::table::short;
-use crate::sweep::{SweepResult, SweepRow};
+use crate::report::format::short;
+use crate::study::{SweepResult, SweepRow};
 
 const HEADER: u32 = 60;
 

@@ -8,8 +8,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     HIGH_SETTING, INK, LOW_SETTING, MUTED, draw_err, finite, fit, font, pct, with_title, wrap,
 };
-use crate::report::table::num;
-use crate::sweep::{SensitivityResult, TargetSensitivity};
+use crate::report::format::num;
+use crate::study::{SensitivityResult, TargetSensitivity};
 
 /// Width of the chart in pixels.
 pub const WIDTH: u32 = 1000;
@@ -25,7 +25,7 @@ fn panel_height(t: &TargetSensitivity) -> u32 {
 }
 
 /// The label of a bar: the input and the settings it was moved between.
-fn bar_label(b: &crate::sweep::Bar) -> String {
+fn bar_label(b: &crate::study::Bar) -> String {
     if b.kind == "event" {
         format!("{}  off → on", b.input)
     } else {

@@ -10,7 +10,8 @@ use std::fmt::Write;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use super::table::{condition, num, short};
+use super::format::{num, pct, short};
+use super::table::condition;
 use super::{Report, TargetResult};
 use crate::scenario::{RawScenario, ShockDist};
 
@@ -88,14 +89,6 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; 
 footer { margin-top:36px; font-size:13px; color:var(--muted); }
 @media print { body { background:#fff; } main { padding:0; } figure { break-inside:avoid; } }
 "#;
-
-fn pct(p: f64) -> String {
-    if p.is_finite() {
-        format!("{:.1}%", 100.0 * p)
-    } else {
-        "n/a".into()
-    }
-}
 
 fn verdict_class(v: &str) -> &'static str {
     match v {

@@ -2,6 +2,7 @@
 //!
 //! Renderers return bytes and never write: the binary decides where they go.
 
+pub mod format;
 pub mod html;
 pub mod table;
 

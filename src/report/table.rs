@@ -9,42 +9,8 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
+use super::format::{num, pct_of_paths, short};
 use super::{Report, TargetResult};
-
-/// A number with precision that suits its magnitude.
-pub fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    let a = x.abs();
-    let s = if a >= 1000.0 {
-        format!("{x:.0}")
-    } else if a >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
-    };
-    // "-0.00" reads as a sign error.
-    if s.trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        s.trim_start_matches('-').to_string()
-    } else {
-        s
-    }
-}
-
-fn pct(p: f64) -> String {
-    format!("{:.1}%", 100.0 * p)
-}
-
-/// A number without trailing zeros (for official figures: "6", "800", "2.7").
-pub fn short(x: f64) -> String {
-    let s = format!("{x:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
-}
 
 /// "Met if" column: the bound actually applied.
 pub fn condition(t: &TargetResult) -> String {
@@ -182,8 +148,12 @@ pub fn render_coloured(r: &Report, width: u16, colour: bool) -> String {
             Cell::new(t.year),
             Cell::new(official).set_alignment(CellAlignment::Right),
             Cell::new(condition(t)),
-            Cell::new(pct(t.probability)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("{}–{}", pct(t.ci95[0]), pct(t.ci95[1]))),
+            Cell::new(pct_of_paths(t.probability)).set_alignment(CellAlignment::Right),
+            Cell::new(format!(
+                "{}–{}",
+                pct_of_paths(t.ci95[0]),
+                pct_of_paths(t.ci95[1])
+            )),
             Cell::new(format!(
                 "{} · {} · {}",
                 num(t.quantiles.p05),
@@ -203,29 +173,29 @@ pub fn render_coloured(r: &Report, width: u16, colour: bool) -> String {
     if r.joint.targets.is_empty() {
         out.push_str(&format!(
             "\nNo headline targets; every target met together: {}\n",
-            pct(r.joint.all_probability)
+            pct_of_paths(r.joint.all_probability)
         ));
     } else {
         out.push_str(&format!(
             "\nAll {} headline targets met together: {} (95% CI {}–{}); every target: {}\n",
             r.joint.targets.len(),
-            pct(r.joint.probability),
-            pct(r.joint.ci95[0]),
-            pct(r.joint.ci95[1]),
-            pct(r.joint.all_probability)
+            pct_of_paths(r.joint.probability),
+            pct_of_paths(r.joint.ci95[0]),
+            pct_of_paths(r.joint.ci95[1]),
+            pct_of_paths(r.joint.all_probability)
         ));
     }
 
     out.push_str("Most at risk:");
     for t in r.most_at_risk(3) {
-        out.push_str(&format!("\n  {} {}", t.id, pct(t.probability)));
+        out.push_str(&format!("\n  {} {}", t.id, pct_of_paths(t.probability)));
         if let Some(d) = r.worst_driver(&t.id) {
             out.push_str(&format!(
                 " — if {} happens ({} of paths): {}, otherwise {}",
                 d.event,
-                pct(d.event_share),
-                pct(d.probability_with.unwrap_or(f64::NAN)),
-                pct(d.probability_without.unwrap_or(f64::NAN))
+                pct_of_paths(d.event_share),
+                pct_of_paths(d.probability_with.unwrap_or(f64::NAN)),
+                pct_of_paths(d.probability_without.unwrap_or(f64::NAN))
             ));
         }
     }

@@ -5,6 +5,7 @@
 //! may rely on its invariants (ids resolve, ranges hold, no cycles) without
 //! checking again, and reads enums and indices instead of strings.
 
+pub mod fingerprint;
 pub mod graph;
 pub mod locate;
 pub mod raw;
@@ -12,6 +13,7 @@ pub mod types;
 pub mod validate;
 
 use crate::error::{Problem, ScenarioError};
+pub use fingerprint::fingerprint;
 pub use raw::RawScenario;
 pub use types::{IndicatorKind, Op, Scenario, ShockDist};
 

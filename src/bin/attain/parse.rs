@@ -10,11 +10,11 @@
 //!
 //! `--set PATH=SPEC`, `--vary PATH=LOW:HIGH` and `--sd PATH=AMOUNT` are
 //! command-line syntax, split here; the library only parses the SPEC grammar
-//! ([`attain::sweep::parse_spec`]).
+//! ([`attain::study::parse_spec`]).
 
 use attain::engine::Shard;
 use attain::error::{Error, Result};
-use attain::sweep::{self, Axis};
+use attain::study::{self, Axis};
 
 type Boxed = Box<dyn std::error::Error + Send + Sync>;
 
@@ -118,7 +118,7 @@ pub fn set(arg: &str) -> Result<Axis> {
     }
     Ok(Axis {
         path: path.to_string(),
-        values: sweep::parse_spec(path, spec)?,
+        values: study::parse_spec(path, spec)?,
     })
 }
 

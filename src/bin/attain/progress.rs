@@ -3,7 +3,7 @@
 //!
 //! The library reports progress without printing (the engine through
 //! [`attain::engine::Progress`], sweeps through an
-//! [`attain::sweep::OnProgress`] callback); this module turns those calls into
+//! [`attain::study::OnProgress`] callback); this module turns those calls into
 //! one indicatif bar with elapsed time and ETA. The bar:
 //!
 //! * is drawn on standard error only, never on standard output;

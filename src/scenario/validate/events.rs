@@ -59,7 +59,10 @@ fn impact(c: &mut Checker, iat: &At, imp: &RawImpact, entities: &Entities) {
     match (&imp.sector, &imp.indicator) {
         (Some(s), None) => {
             if entities.get(s) != Some(&Entity::Sector) {
-                c.fail(&iat.key("sector"), unknown("sector", s, entities, is_sector));
+                c.fail(
+                    &iat.key("sector"),
+                    unknown("sector", s, entities, is_sector),
+                );
             }
             if c.finite(&iat.key("size"), imp.size) && imp.size <= -100.0 {
                 c.fail(

@@ -22,7 +22,15 @@ pub(super) fn check(c: &mut Checker, raw: &RawScenario, obs: &RawObserved, entit
     let quarters = obs.quarters.clamp(1, 3);
     let mut seen = BTreeSet::new();
     for (i, v) in obs.values.iter().enumerate() {
-        value(c, raw, &oat.key("values").index(i), v, quarters, &mut seen, entities);
+        value(
+            c,
+            raw,
+            &oat.key("values").index(i),
+            v,
+            quarters,
+            &mut seen,
+            entities,
+        );
     }
     let mut seen_events = BTreeSet::new();
     for (i, e) in obs.events.iter().enumerate() {

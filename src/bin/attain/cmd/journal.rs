@@ -7,18 +7,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use attain::error::{Error, Result};
-use attain::sweep;
+use attain::study;
 
 /// The journal of a sweep with `--out FILE`: `FILE.journal`, a header line
 /// then one line per completed grid point, each written and synced to disk as
-/// the point finishes (format: `attain::sweep::journal_line`). Created with
+/// the point finishes (format: `attain::study::journal_line`). Created with
 /// the first completed point, so a sweep that fails before simulating
 /// anything leaves nothing behind; removed once FILE is written.
 pub struct Journal {
     pub path: PathBuf,
     header: String,
     /// Points read from an existing journal (with --resume).
-    pub done: Vec<sweep::PointResult>,
+    pub done: Vec<study::PointResult>,
     /// Open for appending once the header is on disk.
     file: Mutex<Option<File>>,
 }
@@ -26,7 +26,7 @@ pub struct Journal {
 impl Journal {
     pub fn open(
         out: &Path,
-        header: sweep::JournalHeader,
+        header: study::JournalHeader,
         resume: bool,
         quiet: bool,
     ) -> Result<Self> {
@@ -62,7 +62,7 @@ impl Journal {
                 ),
             ));
         }
-        let found = sweep::read_journal(&bytes, &header, &shown)?;
+        let found = study::read_journal(&bytes, &header, &shown)?;
         if let Some(note) = &found.dropped
             && !quiet
         {
@@ -87,7 +87,7 @@ impl Journal {
     }
 
     /// Append a completed point and sync it to disk before it counts as kept.
-    pub fn append(&self, p: &sweep::PointResult) -> Result<()> {
+    pub fn append(&self, p: &study::PointResult) -> Result<()> {
         let io = |source| Error::Io {
             context: format!("cannot write the sweep journal {}", self.path.display()),
             source,
@@ -114,7 +114,7 @@ impl Journal {
             *file = Some(f);
         }
         if let Some(f) = file.as_mut() {
-            f.write_all(sweep::journal_line(p).as_bytes())
+            f.write_all(study::journal_line(p).as_bytes())
                 .and_then(|_| f.sync_data())
                 .map_err(io)?;
         }

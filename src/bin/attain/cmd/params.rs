@@ -15,7 +15,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let (scenario, _) = super::load(args.scenario.as_deref())?;
-    let list = attain::params::list(scenario.raw());
+    let list = attain::study::params::list(scenario.raw());
     let width = list.iter().map(|p| p.path.len()).max().unwrap_or(0);
     let values: Vec<String> = list.iter().map(|p| format!("{}", p.value)).collect();
     let vwidth = values.iter().map(String::len).max().unwrap_or(0);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use attain::error::Result;
-use attain::sweep;
+use attain::study;
 
 use crate::cli::{OutArgs, RunArgs, StudyFormatArg};
 use crate::output::emit;
@@ -39,14 +39,14 @@ pub struct Args {
 
 /// `attain sensitivity`.
 pub fn run(args: Args) -> Result<()> {
-    let config = args.run.config(sweep::SENSITIVITY_PATHS);
+    let config = args.run.config(study::SENSITIVITY_PATHS);
     let OutArgs { out, quiet } = args.output;
     let pool = super::pool(args.run.threads)?;
     let (scenario, origin) = super::load(args.scenario.as_deref())?;
     let bar = Bar::new(quiet, "runs");
     let on = bar.callback();
     let result = pool.install(|| {
-        sweep::sensitivity(
+        study::sensitivity(
             &scenario,
             &origin,
             args.target.as_deref(),

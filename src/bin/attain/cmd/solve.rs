@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use attain::engine::DEFAULT_PATHS;
 use attain::error::Result;
-use attain::sweep;
+use attain::study;
 
 use crate::cli::{RunArgs, SolveFormatArg};
 use crate::output::stdout;
@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<()> {
     let pool = super::pool(args.run.threads)?;
     let (scenario, origin) = super::load(args.scenario.as_deref())?;
     let Vary { path, low, high } = args.vary;
-    let spec = sweep::SolveSpec {
+    let spec = study::SolveSpec {
         path,
         low,
         high,
@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let bar = Bar::new(args.quiet, "evaluations");
     let on = bar.callback();
-    let result = pool.install(|| sweep::solve(&scenario, &origin, &spec, &config, &on));
+    let result = pool.install(|| study::solve(&scenario, &origin, &spec, &config, &on));
     bar.finish();
     let result = result?;
     let bytes = match args.format {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use attain::engine::{DEFAULT_PATHS, DEFAULT_SEED, RunConfig};
 use attain::error::{Error, Result};
-use attain::{Scenario, scenario, sweep};
+use attain::{Scenario, scenario, study};
 
 use super::journal::Journal;
 use super::load;
@@ -28,7 +28,7 @@ pub struct Args {
     scenario: Option<PathBuf>,
     /// A parameter and its values, PATH=START:STOP:COUNT (inclusive, evenly spaced) or PATH=a,b,c. Repeat it for a full grid; `attain params` lists the paths.
     #[arg(long = "set", value_name = "PATH=SPEC", value_parser = parse::set)]
-    set: Vec<sweep::Axis>,
+    set: Vec<study::Axis>,
     /// Report only this target (repeatable) [default: every target].
     #[arg(long = "target", value_name = "ID")]
     target: Vec<String>,
@@ -54,7 +54,7 @@ pub struct Args {
 struct SweepInput {
     scenario: Scenario,
     origin: String,
-    file: Option<sweep::SweepFile>,
+    file: Option<study::SweepFile>,
 }
 
 /// Read SCENARIO, which may be a sweep file (detected by its `[sweep]` table).
@@ -70,14 +70,14 @@ fn load_sweep_input(path: Option<&Path>) -> Result<SweepInput> {
     let origin = p.display().to_string();
     let text = std::fs::read_to_string(p)
         .map_err(|e| Error::argument("SCENARIO", format!("cannot read {origin}: {e}")))?;
-    if !sweep::is_sweep_file(&text) {
+    if !study::is_sweep_file(&text) {
         return Ok(SweepInput {
             scenario: scenario::load(&text, &origin)?,
             origin,
             file: None,
         });
     }
-    let file = sweep::parse_sweep_file(&text, &origin)?;
+    let file = study::parse_sweep_file(&text, &origin)?;
     // The base scenario's path is relative to the sweep file.
     let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
     let base: PathBuf = dir.join(&file.scenario);
@@ -131,12 +131,12 @@ pub fn run(args: Args) -> Result<()> {
     if config.paths == 0 {
         return Err(Error::argument("paths", "must be at least 1"));
     }
-    sweep::check_axes(input.scenario.raw(), &axes)?;
+    study::check_axes(input.scenario.raw(), &axes)?;
     // With --out, completed points go to a journal beside it as they finish.
     let journal = match &out {
         Some(path) => Some(Journal::open(
             path,
-            sweep::JournalHeader::new(&input.scenario, &axes, &config)?,
+            study::JournalHeader::new(&input.scenario, &axes, &config)?,
             resume,
             quiet,
         )?),
@@ -147,7 +147,7 @@ pub fn run(args: Args) -> Result<()> {
         STOP.store(true, Ordering::SeqCst);
     }
     let new_points = AtomicUsize::new(0);
-    let on_point = |p: &sweep::PointResult| -> Result<()> {
+    let on_point = |p: &study::PointResult| -> Result<()> {
         if let Some(j) = &journal {
             j.append(p)?;
         }
@@ -157,7 +157,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         Ok(())
     };
-    let control = sweep::SweepControl {
+    let control = study::SweepControl {
         done: journal.as_ref().map(|j| j.done.clone()).unwrap_or_default(),
         on_point: &on_point,
         stop: &STOP,
@@ -165,7 +165,7 @@ pub fn run(args: Args) -> Result<()> {
     let bar = Bar::new(quiet, "grid points");
     let on = bar.callback();
     let outcome = pool.install(|| {
-        sweep::sweep_resumable(
+        study::sweep_resumable(
             &input.scenario,
             &input.origin,
             &axes,
@@ -177,8 +177,8 @@ pub fn run(args: Args) -> Result<()> {
     });
     bar.finish();
     let result = match outcome? {
-        sweep::SweepOutcome::Finished(r) => r,
-        sweep::SweepOutcome::Interrupted { completed, points } => {
+        study::SweepOutcome::Finished(r) => r,
+        study::SweepOutcome::Interrupted { completed, points } => {
             match journal.as_ref().filter(|j| j.path.exists()) {
                 Some(j) => eprintln!(
                     "interrupted: {completed} of {points} grid points are done and kept in {}\nresume with: {}",

@@ -1,0 +1,240 @@
+//! The one place numbers become text, for every output: the report table,
+//! the HTML report, charts, sweeps, solve, sensitivity, calibrate and
+//! backtest. Where two outputs have always written numbers differently, both
+//! ways are kept here under their own names (each says which outputs use it
+//! and why), so that no output changed when the copies were gathered.
+//!
+//! Text tables: the report's table is drawn with comfy-table
+//! ([`crate::report::table`]); every plain aligned table (sweep, solve,
+//! sensitivity, backtest) is laid out with [`pad`], [`lpad`] and [`columns`].
+
+/// A number with precision that suits its magnitude: no decimals from 1000,
+/// one from 10, two below; `-0.00` is written `0.00`. Percentiles and means
+/// in `attain run`'s table and HTML page, and in the study tables.
+pub fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let a = x.abs();
+    let s = if a >= 1000.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    };
+    // "-0.00" reads as a sign error.
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
+}
+
+/// A probability as a percentage with one decimal (`12.3%`), `n/a` when it
+/// is not finite (a probability of no paths in the studies and backtest, a
+/// missing value in the HTML page).
+pub fn pct(p: f64) -> String {
+    if p.is_finite() {
+        format!("{:.1}%", 100.0 * p)
+    } else {
+        "n/a".into()
+    }
+}
+
+/// A probability as a percentage with one decimal, with no `n/a` case: the
+/// terminal report table and the charts, whose probabilities are counts over
+/// at least one path and so always finite (a non-finite value would print as
+/// `NaN%`, as it always has there).
+pub fn pct_of_paths(p: f64) -> String {
+    format!("{:.1}%", 100.0 * p)
+}
+
+/// A number without trailing zeros, at most 4 decimals (official figures in
+/// the report: "6", "800", "2.7").
+pub fn short(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// A number in its shortest exact form (`0.04`, `9`, `-1.5`): the values a
+/// user set on a sweep axis or a sensitivity input, written back as given.
+pub fn exact(x: f64) -> String {
+    if x == 0.0 { "0".into() } else { format!("{x}") }
+}
+
+/// A number with 4 significant digits (`24.36`, `0.04123`): solved lever
+/// values and sensitivity settings, which are results, not inputs.
+pub fn sig4(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let decimals = (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    trim_zeros(format!("{x:.decimals$}"))
+}
+
+/// 3 decimals below 10 in magnitude, 2 below 100, 1 above; trailing zeros
+/// dropped. The comments of a calibrated fragment, whose levels (hundreds of
+/// 亿元) keep a decimal.
+pub fn decimals_321(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let d = if x.abs() < 10.0 {
+        3
+    } else if x.abs() < 100.0 {
+        2
+    } else {
+        1
+    };
+    trim_zeros(format!("{x:.d$}"))
+}
+
+/// 3 decimals below 10 in magnitude, 2 below 100, 1 below 1000, none above;
+/// trailing zeros dropped. The backtest report, whose outcomes run to
+/// thousands (万辆) where a decimal is noise.
+pub fn decimals_3210(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let a = x.abs();
+    let d = if a < 10.0 {
+        3
+    } else if a < 100.0 {
+        2
+    } else if a < 1000.0 {
+        1
+    } else {
+        0
+    };
+    trim_zeros(format!("{x:.d$}"))
+}
+
+/// Drop trailing zeros (and a bare point) of a decimal; `-0` is `0`.
+fn trim_zeros(s: String) -> String {
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
+}
+
+/// Pad on the right to a width in chars (ids and numbers are ASCII).
+pub fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
+    }
+}
+
+/// Pad on the left to a width in chars (right-aligned numbers).
+pub fn lpad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{}{s}", " ".repeat(w - n))
+    }
+}
+
+/// How a cell sits in its column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Padded on the right (ids, words).
+    Left,
+    /// Padded on the left (numbers).
+    Right,
+}
+
+/// One line of a plain text table, the one layout of every such table:
+/// `indent`, then each cell padded to its width (a width of 0 leaves it as
+/// is), two spaces between cells. Trailing spaces are kept (a caller that
+/// wants them gone trims).
+pub fn row(indent: &str, cells: &[(&str, usize, Align)]) -> String {
+    let mut line = String::from(indent);
+    for (c, (text, width, align)) in cells.iter().enumerate() {
+        if c > 0 {
+            line.push_str("  ");
+        }
+        line.push_str(&match align {
+            Align::Left => pad(text, *width),
+            Align::Right => lpad(text, *width),
+        });
+    }
+    line
+}
+
+/// Columns as wide as their widest cell, separated by two spaces, each
+/// left-aligned or (where `right[c]`) right-aligned; trailing spaces trimmed.
+/// Laid out with [`row`].
+pub fn columns(rows: &[Vec<String>], right: &[bool]) -> String {
+    let ncol = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let width: Vec<usize> = (0..ncol)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let cells: Vec<(&str, usize, Align)> = r
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                let align = if right.get(c).copied().unwrap_or(false) {
+                    Align::Right
+                } else {
+                    Align::Left
+                };
+                (cell.as_str(), width[c], align)
+            })
+            .collect();
+        out.push_str(row("", &cells).trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kept_variants_differ_where_they_say() {
+        assert_eq!(num(-0.001), "0.00");
+        assert_eq!(num(1234.5), "1234");
+        assert_eq!(pct(f64::NAN), "n/a");
+        assert_eq!(pct_of_paths(0.1234), "12.3%");
+        assert_eq!(short(2.70), "2.7");
+        assert_eq!(exact(-0.0), "0");
+        assert_eq!(sig4(24.3612), "24.36");
+        assert_eq!(sig4(0.041234), "0.04123");
+        assert_eq!(decimals_321(1234.56), "1234.6");
+        assert_eq!(decimals_3210(1234.56), "1235");
+        assert_eq!(decimals_3210(-0.0001), "0");
+        assert_eq!(lpad("ab", 4), "  ab");
+        assert_eq!(
+            columns(
+                &[
+                    vec!["a".into(), "1".into()],
+                    vec!["bbb".into(), "22".into()]
+                ],
+                &[false, true]
+            ),
+            "a     1\nbbb  22\n"
+        );
+    }
+}

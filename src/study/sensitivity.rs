@@ -1,0 +1,382 @@
+//! One-at-a-time sensitivity of each target's probability (tornado).
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::spec::tidy;
+use super::*;
+use crate::engine::RunConfig;
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::report::Report;
+use crate::report::format::exact;
+use crate::scenario::raw::RawScenario;
+use crate::scenario::{Scenario, validate};
+use crate::stats::Accumulator;
+
+/// One bar of a tornado: an input moved down and up (or an event forced off and on).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bar {
+    /// The input: a parameter path, or `event ID`.
+    pub input: String,
+    /// `parameter` or `event`.
+    pub kind: String,
+    /// How far it was moved, in words: `±10% of value`, `±1 sd (stated)`,
+    /// `forced off / on`.
+    pub basis: String,
+    /// Its value in the scenario.
+    pub value: f64,
+    /// The move down and up (for events, `null`).
+    pub amount: Option<f64>,
+    /// The low setting.
+    pub low: f64,
+    /// The high setting.
+    pub high: f64,
+    /// Probability of attainment at the low setting.
+    pub probability_low: f64,
+    /// Probability of attainment at the high setting.
+    pub probability_high: f64,
+    /// |probability_high - probability_low|: the length of the bar.
+    pub swing: f64,
+}
+
+/// From the baseline run: the target's probability on the paths where an
+/// event happened (by the target's year) and where it did not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conditional {
+    /// Event id.
+    pub event: String,
+    /// Share of paths on which it happened.
+    pub event_share: f64,
+    /// P(met | it happened).
+    pub probability_with: Option<f64>,
+    /// P(met | it did not).
+    pub probability_without: Option<f64>,
+}
+
+/// The tornado of one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetSensitivity {
+    /// Target id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Baseline probability.
+    pub probability: f64,
+    /// Its 95% interval.
+    pub ci95: [f64; 2],
+    /// Every bar, largest swing first.
+    pub bars: Vec<Bar>,
+    /// Event-conditional probabilities from the baseline run.
+    pub conditional: Vec<Conditional>,
+}
+
+/// A finished sensitivity analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensitivityResult {
+    /// Scenario name.
+    pub scenario: String,
+    /// Paths per run.
+    pub paths: u64,
+    /// Seed of every run.
+    pub seed: u64,
+    /// Runs (the baseline plus two per input).
+    pub runs: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall-clock seconds.
+    pub elapsed_s: f64,
+    /// How inputs were chosen and moved.
+    pub method: String,
+    /// Inputs left out, and why.
+    pub skipped: Vec<String>,
+    /// One entry per target analysed.
+    pub targets: Vec<TargetSensitivity>,
+    /// Compile warnings of the baseline.
+    pub warnings: Vec<String>,
+}
+
+/// An input to move.
+#[derive(Debug, Clone)]
+struct Input {
+    name: String,
+    path: String,
+    kind: &'static str,
+    basis: String,
+    value: f64,
+    amount: Option<f64>,
+    low: f64,
+    high: f64,
+}
+
+/// Ids (sectors, shocks, indicators: one namespace) a target depends on.
+pub(super) fn upstream(raw: &RawScenario, target: &str) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    let Some(t) = raw.targets.iter().find(|t| t.id == target) else {
+        return set;
+    };
+    let mut stack: Vec<String> = vec![t.indicator.clone()];
+    stack.extend(t.relative_to.clone());
+    while let Some(id) = stack.pop() {
+        if !set.insert(id.clone()) {
+            continue;
+        }
+        if let Some(ind) = raw.indicators.iter().find(|i| i.id == id) {
+            stack.extend(
+                validate::indicator_inputs(ind)
+                    .into_iter()
+                    .map(String::from),
+            );
+        } else if let Some(s) = raw.sectors.iter().find(|s| s.id == id) {
+            stack.extend(s.loadings.keys().cloned());
+        }
+    }
+    set
+}
+
+/// Whether a path's number can change a target whose inputs are `up`.
+fn relevant(raw: &RawScenario, path: &str, up: &BTreeSet<String>, target: &str) -> bool {
+    let seg: Vec<&str> = path.split('.').collect();
+    match seg.as_slice() {
+        ["sectors" | "shocks" | "indicators", id, ..] => up.contains(*id),
+        ["shock_correlation", "matrix", a, b] => up.contains(*a) || up.contains(*b),
+        ["events", id, ..] => raw.events.iter().filter(|e| e.id == *id).any(|e| {
+            e.impacts.iter().any(|i| {
+                i.sector.as_deref().is_some_and(|s| up.contains(s))
+                    || i.indicator.as_deref().is_some_and(|s| up.contains(s))
+            })
+        }),
+        ["targets", id, ..] => *id == target,
+        _ => true,
+    }
+}
+
+/// The documented default set of inputs (docs/SWEEPS.md, "Sensitivity").
+fn default_inputs(raw: &RawScenario) -> Vec<(String, f64)> {
+    let mut v = vec![];
+    for s in &raw.sectors {
+        v.push((format!("sectors.{}.growth", s.id), s.growth));
+        v.push((format!("sectors.{}.volatility", s.id), s.volatility));
+        for (k, x) in &s.loadings {
+            v.push((format!("sectors.{}.loadings.{k}", s.id), *x));
+        }
+    }
+    for e in &raw.events {
+        v.push((format!("events.{}.probability", e.id), e.probability));
+    }
+    for ind in raw.indicators.iter().filter(|i| i.kind == "linear") {
+        if let Some(x) = ind.intercept {
+            v.push((format!("indicators.{}.intercept", ind.id), x));
+        }
+        for (k, x) in &ind.terms {
+            v.push((format!("indicators.{}.terms.{k}", ind.id), *x));
+        }
+        if let Some(x) = ind.noise {
+            v.push((format!("indicators.{}.noise", ind.id), x));
+        }
+    }
+    v
+}
+
+/// One-at-a-time sensitivity of each target's probability (tornado).
+///
+/// Inputs: the default set (sector growth, volatility and loadings; event
+/// probabilities; intercepts, coefficients and noise of `linear`
+/// indicators), each moved by ±`RELATIVE_STEP` of its value, or by ±the
+/// standard deviation given in `stated` (which may also add paths); values
+/// of 0 without a stated amount are skipped; probabilities are clipped to
+/// [0, 1]. Each event is also forced off (probability 0) and on (1). Only
+/// inputs upstream of a target get a bar for it. Every run uses the same seed.
+///
+/// # Errors
+/// `Argument` for unknown paths or targets; `Model` from the engine.
+pub fn sensitivity(
+    base: &Scenario,
+    origin: &str,
+    target: Option<&str>,
+    stated: &[(String, f64)],
+    config: &RunConfig,
+    progress: OnProgress,
+) -> Result<SensitivityResult> {
+    let t0 = Instant::now();
+    let raw = base.raw();
+    let (base_model, warnings) = compile(base, origin)?;
+    let selected: Vec<usize> = match target {
+        Some(t) => vec![target_index(&base_model, t, "target")?],
+        None => (0..base_model.targets.len()).collect(),
+    };
+    let ups: Vec<BTreeSet<String>> = selected
+        .iter()
+        .map(|&t| upstream(raw, &base_model.targets[t].id))
+        .collect();
+    let is_relevant = |path: &str| {
+        selected
+            .iter()
+            .zip(&ups)
+            .any(|(&t, up)| relevant(raw, path, up, &base_model.targets[t].id))
+    };
+
+    let mut skipped = vec![];
+    let mut inputs: Vec<Input> = vec![];
+    let mut defaults = default_inputs(raw);
+    for (path, _) in stated {
+        super::params::check_path(raw, path)?;
+        if !defaults.iter().any(|(p, _)| p == path) {
+            defaults.push((path.clone(), super::params::get(raw, path)?));
+        }
+    }
+    for (path, value) in defaults {
+        if !is_relevant(&path) {
+            continue;
+        }
+        let sd = stated.iter().find(|(p, _)| *p == path).map(|(_, a)| *a);
+        let (amount, basis) = match sd {
+            Some(a) => (a, "±1 sd (stated)".to_string()),
+            None if value == 0.0 => {
+                skipped.push(format!(
+                    "{path}: value 0, so ±10% is no move (state an amount with --sd)"
+                ));
+                continue;
+            }
+            None => (
+                tidy(RELATIVE_STEP * value.abs()),
+                format!("±{}% of value", RELATIVE_STEP * 100.0),
+            ),
+        };
+        let (mut low, mut high) = (tidy(value - amount), tidy(value + amount));
+        if path.starts_with("events.") && path.ends_with(".probability") {
+            low = low.max(0.0);
+            high = high.min(1.0);
+        }
+        inputs.push(Input {
+            name: path.clone(),
+            path,
+            kind: "parameter",
+            basis,
+            value,
+            amount: Some(amount),
+            low,
+            high,
+        });
+    }
+    for e in &raw.events {
+        let path = format!("events.{}.probability", e.id);
+        if !is_relevant(&path) {
+            continue;
+        }
+        inputs.push(Input {
+            name: format!("event {}", e.id),
+            path,
+            kind: "event",
+            basis: "forced off / on (probability 0 / 1)".into(),
+            value: e.probability,
+            amount: None,
+            low: 0.0,
+            high: 1.0,
+        });
+    }
+
+    // Make and compile every variant first; an input whose move makes the
+    // scenario invalid is skipped with the reason.
+    let mut models: Vec<Model> = vec![];
+    let mut kept: Vec<(Input, usize)> = vec![];
+    for inp in inputs {
+        let mut pair = vec![];
+        for x in [inp.low, inp.high] {
+            let settings = [(inp.path.clone(), x)];
+            match super::params::apply(base, &settings, origin).and_then(|s| compile(&s, origin)) {
+                Ok((m, _)) => pair.push(m),
+                Err(Error::Scenario(e)) => {
+                    let why = e
+                        .problems
+                        .first()
+                        .map(|p| p.to_string())
+                        .unwrap_or_default();
+                    skipped.push(format!(
+                        "{} = {}: invalid scenario ({why})",
+                        inp.path,
+                        exact(x)
+                    ));
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if pair.len() == 2 {
+            kept.push((inp, models.len()));
+            models.extend(pair);
+        }
+    }
+    let mut refs: Vec<&Model> = vec![&base_model];
+    refs.extend(models.iter());
+    let accs = simulate_all(&refs, config, progress)?;
+    let threads = rayon::current_num_threads();
+    let baseline = Report::build(&base_model, &accs[0], config, 0.0, threads, vec![]);
+    let prob = |acc: &Accumulator, t: usize| acc.targets[t].hits as f64 / acc.paths as f64;
+
+    let mut targets = vec![];
+    for (&t, up) in selected.iter().zip(&ups) {
+        let id = &base_model.targets[t].id;
+        let mut bars: Vec<Bar> = kept
+            .iter()
+            .filter(|(inp, _)| relevant(raw, &inp.path, up, id))
+            .map(|(inp, k)| {
+                let pl = prob(&accs[1 + k], t);
+                let ph = prob(&accs[2 + k], t);
+                Bar {
+                    input: inp.name.clone(),
+                    kind: inp.kind.to_string(),
+                    basis: inp.basis.clone(),
+                    value: inp.value,
+                    amount: inp.amount,
+                    low: inp.low,
+                    high: inp.high,
+                    probability_low: pl,
+                    probability_high: ph,
+                    swing: (ph - pl).abs(),
+                }
+            })
+            .collect();
+        bars.sort_by(|a, b| {
+            b.swing
+                .total_cmp(&a.swing)
+                .then_with(|| a.input.cmp(&b.input))
+        });
+        let tr = &baseline.targets[t];
+        targets.push(TargetSensitivity {
+            id: id.clone(),
+            label: tr.label.clone(),
+            probability: tr.probability,
+            ci95: tr.ci95,
+            bars,
+            conditional: baseline
+                .drivers
+                .iter()
+                .filter(|d| &d.target == id)
+                .map(|d| Conditional {
+                    event: d.event.clone(),
+                    event_share: d.event_share,
+                    probability_with: d.probability_with,
+                    probability_without: d.probability_without,
+                })
+                .collect(),
+        });
+    }
+    Ok(SensitivityResult {
+        scenario: base_model.meta.name.clone(),
+        paths: config.paths,
+        seed: config.seed,
+        runs: refs.len(),
+        threads,
+        elapsed_s: t0.elapsed().as_secs_f64(),
+        method: format!(
+            "one at a time from the scenario as written, same seed for every run; parameters moved down and up by one stated standard deviation (--sd) or else by {}% of their value (probabilities clipped to [0, 1]); events forced off (probability 0) and on (probability 1); an input gets a bar only for the targets it can reach",
+            RELATIVE_STEP * 100.0
+        ),
+        skipped,
+        targets,
+        warnings,
+    })
+}
