@@ -1,8 +1,7 @@
 //! Statistical tests with known answers: closed forms and binomial bounds,
 //! at tolerances derived from the Monte Carlo error, with fixed seeds.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Four standard errors: a correct engine fails this about once in 16,000 runs,
 /// and with fixed seeds the outcome is reproducible anyway.

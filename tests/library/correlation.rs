@@ -1,7 +1,7 @@
 //! Correlated shocks: the sample correlation of simulated shocks matches the
 //! matrix the model uses, within sampling error (SE of r ~ (1 - rho^2)/sqrt(n)).
 
-mod common;
+use crate::common;
 use attain::engine::block_rng;
 use attain::model::step::PathState;
 

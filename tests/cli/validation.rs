@@ -2,8 +2,8 @@
 //! the tail weight of Student-t shocks, at tolerances derived from the
 //! Monte Carlo error.
 
-mod common;
-use common::*;
+use crate::common;
+use crate::common::*;
 
 /// Inverse of the standard normal CDF by bisection (accurate to 1e-12).
 fn normal_quantile(p: f64) -> f64 {
@@ -94,11 +94,7 @@ fn student_t_shocks_have_the_kurtosis_their_degrees_of_freedom_imply() {
 /// stop with a clear domain error (exit code 2) instead of printing nonsense.
 #[test]
 fn extreme_valid_scenarios_give_finite_outputs_or_a_clear_error() {
-    let base = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/two-sector.toml"
-    ))
-    .unwrap();
+    let base = std::fs::read_to_string(common::repo("tests/fixtures/two-sector.toml")).unwrap();
     let variants = [
         (
             "volatility 5.0",

@@ -8,6 +8,8 @@
 //! non-terminal checks, and the CLICOLOR_FORCE checks of the colour policy,
 //! run everywhere).
 
+use crate::common;
+
 use std::process::Command as Process;
 
 use assert_cmd::Command;
@@ -27,7 +29,7 @@ fn attain() -> Command {
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+    common::fixture(name)
 }
 
 const ESC: u8 = 0x1b;
