@@ -10,5 +10,6 @@ mod correlation;
 mod fuzz_loader;
 mod nowcast;
 mod nowcast_jilin;
+mod report_snapshot;
 mod stability;
 mod statistics;
