@@ -1,10 +1,48 @@
-//! Shared helpers for integration tests.
-#![allow(dead_code)]
+//! Shared helpers for the two integration-test binaries (`tests/library`
+//! and `tests/cli`), which include this file as their `common` module.
+#![allow(dead_code, unused_macros)]
+
+use std::path::PathBuf;
 
 use attain::engine::{NoProgress, RunConfig, block_rng, simulate};
 use attain::model::step::PathState;
 use attain::stats::Accumulator;
 use attain::{Model, scenario};
+
+/// The repository root, where `scenarios/`, `docs/` and `tests/fixtures/`
+/// are. Every path to a repository file in the tests is computed from this
+/// one line: if a test binary moves into another crate of a workspace (say
+/// `crates/cli/`), only this changes (to
+/// `concat!(env!("CARGO_MANIFEST_DIR"), "/../..")`).
+macro_rules! repo_root {
+    () => {
+        env!("CARGO_MANIFEST_DIR")
+    };
+}
+
+/// The text of a repository file at compile time, like `include_str!` but
+/// relative to [`repo_root!`] rather than to the test file.
+macro_rules! repo_file {
+    ($rel:literal) => {
+        include_str!(concat!(repo_root!(), "/", $rel))
+    };
+}
+
+/// Absolute path of a repository file (`rel` relative to [`repo_root!`]).
+pub fn repo(rel: &str) -> PathBuf {
+    let root = PathBuf::from(repo_root!());
+    if rel.is_empty() { root } else { root.join(rel) }
+}
+
+/// [`repo`] as a `String`, for command arguments and `format!`.
+pub fn repo_str(rel: &str) -> String {
+    repo(rel).to_str().expect("UTF-8 path").to_owned()
+}
+
+/// Path of a test fixture (`tests/fixtures/NAME`) as a `String`.
+pub fn fixture(name: &str) -> String {
+    repo_str(&format!("tests/fixtures/{name}"))
+}
 
 /// Compile scenario text (panics with the problems when invalid: test input is ours).
 pub fn model(text: &str) -> Model {

@@ -1,13 +1,15 @@
 //! The HTML report: one self-contained document (no script, nothing fetched
 //! from outside), every target in it, the scenario's text escaped.
 
+use crate::common;
+
 use assert_cmd::Command;
 use attain::engine::{NoProgress, RunConfig, simulate};
 use attain::report::Report;
 use attain::report::html::{HtmlInput, TargetCharts, render};
 use attain::{Model, scenario};
 
-const TWO_SECTOR: &str = include_str!("fixtures/two-sector.toml");
+const TWO_SECTOR: &str = repo_file!("tests/fixtures/two-sector.toml");
 
 fn count(h: &str, s: &str) -> usize {
     h.matches(s).count()
@@ -208,7 +210,7 @@ fn a_nowcast_report_says_what_it_is_conditioned_on() {
         .unwrap()
         .args([
             "report",
-            "scenarios/jilin-2022-after-q1.toml",
+            &common::repo_str("scenarios/jilin-2022-after-q1.toml"),
             "--paths",
             "512",
             "--quiet",

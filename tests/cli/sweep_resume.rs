@@ -7,6 +7,8 @@
 //! `--stop-after N` (it raises the same stop flag as a signal, after N points
 //! of the run); one test also sends real SIGINT and SIGTERM to a running sweep.
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -23,7 +25,7 @@ fn attain() -> Command {
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+    common::fixture(name)
 }
 
 /// The grid of these tests: 6 x 2 = 12 points of the two-sector fixture.

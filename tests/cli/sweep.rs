@@ -3,8 +3,8 @@
 //! numbers make probabilities monotone along a grid; goal seek agrees with a
 //! closed form within its Monte Carlo interval).
 
-mod common;
-use common::*;
+use crate::common;
+use crate::common::*;
 
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ fn attain() -> Command {
 }
 
 fn root(rel: &str) -> String {
-    format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
+    common::repo_str(rel)
 }
 
 fn jilin() -> String {

@@ -3,15 +3,15 @@
 //! bounds); outcomes from another model must not. Plus the scores' formulas, the join rules and
 //! the command line.
 
-mod common;
+use crate::common;
 
+use crate::common::*;
 use assert_cmd::Command;
 use attain::backtest::{
     self, Case, Outcome, Outcomes, TargetForecast, cdf, forecasts, parse_outcomes, score, summarize,
 };
 use attain::engine::block_rng;
 use attain::model::step::PathState;
-use common::*;
 use predicates::prelude::*;
 
 /// Four standard errors, as in tests/statistics.rs.
@@ -22,7 +22,7 @@ fn attain() -> Command {
 }
 
 fn path(rel: &str) -> String {
-    format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
+    common::repo_str(rel)
 }
 
 fn two_sector() -> String {

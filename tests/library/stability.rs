@@ -3,15 +3,11 @@
 //! here and must be justified (see docs/PERFORMANCE.md). If a change alters
 //! these numbers on purpose, update them in the same commit and say why.
 
-mod common;
+use crate::common;
 
 #[test]
 fn two_sector_fixture_seed_42_is_pinned() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/two-sector.toml"
-    ))
-    .unwrap();
+    let text = std::fs::read_to_string(common::repo("tests/fixtures/two-sector.toml")).unwrap();
     let m = common::model(&text);
     let acc = common::run(&m, 8192, 42);
     let hits: Vec<u64> = acc.targets.iter().map(|t| t.hits).collect();

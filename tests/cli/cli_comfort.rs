@@ -4,9 +4,14 @@
 //! off standard output and off a standard error that is not a terminal.
 //!
 //! Terminal behaviour is checked under a pseudo-terminal made by util-linux
-//! `script`; where it is missing those checks say so and return (the
+//! `script`, and the man page is rendered with groff. Those checks need the
+//! tools, so they are `#[ignore]`d (they show as ignored, not as passed):
+//! `.ci/run` installs the tools and runs them with `cargo test --profile ci
+//! --test cli -- --ignored`, where a missing tool is a failure. The
 //! non-terminal checks, and the CLICOLOR_FORCE checks of the colour policy,
-//! run everywhere).
+//! run everywhere.
+
+use crate::common;
 
 use std::process::Command as Process;
 
@@ -27,7 +32,7 @@ fn attain() -> Command {
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+    common::fixture(name)
 }
 
 const ESC: u8 = 0x1b;
@@ -104,10 +109,13 @@ fn bash_completion_script_parses() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("attain.bash");
     std::fs::write(&script, &out.stdout).unwrap();
-    let Ok(check) = Process::new("bash").arg("-n").arg(&script).output() else {
-        eprintln!("bash not found; skipping the syntax check");
-        return;
-    };
+    // bash is there wherever the tests run in CI (.ci/run is a bash script):
+    // no bash is a failure, not a pass.
+    let check = Process::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .expect("bash is needed for the syntax check of the bash completion");
     assert!(
         check.status.success(),
         "bash -n: {}",
@@ -138,22 +146,26 @@ fn man_page_is_roff_for_every_subcommand() {
             "man page does not list {sub}"
         );
     }
-    // groff, where installed, renders it without a warning.
+}
+
+#[test]
+#[ignore = "needs groff (.ci/run installs it and runs the ignored tests)"]
+fn man_page_renders_with_groff_without_a_warning() {
+    let out = attain().arg("man").output().unwrap();
+    assert!(out.status.success());
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("attain.1");
-    std::fs::write(&page, &text).unwrap();
-    match Process::new("groff")
+    std::fs::write(&page, &out.stdout).unwrap();
+    let g = Process::new("groff")
         .args(["-man", "-Tutf8", "-ww", "-z"])
         .arg(&page)
         .output()
-    {
-        Ok(g) => assert!(
-            g.status.success() && g.stderr.is_empty(),
-            "groff: {}",
-            String::from_utf8_lossy(&g.stderr)
-        ),
-        Err(_) => eprintln!("groff not found; skipping the render check"),
-    }
+        .expect("groff is needed to render the man page");
+    assert!(
+        g.status.success() && g.stderr.is_empty(),
+        "groff: {}",
+        String::from_utf8_lossy(&g.stderr)
+    );
 }
 
 #[test]
@@ -468,23 +480,32 @@ fn no_progress_on_pipes() {
     }
 }
 
+const NEEDS_TERMINAL: &str =
+    "needs util-linux `script` and a pseudo-terminal (.ci/run runs the ignored tests)";
+
 /// Run `command` (a shell command line) with standard error (and standard
 /// output unless the command redirects it) on a pseudo-terminal; returns what
-/// the terminal received, or `None` without util-linux `script` or a
-/// pseudo-terminal to run it on.
-fn on_terminal(command: &str, env: &[(&str, &str)]) -> Option<String> {
-    let version = Process::new("script").arg("--version").output().ok()?;
-    if !String::from_utf8_lossy(&version.stdout).contains("util-linux") {
-        return None;
-    }
+/// the terminal received. Panics without util-linux `script` or a
+/// pseudo-terminal to run it on: the tests that call this are `#[ignore]`d
+/// and run where the tools are.
+fn on_terminal(command: &str, env: &[(&str, &str)]) -> String {
+    let version = Process::new("script")
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| panic!("{NEEDS_TERMINAL}: script: {e}"));
+    assert!(
+        String::from_utf8_lossy(&version.stdout).contains("util-linux"),
+        "{NEEDS_TERMINAL}: `script` is not util-linux's"
+    );
     // Some containers have `script` but no pseudo-terminals.
     let probe = Process::new("script")
         .args(["-qec", "true", "/dev/null"])
         .output()
-        .ok()?;
-    if !probe.status.success() {
-        return None;
-    }
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "{NEEDS_TERMINAL}: no pseudo-terminal: {probe:?}"
+    );
     let mut p = Process::new("script");
     p.args(["-qec", command, "/dev/null"])
         .env("TERM", "xterm-256color")
@@ -494,9 +515,9 @@ fn on_terminal(command: &str, env: &[(&str, &str)]) -> Option<String> {
     for (k, v) in env {
         p.env(k, v);
     }
-    let out = p.output().ok()?;
+    let out = p.output().unwrap();
     assert!(out.status.success(), "{command}: {out:?}");
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn sh_quote(s: &str) -> String {
@@ -504,6 +525,7 @@ fn sh_quote(s: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs util-linux script and a pseudo-terminal (.ci/run runs the ignored tests)"]
 fn on_a_terminal_the_bar_shows_on_stderr_only_and_quiet_hides_it() {
     let bin = sh_quote(env!("CARGO_BIN_EXE_attain"));
     let two = sh_quote(&fixture("two-sector.toml"));
@@ -511,13 +533,10 @@ fn on_a_terminal_the_bar_shows_on_stderr_only_and_quiet_hides_it() {
     let file = dir.path().join("stdout.txt");
     let out = sh_quote(file.to_str().unwrap());
     let run = format!("{bin} run {two} --paths 300000 --threads 1");
-    let Some(tty) = on_terminal(
+    let tty = on_terminal(
         &format!("{run} > {out}"),
         &[("ATTAIN_PROGRESS_DELAY_MS", "0")],
-    ) else {
-        eprintln!("no util-linux script or no pseudo-terminal; skipping the terminal checks");
-        return;
-    };
+    );
     assert!(
         tty.contains("ETA") && tty.contains("paths"),
         "no bar: {tty:?}"
@@ -529,15 +548,13 @@ fn on_a_terminal_the_bar_shows_on_stderr_only_and_quiet_hides_it() {
     let quiet = on_terminal(
         &format!("{run} --quiet > {out}"),
         &[("ATTAIN_PROGRESS_DELAY_MS", "0")],
-    )
-    .unwrap();
+    );
     assert_eq!(quiet, "", "--quiet printed {quiet:?}");
     // A quick command shows no bar with the default delay (one second).
     let quick = on_terminal(
         &format!("{bin} run {two} --paths 1000 --threads 1 > {out}"),
         &[],
-    )
-    .unwrap();
+    );
     assert_eq!(quick, "", "a quick run printed {quick:?}");
     // Sweeps count grid points.
     let sweep = on_terminal(
@@ -545,28 +562,25 @@ fn on_a_terminal_the_bar_shows_on_stderr_only_and_quiet_hides_it() {
             "{bin} sweep {two} --set sectors.industry.growth=2:6:3 --paths 20000 --threads 1 > {out}"
         ),
         &[("ATTAIN_PROGRESS_DELAY_MS", "0")],
-    )
-    .unwrap();
+    );
     assert!(sweep.contains("grid points"), "{sweep:?}");
 }
 
 #[test]
+#[ignore = "needs util-linux script and a pseudo-terminal (.ci/run runs the ignored tests)"]
 fn on_a_terminal_colour_unless_no_color() {
     let bin = sh_quote(env!("CARGO_BIN_EXE_attain"));
     let two = sh_quote(&fixture("two-sector.toml"));
     let bad = sh_quote(&fixture("unknown-sector.toml"));
     let table = format!("{bin} run {two} --paths 2000 --threads 1");
-    let Some(coloured) = on_terminal(&table, &[]) else {
-        eprintln!("no util-linux script or no pseudo-terminal; skipping the terminal checks");
-        return;
-    };
+    let coloured = on_terminal(&table, &[]);
     assert!(coloured.contains('\u{1b}'), "no colour on a terminal");
-    let error = on_terminal(&format!("{bin} validate {bad} || true"), &[]).unwrap();
+    let error = on_terminal(&format!("{bin} validate {bad} || true"), &[]);
     assert!(error.contains("\u{1b}[1m\u{1b}[31merror:"), "{error:?}");
     for cmd in [table.as_str(), &format!("{bin} validate {bad} || true")] {
-        let plain = on_terminal(cmd, &[("NO_COLOR", "1")]).unwrap();
+        let plain = on_terminal(cmd, &[("NO_COLOR", "1")]);
         assert!(!plain.contains('\u{1b}'), "NO_COLOR ignored: {plain:?}");
     }
-    let json = on_terminal(&format!("{table} --format json"), &[]).unwrap();
+    let json = on_terminal(&format!("{table} --format json"), &[]);
     assert!(!json.contains('\u{1b}'), "JSON coloured on a terminal");
 }

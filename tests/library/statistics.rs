@@ -1,8 +1,7 @@
 //! Statistical tests with known answers: closed forms and binomial bounds,
 //! at tolerances derived from the Monte Carlo error, with fixed seeds.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Four standard errors: a correct engine fails this about once in 16,000 runs,
 /// and with fixed seeds the outcome is reproducible anyway.
@@ -241,5 +240,47 @@ fn probability_of_at_least_is_non_increasing_in_threshold() {
         let p = run(&m, n, 99).targets[0].hits as f64 / n as f64;
         assert!(p <= last, "P(growth >= {threshold}) = {p} > {last}");
         last = p;
+    }
+}
+
+#[test]
+fn two_piece_shock_mean_and_variance_match_closed_form() {
+    // docs/MODEL.md 3.4: per quarter f = down z for z < 0, up z otherwise, so
+    // E f = (up - down) / sqrt(2 pi) and Var f = (down^2 + up^2) / 2
+    // - (up - down)^2 / (2 pi). A linear indicator with loading 1 sees the
+    // annual value F = (f_1 + ... + f_4) / 2: mean 2 E f = sqrt(2 / pi)
+    // (up - down), variance 4 Var f / 4 = Var f.
+    let n = 200_000;
+    for (down, up, seed) in [(1.3, 0.8, 31), (0.6, 1.5, 32), (1.0, 1.0, 33)] {
+        let text = format!(
+            "{}[[sectors]]\nid = \"a\"\nlabel = \"A\"\nvalue_added = 1.0\ngrowth = 0.0\nvolatility = 0.0\n\n\
+             [[shocks]]\nid = \"z\"\nlabel = \"Z\"\ndistribution = \"two_piece\"\ndown = {down}\nup = {up}\n\n\
+             [[indicators]]\nid = \"x\"\nlabel = \"X\"\nkind = \"linear\"\nterms = {{ z = 1.0 }}\n\n\
+             [[targets]]\nid = \"t\"\nlabel = \"T\"\nindicator = \"x\"\nyear = 2022\nop = \"at_least\"\nthreshold = 0\n",
+            header(1)
+        );
+        let xs = target_values(&model(&text), n, seed);
+        let (mean, var) = mean_var(&xs);
+        let pi = std::f64::consts::PI;
+        let em = (2.0 / pi).sqrt() * (up - down);
+        let ev = (down * down + up * up) / 2.0 - (up - down).powi(2) / (2.0 * pi);
+        // Tolerances: K = 4 Monte Carlo standard errors at n = 200,000:
+        // sqrt(Var F / n) for the mean (about 0.0024 at 1.3 / 0.8, so
+        // +-0.0095 against a mean of -0.399), sqrt((m4 - v^2) / n) with the
+        // sample fourth moment for the variance (about 0.0035, so +-0.014
+        // against 1.125). Light tails: the sample m4 is a good estimate.
+        let se_mean = (ev / n as f64).sqrt();
+        let m4 = xs.iter().map(|x| (x - mean).powi(4)).sum::<f64>() / n as f64;
+        let se_var = ((m4 - var * var) / n as f64).sqrt();
+        assert!(
+            (mean - em).abs() <= K * se_mean,
+            "down {down}, up {up}: mean {mean} vs {em} (4 SE = {})",
+            K * se_mean
+        );
+        assert!(
+            (var - ev).abs() <= K * se_var,
+            "down {down}, up {up}: variance {var} vs {ev} (4 SE = {})",
+            K * se_var
+        );
     }
 }

@@ -8,8 +8,8 @@ use attain::{Model, scenario};
 use proptest::prelude::*;
 
 const SHIPPED: &[&str] = &[
-    include_str!("../scenarios/jilin-2022.toml"),
-    include_str!("fixtures/two-sector.toml"),
+    repo_file!("scenarios/jilin-2022.toml"),
+    repo_file!("tests/fixtures/two-sector.toml"),
 ];
 
 const EXTREMES: &[&str] = &[

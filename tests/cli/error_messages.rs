@@ -12,12 +12,14 @@
 //! `contains`, so the source excerpt and caret printed under each problem do
 //! not matter.
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    common::repo("")
 }
 
 fn fixtures() -> PathBuf {

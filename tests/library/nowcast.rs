@@ -6,13 +6,13 @@
 //! the year must agree with brute-force rejection sampling of the
 //! unconditioned model.
 
-mod common;
+use crate::common;
 
 use attain::engine::block_rng;
 use attain::model::step::{PathObserver, PathState};
 use attain::{Model, scenario};
 
-const BASE: &str = include_str!("fixtures/two-sector.toml");
+const BASE: &str = repo_file!("tests/fixtures/two-sector.toml");
 
 /// The two-sector fixture plus an industry growth indicator and `extra`.
 fn scenario_text(extra: &str) -> String {

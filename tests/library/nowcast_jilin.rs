@@ -4,8 +4,8 @@
 use attain::engine::RunConfig;
 use attain::{Model, scenario};
 
-const JANUARY: &str = include_str!("../scenarios/jilin-2022.toml");
-const AFTER_Q1: &str = include_str!("../scenarios/jilin-2022-after-q1.toml");
+const JANUARY: &str = repo_file!("scenarios/jilin-2022.toml");
+const AFTER_Q1: &str = repo_file!("scenarios/jilin-2022-after-q1.toml");
 
 #[test]
 fn after_q1_is_the_january_scenario_plus_the_published_quarter() {

@@ -2,7 +2,7 @@
 //! probability, threshold line, shaded side, bands), no NaN or infinity in
 //! any attribute, and the `--charts` / `--chart` flags of the binary.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use attain::charts::{self, HIGH_SETTING, LINE, LOW_SETTING, MET, MISSED, THRESHOLD, hex};
@@ -11,7 +11,7 @@ use attain::report::Report;
 use attain::study as sweep;
 use attain::{Model, scenario};
 
-const TWO_SECTOR: &str = include_str!("fixtures/two-sector.toml");
+const TWO_SECTOR: &str = repo_file!("tests/fixtures/two-sector.toml");
 
 /// Parse an SVG document, check that it is one, and that every attribute
 /// that holds numbers holds finite ones.
@@ -381,7 +381,7 @@ fn run_charts_writes_a_fan_and_a_distribution_per_target() {
     attain()
         .args([
             "run",
-            "tests/fixtures/two-sector.toml",
+            &common::fixture("two-sector.toml"),
             "--paths",
             "3000",
             "--quiet",
@@ -405,7 +405,7 @@ fn sweep_and_sensitivity_write_their_chart() {
     attain()
         .args([
             "sweep",
-            "tests/fixtures/two-sector.toml",
+            &common::fixture("two-sector.toml"),
             "--set",
             "sectors.industry.growth=2,5,8",
             "--paths",
@@ -423,7 +423,7 @@ fn sweep_and_sensitivity_write_their_chart() {
     attain()
         .args([
             "sensitivity",
-            "tests/fixtures/two-sector.toml",
+            &common::fixture("two-sector.toml"),
             "--target",
             "cpi",
             "--paths",
@@ -446,7 +446,7 @@ fn chart_flags_are_checked_before_simulating() {
     attain()
         .args([
             "sweep",
-            "tests/fixtures/two-sector.toml",
+            &common::fixture("two-sector.toml"),
             "--set",
             "sectors.industry.growth=2,5",
             "--set",

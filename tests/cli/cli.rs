@@ -1,5 +1,7 @@
 //! The binary on real files: the shipped scenario and broken fixtures.
 
+use crate::common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -8,11 +10,11 @@ fn attain() -> Command {
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+    common::fixture(name)
 }
 
 fn shipped() -> String {
-    format!("{}/scenarios/jilin-2022.toml", env!("CARGO_MANIFEST_DIR"))
+    common::repo_str("scenarios/jilin-2022.toml")
 }
 
 #[test]

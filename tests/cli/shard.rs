@@ -1,6 +1,8 @@
 //! Sharded runs merge into exactly the report of a single run; precision
 //! goals stop at fixed checkpoints, whatever the thread count.
 
+use crate::common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -9,7 +11,7 @@ fn attain() -> Command {
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+    common::fixture(name)
 }
 
 fn json(out: &[u8]) -> serde_json::Value {
@@ -64,7 +66,7 @@ fn shards(
 
 #[test]
 fn merged_shards_equal_a_single_run_for_1_3_8_shards() {
-    let scenario = format!("{}/scenarios/jilin-2022.toml", env!("CARGO_MANIFEST_DIR"));
+    let scenario = common::repo_str("scenarios/jilin-2022.toml");
     // 30,000 paths: 8 blocks, the last one partial.
     let reference = key_parts(&single(&scenario, "30000", "11"));
     for n in [1, 3, 8] {

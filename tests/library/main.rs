@@ -1,0 +1,15 @@
+//! Integration tests that use the library API only (no `attain` binary):
+//! one module per topic, one test binary for all of them, so a change to the
+//! library relinks one binary here rather than one per file.
+
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
+
+mod correlation;
+mod fuzz_loader;
+mod nowcast;
+mod nowcast_jilin;
+mod report_snapshot;
+mod stability;
+mod statistics;
