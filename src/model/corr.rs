@@ -142,5 +142,25 @@ mod tests {
         }
         // Higham's published answer for the 3x3 case with +-0.9 is symmetric in this way.
         assert!((fixed[0][1] - fixed[1][2]).abs() < 1e-6);
+        // The identity is a correlation matrix too, but not the nearest one:
+        // the repair must keep most of the stated correlations.
+        assert!(fixed[0][1] > 0.5 && fixed[0][2] < -0.5, "{fixed:?}");
+    }
+
+    #[test]
+    fn higham_matches_the_published_example() {
+        // Higham (2002), "Computing the nearest correlation matrix", IMA J.
+        // Numer. Anal. 22:329-343, section 4: A = [[1,1,0],[1,1,1],[0,1,1]]
+        // has nearest correlation matrix with off-diagonals 0.7607, 0.1573,
+        // 0.7607 (to 4 decimals).
+        let a = vec![
+            vec![1.0, 1.0, 0.0],
+            vec![1.0, 1.0, 1.0],
+            vec![0.0, 1.0, 1.0],
+        ];
+        let x = nearest_correlation(&a);
+        for (got, want) in [(x[0][1], 0.7607), (x[0][2], 0.1573), (x[1][2], 0.7607)] {
+            assert!((got - want).abs() < 5e-5, "{x:?}");
+        }
     }
 }

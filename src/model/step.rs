@@ -1,8 +1,10 @@
 //! One Monte Carlo path: quarters of sector growth with shocks and events,
 //! then each year's indicators and target values.
 //!
-//! This is the hot loop. It allocates nothing (all buffers live in
-//! [`PathState`], allocated once per block) and cannot fail: values that leave
+//! This is the hot loop. An ordinary path allocates nothing (all buffers live
+//! in [`PathState`], allocated once per block); a nowcast's published quarters
+//! do (the conditioning in `observed` builds small nalgebra matrices per path
+//! and per Newton step). It cannot fail: values that leave
 //! their domain come out as NaN or infinity and are counted by the summaries,
 //! which turn them into an error after the run.
 

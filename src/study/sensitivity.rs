@@ -13,7 +13,7 @@ use crate::model::Model;
 use crate::report::Report;
 use crate::report::format::exact;
 use crate::scenario::raw::RawScenario;
-use crate::scenario::{Scenario, validate};
+use crate::scenario::{Scenario, graph, validate};
 use crate::stats::Accumulator;
 
 /// One bar of a tornado: an input moved down and up (or an event forced off and on).
@@ -111,31 +111,6 @@ struct Input {
     high: f64,
 }
 
-/// Ids (sectors, shocks, indicators: one namespace) a target depends on.
-pub(super) fn upstream(raw: &RawScenario, target: &str) -> BTreeSet<String> {
-    let mut set = BTreeSet::new();
-    let Some(t) = raw.targets.iter().find(|t| t.id == target) else {
-        return set;
-    };
-    let mut stack: Vec<String> = vec![t.indicator.clone()];
-    stack.extend(t.relative_to.clone());
-    while let Some(id) = stack.pop() {
-        if !set.insert(id.clone()) {
-            continue;
-        }
-        if let Some(ind) = raw.indicators.iter().find(|i| i.id == id) {
-            stack.extend(
-                validate::indicator_inputs(ind)
-                    .into_iter()
-                    .map(String::from),
-            );
-        } else if let Some(s) = raw.sectors.iter().find(|s| s.id == id) {
-            stack.extend(s.loadings.keys().cloned());
-        }
-    }
-    set
-}
-
 /// Whether a path's number can change a target whose inputs are `up`.
 fn relevant(raw: &RawScenario, path: &str, up: &BTreeSet<String>, target: &str) -> bool {
     let seg: Vec<&str> = path.split('.').collect();
@@ -209,7 +184,7 @@ pub fn sensitivity(
     };
     let ups: Vec<BTreeSet<String>> = selected
         .iter()
-        .map(|&t| upstream(raw, &base_model.targets[t].id))
+        .map(|&t| graph::upstream(base, &base_model.targets[t].id))
         .collect();
     let is_relevant = |path: &str| {
         selected

@@ -1,6 +1,5 @@
 //! Unit tests of the study modules.
 
-use super::sensitivity::upstream;
 use super::*;
 
 #[test]
@@ -60,7 +59,7 @@ fn sweep_files_parse() {
 #[test]
 fn upstream_of_faw_sales_excludes_grain() {
     let s = crate::scenario::embedded().unwrap();
-    let up = upstream(s.raw(), "faw_sales");
+    let up = crate::scenario::graph::upstream(&s, "faw_sales");
     assert!(up.contains("automobile") && up.contains("faw_sales_growth"));
     assert!(!up.contains("grain_output"));
 }
