@@ -21,6 +21,9 @@ pub struct Plan {
     pub paths: u64,
     /// The blocks to simulate (a sub-range of `0..blocks_in(paths)`).
     pub blocks: Range<u64>,
+    /// Whether to keep each block's per-target sums (shards need them for
+    /// an exact merge; one entry per block, so only shards ask).
+    pub keep_block_sums: bool,
 }
 
 /// One shard of a run: shard `index` of `count` simulates a contiguous
@@ -41,11 +44,7 @@ pub fn blocks_in(paths: u64) -> u64 {
 impl Plan {
     /// Every block of a run.
     pub fn full(config: &RunConfig) -> Plan {
-        Plan {
-            seed: config.seed,
-            paths: config.paths,
-            blocks: 0..blocks_in(config.paths),
-        }
+        Plan::range(config.seed, config.paths, 0..blocks_in(config.paths))
     }
 
     /// Blocks `blocks` of a run of `paths` paths (a precision checkpoint).
@@ -54,6 +53,7 @@ impl Plan {
             seed,
             paths,
             blocks,
+            keep_block_sums: false,
         }
     }
 
@@ -66,7 +66,10 @@ impl Plan {
         let (k, n) = (u128::from(shard.index), u128::from(shard.count.max(1)));
         let start = (k * b / n) as u64;
         let end = ((k + 1) * b / n) as u64;
-        Plan::range(config.seed, config.paths, start..end)
+        Plan {
+            keep_block_sums: true,
+            ..Plan::range(config.seed, config.paths, start..end)
+        }
     }
 
     /// Paths in block `block`.
@@ -76,7 +79,8 @@ impl Plan {
 
     /// Paths this plan simulates.
     pub fn path_count(&self) -> u64 {
-        self.blocks.clone().map(|b| self.paths_in(b)).sum()
+        let end = self.blocks.end.saturating_mul(BLOCK_SIZE).min(self.paths);
+        end.saturating_sub(self.blocks.start.saturating_mul(BLOCK_SIZE))
     }
 }
 
@@ -95,6 +99,8 @@ mod tests {
                     let p = Plan::shard(&config, Shard { index, count });
                     assert_eq!(p.blocks.start, next);
                     next = p.blocks.end;
+                    let summed: u64 = p.blocks.clone().map(|b| p.paths_in(b)).sum();
+                    assert_eq!(p.path_count(), summed);
                     total += p.path_count();
                 }
                 assert_eq!(next, blocks_in(paths));

@@ -47,7 +47,8 @@ impl Observer for NoObserver {
 pub struct Outcome<O> {
     /// Counts, histograms and sums of every target.
     pub acc: Accumulator,
-    /// Each block's per-target sums, in block order (for shards).
+    /// Each block's per-target sums, in block order, when the plan keeps
+    /// them (shards); empty otherwise.
     pub block_sums: BlockSums,
     /// The merged observer.
     pub observer: O,
@@ -95,7 +96,7 @@ pub fn run<O: Observer>(
         .enumerate()
         .map(|(v, m)| Outcome {
             acc: Accumulator::new(m),
-            block_sums: Vec::with_capacity(plan.blocks.clone().count()),
+            block_sums: vec![],
             observer: observer(v),
         })
         .collect();
@@ -114,16 +115,23 @@ pub fn run_more<O: Observer>(
     progress: &dyn Progress,
 ) {
     assert_eq!(outcomes.len(), variants.len(), "one outcome per variant");
-    // Variant-major, blocks ascending: folding in item order keeps each
-    // variant's blocks in order.
-    let items: Vec<(usize, u64)> = (0..variants.len())
-        .flat_map(|v| plan.blocks.clone().map(move |b| (v, b)))
-        .collect();
+    // Items are (variant, block) pairs, variant-major and blocks ascending,
+    // so folding in item order keeps each variant's blocks in order. They
+    // are made one wave at a time: nothing here grows with the path count.
+    let first = plan.blocks.start;
+    let per_variant = plan.blocks.end.saturating_sub(first);
+    let items = per_variant * variants.len() as u64;
     let total = plan.path_count() * variants.len() as u64;
     let mut done = 0;
     // A wave keeps every thread busy while bounding memory to a few blocks each.
-    let wave = (4 * rayon::current_num_threads()).max(1);
-    for chunk in items.chunks(wave) {
+    let wave = (4 * rayon::current_num_threads()).max(1) as u64;
+    let mut next = 0;
+    while next < items {
+        let end = (next + wave).min(items);
+        let chunk: Vec<(usize, u64)> = (next..end)
+            .map(|i| ((i / per_variant) as usize, first + i % per_variant))
+            .collect();
+        next = end;
         let parts: Vec<(Accumulator, O)> = chunk
             .par_iter()
             .map(|&(v, b)| {
@@ -132,11 +140,13 @@ pub fn run_more<O: Observer>(
                 (acc, obs)
             })
             .collect();
-        for ((acc, obs), &(v, b)) in parts.into_iter().zip(chunk) {
+        for ((acc, obs), &(v, b)) in parts.into_iter().zip(&chunk) {
             let out = &mut outcomes[v];
             out.acc.merge(&acc);
-            out.block_sums
-                .push((b, acc.targets.iter().map(|t| t.sum).collect()));
+            if plan.keep_block_sums {
+                out.block_sums
+                    .push((b, acc.targets.iter().map(|t| t.sum).collect()));
+            }
             out.observer.merge(obs);
             done += acc.paths;
         }
