@@ -187,8 +187,7 @@ fn check_part(p: &Partial, model: &Model) -> std::result::Result<(), String> {
     }
     if p.digest != payload_digest(&p.accumulator, &p.block_sums) {
         return Err(
-            "its digest does not match its accumulator and block sums (edited or corrupted)"
-                .into(),
+            "its digest does not match its accumulator and block sums (edited or corrupted)".into(),
         );
     }
     let a = &p.accumulator;

@@ -103,13 +103,11 @@ mod tests {
             assert_eq!(serde_json::from_str::<Float>(&json).unwrap().0, x);
         }
         assert_eq!(serde_json::to_string(&Float(2.5)).unwrap(), "2.5");
-        assert_eq!(serde_json::to_string(&Float(f64::INFINITY)).unwrap(), "\"inf\"");
-        assert!(
-            serde_json::from_str::<Float>("\"NaN\"")
-                .unwrap()
-                .0
-                .is_nan()
+        assert_eq!(
+            serde_json::to_string(&Float(f64::INFINITY)).unwrap(),
+            "\"inf\""
         );
+        assert!(serde_json::from_str::<Float>("\"NaN\"").unwrap().0.is_nan());
         assert!(serde_json::from_str::<Float>("null").is_err());
     }
 }

@@ -254,7 +254,10 @@ mod tests {
         assert!(!t.sum.is_finite());
         let mean = t.mean(4);
         let exact = 1.7e308 / 4.0 + 1.6e308 / 4.0 - 0.5e308 / 4.0 + 1.75e308 / 4.0;
-        assert!(mean.is_finite() && (mean - exact).abs() <= exact * 1e-15, "{mean}");
+        assert!(
+            mean.is_finite() && (mean - exact).abs() <= exact * 1e-15,
+            "{mean}"
+        );
         // All at the largest value: the mean is that value, not infinity.
         let mut top = t.clone();
         top.sum = f64::INFINITY;
