@@ -57,7 +57,7 @@ pub(super) fn check(c: &mut Checker, raw: &RawScenario, entities: &Entities, hor
             c.fail(
                 &at.key("tolerance"),
                 format!(
-                    "threshold ± tolerance ({} ± {}) is beyond the largest number (about 1.8e308)",
+                    "threshold ± tolerance ({:e} ± {:e}) is beyond the largest number (about 1.8e308)",
                     t.threshold, t.tolerance
                 ),
             );
