@@ -272,3 +272,74 @@ fn a_bound_beyond_the_largest_number_is_refused() {
         .stderr(predicate::str::contains("beyond the largest number"))
         .stdout(predicate::str::contains("inf").not());
 }
+
+/// Every `null` in `v` is one of the optional, documented fields; returns
+/// the path of the first other one.
+fn stray_null(v: &serde_json::Value, at: &str) -> Option<String> {
+    const OPTIONAL: [&str; 8] = [
+        "label_zh",
+        "region_zh",
+        "relative_to",
+        "wording",
+        "precision",
+        "observed",
+        "probability_with",
+        "probability_without",
+    ];
+    match v {
+        serde_json::Value::Null => (!OPTIONAL.iter().any(|k| at.ends_with(k))).then(|| at.into()),
+        serde_json::Value::Array(xs) => xs
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| stray_null(x, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(m) => m
+            .iter()
+            .find_map(|(k, x)| stray_null(x, &format!("{at}.{k}"))),
+        _ => None,
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Random extreme but valid scenarios (levels from 1e-290 to 1e306,
+    /// volatile or not): the JSON and CSV of every run that succeeds show
+    /// no NaN, infinity or stray null.
+    #[test]
+    fn extreme_scenarios_print_only_finite_numbers(
+        // Half the cases near the top, where 8,192 values add up beyond f64::MAX.
+        exp in proptest::prop_oneof![-290i32..=306, 300i32..=306],
+        vol in 0.0f64..20.0,
+        seed in 0u64..1000,
+    ) {
+        let scale = 10f64.powi(exp);
+        let text = std::fs::read_to_string(common::fixture("two-sector.toml"))
+            .unwrap()
+            .replace("value_added = 400.0", &format!("value_added = {:e}", 4.0 * scale))
+            .replace("value_added = 600.0", &format!("value_added = {:e}", 6.0 * scale))
+            .replace("volatility = 2.0", &format!("volatility = {vol}"));
+        let text = format!(
+            "{text}\n[[targets]]\nid = \"gdp_level\"\nlabel = \"GDP level\"\nindicator = \"gdp\"\n\
+             year = 2023\nop = \"at_least\"\nthreshold = {:e}\ntolerance = {:e}\n",
+            10.6 * scale,
+            0.1 * scale
+        );
+        let scenario = attain::scenario::load(&text, "prop").unwrap();
+        let config = attain::engine::RunConfig { paths: 8192, seed };
+        // A run may refuse a scenario driven out of its domain (an error, not a number).
+        if let Ok(report) = attain::run(&scenario, "prop", &config, &attain::engine::NoProgress) {
+            let json = String::from_utf8(report.render(attain::Format::Json).unwrap()).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            proptest::prop_assert_eq!(stray_null(&v, ""), None);
+            assert_numbers_finite(&v);
+            let csv = String::from_utf8(report.render(attain::Format::Csv).unwrap()).unwrap();
+            let table = String::from_utf8(report.render(attain::Format::Table).unwrap()).unwrap();
+            for text in [&json, &csv, &table] {
+                proptest::prop_assert!(!text.contains("inf") && !text.contains("NaN"), "{}", text);
+            }
+            for row in csv.lines().skip(1) {
+                proptest::prop_assert!(!row.split(',').any(|c| c == "n/a"), "{}", row);
+            }
+        }
+    }
+}
