@@ -260,22 +260,27 @@ fn check_part(p: &Partial, model: &Model) -> std::result::Result<(), String> {
         if folded.to_bits() != ta.sum.to_bits() && !(folded.is_nan() && ta.sum.is_nan()) {
             return Err(what("its sum is not the sum of its block sums".into()));
         }
+        if !ta.scaled_sum.is_finite() {
+            return Err(what("its scaled sum is not a finite number".into()));
+        }
         if ta.hist.count() > 0 && !(ta.hist.min() <= ta.hist.max()) {
             return Err(what("its histogram's minimum exceeds its maximum".into()));
         }
     }
-    if a.joint_all > a.joint_headline || a.joint_headline > a.paths {
+    let fewest_hits = a.targets.iter().map(|t| t.hits).min().unwrap_or(a.paths);
+    if a.joint_all > a.joint_headline || a.joint_headline > a.paths || a.joint_all > fewest_hits {
         return Err(format!(
             "joint counts {} (all) and {} (headline) do not fit {} paths",
             a.joint_all, a.joint_headline, a.paths
         ));
     }
     for (i, (&with, &hits)) in a.event_paths.iter().zip(&a.event_hits).enumerate() {
-        if hits > with || with > a.paths {
+        if hits > with || with > a.paths || hits > a.targets[i % nt].hits {
             return Err(format!(
-                "event {} / target {}: {hits} hits of {with} paths with the event, {} paths in all",
+                "event {} / target {}: {hits} hits of {with} paths with the event, {} hits and {} paths in all",
                 model.events[i / nt].id,
                 model.targets[i % nt].id,
+                a.targets[i % nt].hits,
                 a.paths
             ));
         }

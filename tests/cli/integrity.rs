@@ -131,6 +131,20 @@ fn merge_refuses_edited_or_inconsistent_parts_naming_them() {
         "event outage / target gdp_growth",
     );
     refused(
+        &|p| {
+            // Within the event's paths, but more than the target's hits.
+            let t = &mut p.accumulator.targets[0];
+            t.hits = p.accumulator.event_hits[0].saturating_sub(1);
+        },
+        true,
+        "event outage / target gdp_growth",
+    );
+    refused(
+        &|p| p.accumulator.targets[1].scaled_sum = f64::NAN,
+        true,
+        "scaled sum",
+    );
+    refused(
         &|p| p.accumulator.joint_all = p.accumulator.paths + 1,
         true,
         "joint counts",
