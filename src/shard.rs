@@ -263,7 +263,7 @@ fn check_part(p: &Partial, model: &Model) -> std::result::Result<(), String> {
         if !ta.scaled_sum.is_finite() {
             return Err(what("its scaled sum is not a finite number".into()));
         }
-        if ta.hist.count() > 0 && !(ta.hist.min() <= ta.hist.max()) {
+        if ta.hist.count() > 0 && ta.hist.min() > ta.hist.max() {
             return Err(what("its histogram's minimum exceeds its maximum".into()));
         }
     }
