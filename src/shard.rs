@@ -48,8 +48,34 @@ pub struct Partial {
     pub elapsed_s: f64,
     /// The shard's accumulated outcomes.
     pub accumulator: Accumulator,
-    /// The shard's per-block sums, for exact means.
+    /// The shard's per-block sums, for exact means (a sum that overflowed is
+    /// written as the string `"inf"`, `"-inf"` or `"NaN"`).
+    #[serde(with = "crate::stats::float::block_sums")]
     pub block_sums: BlockSums,
+    /// SHA-256 of the payload (`accumulator` and `block_sums` as canonical
+    /// JSON), see [`payload_digest`]. It catches an accidental edit or a
+    /// truncated copy; it is not a signature (anyone can recompute it).
+    pub digest: String,
+}
+
+/// The payload a part's digest covers.
+#[derive(Serialize)]
+struct Payload<'a> {
+    accumulator: &'a Accumulator,
+    #[serde(with = "crate::stats::float::block_sums")]
+    block_sums: &'a BlockSums,
+}
+
+/// SHA-256 (hex) of a part's payload: its accumulator and block sums
+/// serialized as compact JSON in field order (the same bytes for the same
+/// values: floats are written in their shortest round-tripping form).
+pub fn payload_digest(accumulator: &Accumulator, block_sums: &BlockSums) -> String {
+    let json = serde_json::to_vec(&Payload {
+        accumulator,
+        block_sums,
+    })
+    .expect("an accumulator always serializes");
+    scenario::fingerprint::hex(&Sha256::digest(&json))
 }
 
 /// Fingerprint of a run: parts with the same one belong together. SHA-256 of
@@ -123,6 +149,7 @@ pub fn partial(
     elapsed_s: f64,
     result: (Accumulator, BlockSums),
 ) -> Partial {
+    let digest = payload_digest(&result.0, &result.1);
     Partial {
         format: FORMAT.to_string(),
         fingerprint: fingerprint(scenario_text, config),
@@ -137,7 +164,128 @@ pub fn partial(
         elapsed_s,
         accumulator: result.0,
         block_sums: result.1,
+        digest,
     }
+}
+
+/// Check one part on its own: its digest, its version and block size, and
+/// that its counts are those a shard of its run can give. Returns what is
+/// wrong, for a message naming the part.
+fn check_part(p: &Partial, model: &Model) -> std::result::Result<(), String> {
+    let version = env!("CARGO_PKG_VERSION");
+    if p.version != version {
+        return Err(format!(
+            "written by attain {}, this is attain {version} (merge parts with the version that wrote them)",
+            p.version
+        ));
+    }
+    if p.block_size != BLOCK_SIZE {
+        return Err(format!(
+            "block size {} (this build uses {BLOCK_SIZE})",
+            p.block_size
+        ));
+    }
+    if p.digest != payload_digest(&p.accumulator, &p.block_sums) {
+        return Err(
+            "its digest does not match its accumulator and block sums (edited or corrupted)".into(),
+        );
+    }
+    let a = &p.accumulator;
+    let nt = model.targets.len();
+    if a.targets.len() != nt
+        || a.event_paths.len() != model.events.len() * nt
+        || a.event_hits.len() != a.event_paths.len()
+        || p.block_sums.iter().any(|(_, s)| s.len() != nt)
+    {
+        return Err("its summary does not match its scenario".into());
+    }
+    let config = RunConfig {
+        paths: p.paths,
+        seed: p.seed,
+    };
+    let plan = Plan::shard(
+        &config,
+        Shard {
+            index: p.shard_index,
+            count: p.shard_count,
+        },
+    );
+    // Compare lengths first: an edited path count could make the range huge.
+    let blocks = p.block_sums.iter().map(|(b, _)| *b);
+    if p.block_sums.len() as u64 != plan.blocks.end - plan.blocks.start
+        || !blocks.eq(plan.blocks.clone())
+    {
+        return Err(format!(
+            "its block sums are not one per block of its range {}..{}",
+            plan.blocks.start, plan.blocks.end
+        ));
+    }
+    if a.paths != plan.path_count() {
+        return Err(format!(
+            "it holds {} paths, shard {}/{} of a {}-path run has {}",
+            a.paths,
+            p.shard_index,
+            p.shard_count,
+            p.paths,
+            plan.path_count()
+        ));
+    }
+    for (t, (ta, target)) in a.targets.iter().zip(&model.targets).enumerate() {
+        let what = |msg: String| format!("target {} ({}): {msg}", t, target.id);
+        if ta.hits > a.paths {
+            return Err(what(format!("{} hits of {} paths", ta.hits, a.paths)));
+        }
+        if ta.nonfinite > a.paths {
+            return Err(what(format!(
+                "{} non-finite values of {} paths",
+                ta.nonfinite, a.paths
+            )));
+        }
+        if ta.hits > a.paths - ta.nonfinite {
+            return Err(what(format!(
+                "{} hits but only {} finite values",
+                ta.hits,
+                a.paths - ta.nonfinite
+            )));
+        }
+        if ta.hist.count() != a.paths - ta.nonfinite {
+            return Err(what(format!(
+                "its histogram holds {} values, it has {} finite values",
+                ta.hist.count(),
+                a.paths - ta.nonfinite
+            )));
+        }
+        // The shard's sum is its block sums added in block order.
+        let folded = p.block_sums.iter().fold(0.0, |s, (_, v)| s + v[t]);
+        if folded.to_bits() != ta.sum.to_bits() && !(folded.is_nan() && ta.sum.is_nan()) {
+            return Err(what("its sum is not the sum of its block sums".into()));
+        }
+        if !ta.scaled_sum.is_finite() {
+            return Err(what("its scaled sum is not a finite number".into()));
+        }
+        if ta.hist.count() > 0 && ta.hist.min() > ta.hist.max() {
+            return Err(what("its histogram's minimum exceeds its maximum".into()));
+        }
+    }
+    let fewest_hits = a.targets.iter().map(|t| t.hits).min().unwrap_or(a.paths);
+    if a.joint_all > a.joint_headline || a.joint_headline > a.paths || a.joint_all > fewest_hits {
+        return Err(format!(
+            "joint counts {} (all) and {} (headline) do not fit {} paths",
+            a.joint_all, a.joint_headline, a.paths
+        ));
+    }
+    for (i, (&with, &hits)) in a.event_paths.iter().zip(&a.event_hits).enumerate() {
+        if hits > with || with > a.paths || hits > a.targets[i % nt].hits {
+            return Err(format!(
+                "event {} / target {}: {hits} hits of {with} paths with the event, {} hits and {} paths in all",
+                model.events[i / nt].id,
+                model.targets[i % nt].id,
+                a.targets[i % nt].hits,
+                a.paths
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Check that `parts` form one complete run and merge them into its report.
@@ -211,30 +359,38 @@ pub fn merge(parts: Vec<(String, Partial)>) -> Result<Report> {
 
     let scenario = scenario::load(&first.scenario, &first.origin)?;
     let (model, warnings) = Model::compile(&scenario, &first.origin)?;
-    let expected_paths: u64 = parts.iter().map(|(_, p)| p.accumulator.paths).sum();
+    for (name, p) in &parts {
+        check_part(p, &model).map_err(|e| bad(format!("{name}: {e}")))?;
+    }
+    // Each part holds exactly its own range of blocks (checked above), and
+    // the shard indices are distinct, so no block is in two parts; check it
+    // anyway, as the merge relies on it.
+    let mut owner = std::collections::HashMap::new();
+    for (name, p) in &parts {
+        for (b, _) in &p.block_sums {
+            if let Some(prev) = owner.insert(*b, name) {
+                return Err(bad(format!("block {b} is in both {prev} and {name}")));
+            }
+        }
+    }
+    let expected_paths: u64 = parts
+        .iter()
+        .map(|(_, p)| p.accumulator.paths)
+        .fold(0u64, u64::saturating_add);
     if expected_paths != first.paths {
         return Err(bad(format!(
             "the parts hold {expected_paths} paths, the run had {}",
             first.paths
         )));
     }
-    for (name, p) in &parts {
-        if p.accumulator.targets.len() != model.targets.len()
-            || p.accumulator.event_paths.len() != model.events.len() * model.targets.len()
-            || p.block_sums
-                .iter()
-                .any(|(_, s)| s.len() != model.targets.len())
-        {
-            return Err(bad(format!(
-                "{name}: its summary does not match its scenario"
-            )));
-        }
-    }
     let config = RunConfig {
         paths: first.paths,
         seed: first.seed,
     };
     let elapsed: f64 = parts.iter().map(|(_, p)| p.elapsed_s).sum();
+    // Merge in shard order, whatever order the files were given in.
+    let mut parts = parts;
+    parts.sort_by_key(|(_, p)| p.shard_index);
     let results: Vec<(Accumulator, BlockSums)> = parts
         .into_iter()
         .map(|(_, p)| (p.accumulator, p.block_sums))

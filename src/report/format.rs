@@ -8,12 +8,34 @@
 //! ([`crate::report::table`]); every plain aligned table (sweep, solve,
 //! sensitivity, backtest) is laid out with [`pad`], [`lpad`] and [`columns`].
 
+/// Magnitudes from which every formatter below writes a number in
+/// scientific notation (`1.06e306`): beyond 2^53 a float's integer digits
+/// are not all meaningful, and a 300-digit figure would fill a terminal.
+/// Published figures of ordinary scenarios are far below it.
+pub const SCIENTIFIC_FROM: f64 = 1e16;
+
+/// `Some(text)` for the values every formatter writes the same way: `n/a`
+/// when not finite, 4 significant digits in scientific notation from
+/// [`SCIENTIFIC_FROM`] (`None` otherwise).
+fn special(x: f64) -> Option<String> {
+    if !x.is_finite() {
+        Some("n/a".into())
+    } else if x.abs() >= SCIENTIFIC_FROM {
+        let s = format!("{x:.3e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        Some(format!("{mantissa}e{exponent}"))
+    } else {
+        None
+    }
+}
+
 /// A number with precision that suits its magnitude: no decimals from 1000,
 /// one from 10, two below; `-0.00` is written `0.00`. Percentiles and means
 /// in `attain run`'s table and HTML page, and in the study tables.
 pub fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
+    if let Some(s) = special(x) {
+        return s;
     }
     let a = x.abs();
     let s = if a >= 1000.0 {
@@ -45,17 +67,22 @@ pub fn pct(p: f64) -> String {
     }
 }
 
-/// A probability as a percentage with one decimal, with no `n/a` case: the
-/// terminal report table and the charts, whose probabilities are counts over
-/// at least one path and so always finite (a non-finite value would print as
-/// `NaN%`, as it always has there).
+/// A probability as a percentage with one decimal: the terminal report table
+/// and the charts, whose probabilities are counts over at least one path and
+/// so always finite (a non-finite value would print `n/a`, never `NaN%`).
 pub fn pct_of_paths(p: f64) -> String {
+    if !p.is_finite() {
+        return "n/a".into();
+    }
     format!("{:.1}%", 100.0 * p)
 }
 
 /// A number without trailing zeros, at most 4 decimals (official figures in
 /// the report: "6", "800", "2.7").
 pub fn short(x: f64) -> String {
+    if let Some(s) = special(x) {
+        return s;
+    }
     let s = format!("{x:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
@@ -64,14 +91,21 @@ pub fn short(x: f64) -> String {
 /// A number in its shortest exact form (`0.04`, `9`, `-1.5`): the values a
 /// user set on a sweep axis or a sensitivity input, written back as given.
 pub fn exact(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    if x.abs() >= SCIENTIFIC_FROM {
+        // Shortest exact form, in scientific notation.
+        return format!("{x:e}");
+    }
     if x == 0.0 { "0".into() } else { format!("{x}") }
 }
 
 /// A number with 4 significant digits (`24.36`, `0.04123`): solved lever
 /// values and sensitivity settings, which are results, not inputs.
 pub fn sig4(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
+    if let Some(s) = special(x) {
+        return s;
     }
     if x == 0.0 {
         return "0".into();
@@ -84,8 +118,8 @@ pub fn sig4(x: f64) -> String {
 /// dropped. The comments of a calibrated fragment, whose levels (hundreds of
 /// 亿元) keep a decimal.
 pub fn decimals_321(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
+    if let Some(s) = special(x) {
+        return s;
     }
     let d = if x.abs() < 10.0 {
         3
@@ -101,8 +135,8 @@ pub fn decimals_321(x: f64) -> String {
 /// trailing zeros dropped. The backtest report, whose outcomes run to
 /// thousands (万辆) where a decimal is noise.
 pub fn decimals_3210(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
+    if let Some(s) = special(x) {
+        return s;
     }
     let a = x.abs();
     let d = if a < 10.0 {
@@ -226,6 +260,26 @@ mod tests {
         assert_eq!(decimals_3210(1234.56), "1235");
         assert_eq!(decimals_3210(-0.0001), "0");
         assert_eq!(lpad("ab", 4), "  ab");
+        // Extreme but finite values stay short; nothing prints inf or NaN.
+        assert_eq!(num(1.0577e306), "1.058e306");
+        assert_eq!(short(-1.06e306), "-1.06e306");
+        assert_eq!(exact(1.06e306), "1.06e306");
+        assert_eq!(sig4(f64::MAX), "1.798e308");
+        assert_eq!(num(1e15), "1000000000000000");
+        for f in [
+            num,
+            pct,
+            pct_of_paths,
+            short,
+            exact,
+            sig4,
+            decimals_321,
+            decimals_3210,
+        ] {
+            for x in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+                assert_eq!(f(x), "n/a");
+            }
+        }
         assert_eq!(
             columns(
                 &[

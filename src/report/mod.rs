@@ -291,7 +291,6 @@ impl Report {
                 let p = a.probability(n);
                 let (lo, hi) = a.ci95(n);
                 let q = |x: f64| a.quantile(x);
-                let finite = n - a.nonfinite;
                 TargetResult {
                     id: t.id.clone(),
                     label: t.label.clone(),
@@ -308,11 +307,7 @@ impl Report {
                     probability: p,
                     ci95: [lo, hi],
                     std_error: (p * (1.0 - p) / n as f64).sqrt(),
-                    mean: if finite > 0 {
-                        a.sum / finite as f64
-                    } else {
-                        f64::NAN
-                    },
+                    mean: a.mean(n),
                     quantiles: Quantiles {
                         p05: q(0.05),
                         p25: q(0.25),

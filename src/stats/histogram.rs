@@ -10,9 +10,11 @@
 //! A reported quantile lies in the same bucket as the exact sample quantile
 //! (same rank), so it differs from it by at most `2^-9 = 0.195%` of its
 //! magnitude, or by `2^MIN_EXP` (about 6e-8) for values closer to zero than
-//! that. Values beyond `2^MAX_EXP` (about 1.1e12) are clamped and counted in
-//! [`LogHistogram::clamped`]. Quantiles are also clamped to the exact
-//! minimum and maximum, so a single-valued sample reports that value exactly.
+//! that. Every finite magnitude up to `f64::MAX` has its own buckets (binary
+//! exponents up to 1023): a page of counters is allocated only when a value
+//! of that exponent arrives, so the range costs nothing when unused.
+//! Quantiles are also clamped to the exact minimum and maximum, so a
+//! single-valued sample reports that value exactly.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -20,9 +22,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub const SUB_BITS: u32 = 9;
 /// Smallest binary exponent resolved; smaller magnitudes share the zero bucket.
 pub const MIN_EXP: i32 = -24;
-/// Largest binary exponent resolved (exclusive).
-pub const MAX_EXP: i32 = 40;
-const PER_SIGN: usize = ((MAX_EXP - MIN_EXP) as usize) << SUB_BITS;
+/// Largest binary exponent resolved (exclusive): every finite `f64` is below
+/// `2^1024`, so no finite value is clamped.
+pub const MAX_EXP: i32 = 1024;
 
 /// Relative accuracy of a reported quantile (bucket width over magnitude).
 pub const RELATIVE_ERROR: f64 = 1.0 / (1u64 << SUB_BITS) as f64;
@@ -33,26 +35,42 @@ const PAGES: usize = (MAX_EXP - MIN_EXP) as usize;
 /// Bucket counts for one sign, stored as one page of `2^SUB_BITS` counters per
 /// binary exponent, allocated the first time a value of that magnitude
 /// arrives. A target's values typically span a few exponents, so a histogram
-/// holds a few KiB instead of 2 x 256 KiB, and merging touches only those pages.
+/// holds a few KiB, and merging touches only those pages. The list of pages
+/// grows only up to the highest page in use (it always ends with an
+/// allocated page, so equal counts compare equal), which keeps an empty or
+/// ordinary histogram small although exponents up to 1023 are resolved.
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Pages(Vec<Option<Box<[u64; PAGE]>>>);
 
 impl Pages {
     fn new() -> Self {
-        Pages(vec![None; PAGES])
+        Pages(Vec::new())
+    }
+    #[inline]
+    fn page_mut(&mut self, i: usize) -> &mut Option<Box<[u64; PAGE]>> {
+        if i >= self.0.len() {
+            self.0.resize(i + 1, None);
+        }
+        &mut self.0[i]
     }
     #[inline]
     fn increment(&mut self, b: usize, by: u64) {
-        let page = self.0[b >> SUB_BITS].get_or_insert_with(|| Box::new([0; PAGE]));
+        let page = self
+            .page_mut(b >> SUB_BITS)
+            .get_or_insert_with(|| Box::new([0; PAGE]));
         page[b & (PAGE - 1)] += by;
     }
     #[inline]
     fn get(&self, b: usize) -> u64 {
-        self.0[b >> SUB_BITS]
-            .as_ref()
+        self.0
+            .get(b >> SUB_BITS)
+            .and_then(|p| p.as_ref())
             .map_or(0, |p| p[b & (PAGE - 1)])
     }
     fn merge(&mut self, other: &Pages) {
+        if other.0.len() > self.0.len() {
+            self.0.resize(other.0.len(), None);
+        }
         for (i, theirs) in other.0.iter().enumerate() {
             if let Some(theirs) = theirs {
                 match &mut self.0[i] {
@@ -78,7 +96,6 @@ pub struct LogHistogram {
     neg_range: (usize, usize),
     zero: u64,
     count: u64,
-    clamped: u64,
     min: f64,
     max: f64,
 }
@@ -91,7 +108,9 @@ fn bucket(magnitude: f64) -> Option<usize> {
     if raw < first {
         None
     } else {
-        Some(((raw - first) as usize).min(PER_SIGN - 1))
+        // Finite magnitudes have a biased exponent of at most 2046, so this
+        // is below PAGES << SUB_BITS (infinities and NaN never get here).
+        Some((raw - first) as usize)
     }
 }
 
@@ -101,9 +120,11 @@ fn edges(b: usize) -> (f64, f64) {
     let sub = (b & ((1 << SUB_BITS) - 1)) as f64;
     let scale = 2f64.powi(exp);
     let step = 1.0 / (1u64 << SUB_BITS) as f64;
+    // The top bucket of exponent 1023 would end at 2^1024 (infinite); every
+    // finite value in it is at most f64::MAX.
     (
         scale * (1.0 + sub * step),
-        scale * (1.0 + (sub + 1.0) * step),
+        (scale * (1.0 + (sub + 1.0) * step)).min(f64::MAX),
     )
 }
 
@@ -123,7 +144,6 @@ impl LogHistogram {
             neg_range: (usize::MAX, 0),
             zero: 0,
             count: 0,
-            clamped: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
         }
@@ -135,11 +155,7 @@ impl LogHistogram {
         self.count += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
-        let mag = x.abs();
-        if mag >= 2f64.powi(MAX_EXP) {
-            self.clamped += 1;
-        }
-        match bucket(mag) {
+        match bucket(x.abs()) {
             None => self.zero += 1,
             Some(b) => {
                 let (counts, range) = if x > 0.0 {
@@ -167,7 +183,6 @@ impl LogHistogram {
         }
         self.zero += other.zero;
         self.count += other.count;
-        self.clamped += other.clamped;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
@@ -175,11 +190,6 @@ impl LogHistogram {
     /// Number of values.
     pub fn count(&self) -> u64 {
         self.count
-    }
-
-    /// Values beyond the resolved range (their bucket is the last one).
-    pub fn clamped(&self) -> u64 {
-        self.clamped
     }
 
     /// Exact minimum (infinite when empty).
@@ -356,8 +366,70 @@ mod tests {
         }
         assert_eq!(h.quantile(0.0), Some(-5.0));
         assert_eq!(h.quantile(0.5), Some(0.0));
-        assert_eq!(h.clamped(), 1);
         assert_eq!(h.quantile(1.0), Some(1e15));
+    }
+
+    /// Quantiles of `xs` against an exact sort, within the stated bound.
+    fn check_against_sort(mut xs: Vec<f64>) {
+        let mut h = LogHistogram::new();
+        for &x in &xs {
+            h.insert(x);
+        }
+        xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        for &q in &[0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0] {
+            let rank = (q * (xs.len() - 1) as f64).floor() as usize;
+            let exact = xs[rank];
+            let got = h.quantile(q).unwrap();
+            assert!(got.is_finite(), "q={q}: {got}");
+            let tol = exact.abs() * RELATIVE_ERROR + 2f64.powi(MIN_EXP);
+            assert!(
+                (got - exact).abs() <= tol,
+                "q={q}: got {got}, exact {exact}, tol {tol}"
+            );
+        }
+    }
+
+    #[test]
+    fn quantiles_at_and_above_2_pow_40_match_exact_sort() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let dist = Normal::new(0.0f64, 1.0).unwrap();
+        // A provincial GDP in yuan (about 1.3e12, above 2^40 = 1.1e12).
+        let yuan: Vec<f64> = (0..200_000)
+            .map(|_| 1.3e12 * (0.05 * dist.sample(&mut rng)).exp())
+            .collect();
+        check_against_sort(yuan.clone());
+        check_against_sort(yuan.iter().map(|x| -x).collect());
+        // Around 1e300, and up to the largest finite values.
+        let huge: Vec<f64> = (0..100_000)
+            .map(|_| 1e300 * (2.0 * dist.sample(&mut rng)).exp())
+            .chain([f64::MAX, -f64::MAX, f64::MAX / 3.0])
+            .collect();
+        check_against_sort(huge);
+        // Mixed with ordinary values.
+        let mixed: Vec<f64> = (0..100_000)
+            .map(|i| match i % 3 {
+                0 => dist.sample(&mut rng),
+                1 => 1e12 * dist.sample(&mut rng),
+                _ => 1e300 * dist.sample(&mut rng),
+            })
+            .collect();
+        check_against_sort(mixed);
+    }
+
+    #[test]
+    fn ordinary_values_keep_their_buckets() {
+        // The layout below 2^40 is unchanged: bucket = (bits >> 43) - (999 << 9).
+        for &x in &[6.0e-8f64, 1e-3, 1.0, 5.83, 7700.0, 1e9, 1.0995e12] {
+            let expected = (x.to_bits() >> 43) as usize - (999 << 9);
+            assert_eq!(bucket(x), Some(expected), "{x}");
+        }
+        assert_eq!(bucket(2f64.powi(40)), Some(64 << SUB_BITS));
+        let top = bucket(f64::MAX).unwrap();
+        assert_eq!(top, PAGES * PAGE - 1);
+        let (lo, hi) = edges(top);
+        assert!(lo <= f64::MAX && hi == f64::MAX && lo.is_finite());
+        // An empty histogram holds no page list at all.
+        assert!(LogHistogram::new().pos.0.is_empty());
     }
 }
 
@@ -370,7 +442,6 @@ struct HistogramRepr {
     neg_range: (usize, usize),
     zero: u64,
     count: u64,
-    clamped: u64,
     min: Option<f64>,
     max: Option<f64>,
 }
@@ -395,9 +466,27 @@ fn pages_in(list: Vec<(usize, Vec<u64>)>) -> Result<(Pages, u64), String> {
         let mut page = Box::new([0u64; PAGE]);
         page.copy_from_slice(&counts);
         total = counts.iter().fold(total, |a, &c| a.saturating_add(c));
-        pages.0[i] = Some(page);
+        if pages.page_mut(i).replace(page).is_some() {
+            return Err(format!("histogram page {i} is given twice"));
+        }
     }
     Ok((pages, total))
+}
+
+/// The bucket range `[first, last + 1)` of the non-zero counts, as
+/// [`LogHistogram::insert`] keeps it (`(usize::MAX, 0)` when there are none).
+fn range_of(p: &Pages) -> (usize, usize) {
+    let mut range = (usize::MAX, 0);
+    for (i, page) in p.0.iter().enumerate() {
+        for (j, &c) in page.iter().flat_map(|p| p.iter()).enumerate() {
+            if c > 0 {
+                let b = (i << SUB_BITS) + j;
+                range.0 = range.0.min(b);
+                range.1 = range.1.max(b + 1);
+            }
+        }
+    }
+    range
 }
 
 impl Serialize for LogHistogram {
@@ -410,7 +499,6 @@ impl Serialize for LogHistogram {
             neg_range: self.neg_range,
             zero: self.zero,
             count: self.count,
-            clamped: self.clamped,
             min: (!empty).then_some(self.min),
             max: (!empty).then_some(self.max),
         }
@@ -429,6 +517,21 @@ impl<'de> Deserialize<'de> for LogHistogram {
                 "histogram counts do not add up to its total",
             ));
         }
+        if (r.pos_range, r.neg_range) != (range_of(&pos), range_of(&neg)) {
+            return Err(D::Error::custom(
+                "histogram bucket ranges do not match its counts",
+            ));
+        }
+        let extremes_ok = match (r.count, r.min, r.max) {
+            (0, None, None) => true,
+            (1.., Some(min), Some(max)) => min.is_finite() && max.is_finite() && min <= max,
+            _ => false,
+        };
+        if !extremes_ok {
+            return Err(D::Error::custom(
+                "histogram minimum and maximum do not match its counts",
+            ));
+        }
         Ok(LogHistogram {
             pos,
             neg,
@@ -436,7 +539,6 @@ impl<'de> Deserialize<'de> for LogHistogram {
             neg_range: r.neg_range,
             zero: r.zero,
             count: r.count,
-            clamped: r.clamped,
             min: r.min.unwrap_or(f64::INFINITY),
             max: r.max.unwrap_or(f64::NEG_INFINITY),
         })

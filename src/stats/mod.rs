@@ -5,6 +5,7 @@
 //! behind means are merged in that fixed order, so results are bit-identical
 //! whatever the number of threads.
 
+pub mod float;
 pub mod histogram;
 
 use histogram::LogHistogram;
@@ -19,8 +20,17 @@ pub struct TargetAccumulator {
     pub hits: u64,
     /// Paths whose value was NaN or infinite (a model-domain problem).
     pub nonfinite: u64,
-    /// Sum of finite values (for the mean).
+    /// Sum of finite values (for the mean). It overflows to an infinity
+    /// (or NaN) when the values are near `f64::MAX / paths`; then
+    /// [`Self::scaled_sum`] gives the mean. Written as a string in shard
+    /// parts when it is not finite ([`float`]).
+    #[serde(with = "float::scalar")]
     pub sum: f64,
+    /// Sum of finite values times `2^-SUM_SCALE_EXP`, which cannot overflow
+    /// for any number of finite values (fewer than 2^64 paths, each below
+    /// 2^1024); used for the mean only when [`Self::sum`] overflowed.
+    #[serde(with = "float::scalar")]
+    pub scaled_sum: f64,
     /// Distribution of finite values.
     pub hist: LogHistogram,
 }
@@ -36,11 +46,37 @@ impl TargetAccumulator {
         wilson(self.hits, paths, Z95)
     }
 
+    /// Mean of the finite values of `paths` paths (NaN when there are none).
+    /// While the plain sum is finite this is `sum / finite`, bit for bit;
+    /// when it overflowed, the mean comes from the scaled sum (rounded like
+    /// any float sum, clamped to the exact minimum and maximum), so it is
+    /// finite whenever every value is.
+    pub fn mean(&self, paths: u64) -> f64 {
+        let finite = paths.saturating_sub(self.nonfinite);
+        if finite == 0 {
+            f64::NAN
+        } else if self.sum.is_finite() {
+            self.sum / finite as f64
+        } else if self.hist.count() == 0 {
+            f64::NAN
+        } else {
+            let m = self.scaled_sum / finite as f64 * SUM_UNSCALE;
+            m.clamp(self.hist.min(), self.hist.max())
+        }
+    }
+
     /// Quantile `p` of the finite values (NaN when there are none).
     pub fn quantile(&self, p: f64) -> f64 {
         self.hist.quantile(p).unwrap_or(f64::NAN)
     }
 }
+
+/// Binary exponent by which [`TargetAccumulator::scaled_sum`] is scaled down.
+pub const SUM_SCALE_EXP: i32 = 80;
+/// `2^-SUM_SCALE_EXP` (exact).
+const SUM_SCALE: f64 = 1.0 / (1u128 << SUM_SCALE_EXP) as f64;
+/// `2^SUM_SCALE_EXP` (exact).
+const SUM_UNSCALE: f64 = (1u128 << SUM_SCALE_EXP) as f64;
 
 /// Accumulated outcomes of a set of paths.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +108,7 @@ impl Accumulator {
                     hits: 0,
                     nonfinite: 0,
                     sum: 0.0,
+                    scaled_sum: 0.0,
                     hist: LogHistogram::new(),
                 })
                 .collect(),
@@ -92,6 +129,7 @@ impl Accumulator {
             let v = values[t];
             let hit = if v.is_finite() && judged[t].is_finite() {
                 acc.sum += v;
+                acc.scaled_sum += v * SUM_SCALE;
                 acc.hist.insert(v);
                 target.attained(judged[t])
             } else {
@@ -133,6 +171,7 @@ impl Accumulator {
             a.hits += b.hits;
             a.nonfinite += b.nonfinite;
             a.sum += b.sum;
+            a.scaled_sum += b.scaled_sum;
             a.hist.merge(&b.hist);
         }
         self.joint_headline += other.joint_headline;
@@ -195,6 +234,41 @@ mod tests {
         let (lo, hi) = wilson(0, 10, Z95);
         assert_eq!(lo, 0.0);
         assert!((hi - 0.2775).abs() < 5e-4, "{hi}");
+    }
+
+    #[test]
+    fn mean_is_finite_when_the_sum_overflows_and_unchanged_otherwise() {
+        let mut t = TargetAccumulator {
+            hits: 0,
+            nonfinite: 0,
+            sum: 0.0,
+            scaled_sum: 0.0,
+            hist: LogHistogram::new(),
+        };
+        let values = [1.7e308, 1.6e308, -0.5e308, 1.75e308];
+        for &v in &values {
+            t.sum += v;
+            t.scaled_sum += v * SUM_SCALE;
+            t.hist.insert(v);
+        }
+        assert!(!t.sum.is_finite());
+        let mean = t.mean(4);
+        let exact = 1.7e308 / 4.0 + 1.6e308 / 4.0 - 0.5e308 / 4.0 + 1.75e308 / 4.0;
+        assert!(
+            mean.is_finite() && (mean - exact).abs() <= exact * 1e-15,
+            "{mean}"
+        );
+        // All at the largest value: the mean is that value, not infinity.
+        let mut top = t.clone();
+        top.sum = f64::INFINITY;
+        top.scaled_sum = 3.0 * f64::MAX * SUM_SCALE;
+        top.hist = LogHistogram::new();
+        (0..3).for_each(|_| top.hist.insert(f64::MAX));
+        assert_eq!(top.mean(3), f64::MAX);
+        // Ordinary values: exactly sum / n.
+        let mut o = t.clone();
+        o.sum = 10.1;
+        assert_eq!(o.mean(4).to_bits(), (10.1f64 / 4.0).to_bits());
     }
 
     #[test]

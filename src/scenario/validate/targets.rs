@@ -48,7 +48,19 @@ pub(super) fn check(c: &mut Checker, raw: &RawScenario, entities: &Entities, hor
                 format!("unknown op {:?}; expected at_least, at_most or about", t.op),
             );
         }
-        c.finite(&at.key("threshold"), t.threshold);
+        let threshold_ok = c.finite(&at.key("threshold"), t.threshold);
         c.non_negative(&at.key("tolerance"), t.tolerance, "tolerance");
+        // The bounds applied are threshold - tolerance and threshold +
+        // tolerance: both must be numbers (1e308 + 1e308 is infinite).
+        let (lo, hi) = (t.threshold - t.tolerance, t.threshold + t.tolerance);
+        if threshold_ok && t.tolerance.is_finite() && !(lo.is_finite() && hi.is_finite()) {
+            c.fail(
+                &at.key("tolerance"),
+                format!(
+                    "threshold ± tolerance ({:e} ± {:e}) is beyond the largest number (about 1.8e308)",
+                    t.threshold, t.tolerance
+                ),
+            );
+        }
     }
 }
