@@ -19,7 +19,7 @@ use crate::scenario;
 use crate::stats::Accumulator;
 
 /// Format tag of partial files.
-pub const FORMAT: &str = "attain-partial/1";
+pub const FORMAT: &str = "attain-partial/2";
 
 /// One shard's partial summary (the JSON written by `run --shard K/N`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -13,7 +13,7 @@ use crate::model::Model;
 use crate::report::Report;
 use crate::report::format::exact;
 use crate::scenario::raw::RawScenario;
-use crate::scenario::{Scenario, graph, validate};
+use crate::scenario::{Scenario, graph};
 use crate::stats::Accumulator;
 
 /// One bar of a tornado: an input moved down and up (or an event forced off and on).
