@@ -1,4 +1,4 @@
-//! CLI comfort (issue 5): shell completions, the man page, an example in
+//! CLI comfort: shell completions, the man page, an example in
 //! every `--help`, quoted scenario errors with a caret and a hint, colour
 //! only on a terminal (and never with NO_COLOR), and progress bars that stay
 //! off standard output and off a standard error that is not a terminal.

@@ -174,7 +174,7 @@ pub enum Command {
     Report(cmd::report::Args),
     /// Estimate growth, volatility, persistence and correlations from a history CSV and write them as a TOML fragment to paste into a scenario.
     #[command(
-        after_help = "The CSV is long: one value a row, with columns year, series (or indicator) and value, and optionally unit; other columns are ignored. Method: docs/CALIBRATION.md.\n\nExamples:\n  attain calibrate ../shared/data/jilin/history.csv --to 2021 --out jilin-calibration.toml   # ex ante, for a 2022 scenario\n  attain calibrate history.csv --from 2000"
+        after_help = "The CSV is long: one value a row, with columns year, series (or indicator) and value, and optionally unit; other columns are ignored. Method: docs/CALIBRATION.md.\n\nExamples:\n  attain calibrate data/jilin/history.csv --to 2021 --out jilin-calibration.toml   # ex ante, for a 2022 scenario\n  attain calibrate history.csv --from 2000"
     )]
     Calibrate(cmd::calibrate::Args),
     /// Score scenarios against realized outcomes: Brier and log scores, PIT, interval coverage and reliability, next to naive forecasters.
