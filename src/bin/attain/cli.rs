@@ -45,6 +45,28 @@ impl From<FormatArg> for attain::Format {
     }
 }
 
+/// Which label a target is shown with in the table (`--labels`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LabelsArg {
+    /// The Chinese label (the English one where a target has none).
+    Zh,
+    /// The English label.
+    En,
+    /// Both.
+    Both,
+}
+
+impl From<LabelsArg> for attain::report::table::Labels {
+    fn from(l: LabelsArg) -> Self {
+        use attain::report::table::Labels;
+        match l {
+            LabelsArg::Zh => Labels::Zh,
+            LabelsArg::En => Labels::En,
+            LabelsArg::Both => Labels::Both,
+        }
+    }
+}
+
 /// Output format of `bench`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BenchFormatArg {
