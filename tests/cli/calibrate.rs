@@ -21,7 +21,7 @@ fn attain() -> Command {
 }
 
 fn jilin_history() -> String {
-    common::repo_str("../shared/data/jilin/history.csv")
+    common::repo_str("data/jilin/history.csv")
 }
 
 /// Three AR(1) series with correlated innovations; the third is written as a level whose log
@@ -342,12 +342,11 @@ fn cli_writes_a_fragment_and_rejects_bad_input() {
 }
 
 #[test]
-#[ignore = "needs ../shared/data/jilin/history.csv beside the repository (.ci/run runs it where the file is)"]
 fn jilin_history_through_2021_runs_and_the_fragment_parses() {
     let jilin = jilin_history();
     assert!(
         std::path::Path::new(&jilin).exists(),
-        "{jilin} is absent (the shared data folder sits beside the repository)"
+        "{jilin} is absent (data/ ships with the repository)"
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("jilin.toml");

@@ -384,3 +384,38 @@ fn no_verdict_from_too_few_paths() {
                 .and(predicate::str::contains("virtually certain").not()),
         );
 }
+
+/// Piped, the table keeps the wide layout; `--labels both` is the default's bytes and
+/// `--labels en` or `zh` keeps one label per target.
+#[test]
+fn labels_flag_chooses_the_table_labels() {
+    let jilin = crate::common::repo_str("scenarios/jilin-2022.toml");
+    let table = |extra: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("attain")
+            .unwrap()
+            .args([
+                "run",
+                &jilin,
+                "--paths",
+                "2048",
+                "--threads",
+                "1",
+                "--quiet",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        // The elapsed seconds on the second line differ from run to run.
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.remove(1);
+        lines.join("\n")
+    };
+    let default = table(&[]);
+    assert_eq!(table(&["--labels", "both"]), default);
+    let en = table(&["--labels", "en"]);
+    assert!(en.contains("┆") && en.contains("GDP growth") && !en.contains("地区生产总值增长"));
+    let zh = table(&["--labels", "zh"]);
+    assert!(zh.contains("地区生产总值增长") && !zh.contains("│ GDP growth"));
+}

@@ -1,4 +1,4 @@
-//! CLI comfort (issue 5): shell completions, the man page, an example in
+//! CLI comfort: shell completions, the man page, an example in
 //! every `--help`, quoted scenario errors with a caret and a hint, colour
 //! only on a terminal (and never with NO_COLOR), and progress bars that stay
 //! off standard output and off a standard error that is not a terminal.
@@ -583,4 +583,47 @@ fn on_a_terminal_colour_unless_no_color() {
     }
     let json = on_terminal(&format!("{table} --format json"), &[]);
     assert!(!json.contains('\u{1b}'), "JSON coloured on a terminal");
+}
+
+#[test]
+#[ignore = "needs util-linux script and a pseudo-terminal (.ci/run runs the ignored tests)"]
+fn on_a_narrow_terminal_the_table_is_compact_and_fits() {
+    use unicode_width::UnicodeWidthStr;
+    let bin = sh_quote(env!("CARGO_BIN_EXE_attain"));
+    let jilin = sh_quote(&crate::common::repo_str("scenarios/jilin-2022.toml"));
+    let run = format!("{bin} run {jilin} --paths 2048 --threads 1 --quiet");
+    let strip = |s: String| {
+        let mut out = String::new();
+        let mut esc = false;
+        for c in s.chars() {
+            match (esc, c) {
+                (false, '\u{1b}') => esc = true,
+                (true, 'm') => esc = false,
+                (true, _) | (_, '\r') => {}
+                _ => out.push(c),
+            }
+        }
+        out
+    };
+    for (width, lang, zh) in [("80", "en_US.UTF-8", false), ("100", "zh_CN.UTF-8", true)] {
+        let tty = strip(on_terminal(&run, &[("COLUMNS", width), ("LANG", lang)]));
+        let w: usize = width.parse().unwrap();
+        for line in tty.lines() {
+            assert!(line.width() <= w, "{width}: {line}");
+        }
+        assert!(tty.lines().any(|l| l.starts_with("Target ")), "{tty}");
+        assert_eq!(tty.contains("地区生产总值增长"), zh, "{tty}");
+        assert_eq!(tty.contains("GDP growth "), !zh, "{tty}");
+    }
+    // --labels overrides the locale; a wide terminal keeps the wide layout.
+    let en = strip(on_terminal(
+        &format!("{run} --labels en"),
+        &[("COLUMNS", "100"), ("LANG", "zh_CN.UTF-8")],
+    ));
+    assert!(en.contains("GDP growth ") && !en.contains("地区生产总值增长"));
+    let wide = strip(on_terminal(&run, &[("COLUMNS", "200")]));
+    assert!(
+        wide.contains('┆') && wide.contains("地区生产总值增长"),
+        "{wide}"
+    );
 }

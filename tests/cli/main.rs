@@ -12,6 +12,7 @@ mod calibrate;
 mod charts;
 mod cli;
 mod cli_comfort;
+mod doc_examples;
 mod error_messages;
 mod integrity;
 mod report_html;

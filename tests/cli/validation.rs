@@ -1,4 +1,4 @@
-//! Statistical validation (issue 7): interval coverage over repeated runs and
+//! Statistical validation: interval coverage over repeated runs and
 //! the tail weight of Student-t shocks, at tolerances derived from the
 //! Monte Carlo error.
 

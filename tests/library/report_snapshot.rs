@@ -55,3 +55,95 @@ fn jilin_2022_json_is_unchanged() {
     assert_eq!(v["run"]["seed"], SEED);
     insta::assert_snapshot!(json);
 }
+
+/// The compact layout (a terminal narrower than 120 columns): every line fits the width
+/// in display columns (Chinese characters are two), and each target is one line.
+#[test]
+fn compact_table_fits_100_and_80_columns_with_one_line_per_target() {
+    use attain::report::table::{Labels, render_compact};
+    use unicode_width::UnicodeWidthStr;
+    let report = jilin_report();
+    for width in [100u16, 80] {
+        for labels in [Labels::En, Labels::Zh, Labels::Both] {
+            for colour in [false, true] {
+                let text = render_compact(&report, width, labels, colour);
+                let plain = strip_ansi(&text);
+                for line in plain.lines() {
+                    assert!(
+                        line.width() <= usize::from(width),
+                        "{width} {labels:?}: {} columns: {line}",
+                        line.width()
+                    );
+                }
+                let header = plain.lines().position(|l| l.starts_with("Target")).unwrap();
+                let rows: Vec<&str> = plain
+                    .lines()
+                    .skip(header + 2)
+                    .take(report.targets.len())
+                    .collect();
+                for (t, row) in report.targets.iter().zip(&rows) {
+                    let label = match (labels, &t.label_zh) {
+                        (Labels::En, _) | (_, None) => t.label.as_str(),
+                        (_, Some(zh)) => zh.as_str(),
+                    };
+                    let first = label.chars().take(4).collect::<String>();
+                    assert!(row.starts_with(&first), "{width} {labels:?}: {row}");
+                    assert!(row.contains(&attain::report::format::pct_of_paths(t.probability)));
+                    assert!(
+                        row.ends_with(t.verdict.as_str()) || row.ends_with('…'),
+                        "{row}"
+                    );
+                }
+                assert!(
+                    plain
+                        .lines()
+                        .nth(header + 2 + rows.len())
+                        .unwrap()
+                        .is_empty()
+                );
+                assert!(plain.contains("headline targets met together"));
+            }
+        }
+    }
+    // At 100 columns the interval and the median are there; at 80 they give way.
+    let head = |w| {
+        render_compact(&report, w, Labels::En, false)
+            .lines()
+            .find(|l| l.starts_with("Target"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(head(100).contains("95% CI") && head(100).contains("Median"));
+    assert!(!head(80).contains("95% CI") && head(80).contains("Met if"));
+}
+
+/// The wide layout with both labels is the snapshotted table, byte for byte.
+#[test]
+fn wide_layout_with_both_labels_is_the_default_table() {
+    use attain::report::table::{Labels, render_wide};
+    let report = jilin_report();
+    let default = String::from_utf8(report.render(Format::Table).unwrap()).unwrap();
+    assert_eq!(
+        render_wide(&report, attain::report::TABLE_WIDTH, false, Labels::Both),
+        default
+    );
+    let en = render_wide(&report, attain::report::TABLE_WIDTH, false, Labels::En);
+    assert!(!en.contains("地区生产总值增长") && en.contains("GDP growth"));
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

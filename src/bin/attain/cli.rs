@@ -45,6 +45,28 @@ impl From<FormatArg> for attain::Format {
     }
 }
 
+/// Which label a target is shown with in the table (`--labels`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LabelsArg {
+    /// The Chinese label (the English one where a target has none).
+    Zh,
+    /// The English label.
+    En,
+    /// Both.
+    Both,
+}
+
+impl From<LabelsArg> for attain::report::table::Labels {
+    fn from(l: LabelsArg) -> Self {
+        use attain::report::table::Labels;
+        match l {
+            LabelsArg::Zh => Labels::Zh,
+            LabelsArg::En => Labels::En,
+            LabelsArg::Both => Labels::Both,
+        }
+    }
+}
+
 /// Output format of `bench`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BenchFormatArg {
@@ -174,7 +196,7 @@ pub enum Command {
     Report(cmd::report::Args),
     /// Estimate growth, volatility, persistence and correlations from a history CSV and write them as a TOML fragment to paste into a scenario.
     #[command(
-        after_help = "The CSV is long: one value a row, with columns year, series (or indicator) and value, and optionally unit; other columns are ignored. Method: docs/CALIBRATION.md.\n\nExamples:\n  attain calibrate ../shared/data/jilin/history.csv --to 2021 --out jilin-calibration.toml   # ex ante, for a 2022 scenario\n  attain calibrate history.csv --from 2000"
+        after_help = "The CSV is long: one value a row, with columns year, series (or indicator) and value, and optionally unit; other columns are ignored. Method: docs/CALIBRATION.md.\n\nExamples:\n  attain calibrate data/jilin/history.csv --to 2021 --out jilin-calibration.toml   # ex ante, for a 2022 scenario\n  attain calibrate history.csv --from 2000"
     )]
     Calibrate(cmd::calibrate::Args),
     /// Score scenarios against realized outcomes: Brier and log scores, PIT, interval coverage and reliability, next to naive forecasters.

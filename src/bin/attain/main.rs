@@ -19,6 +19,7 @@ mod errors;
 mod output;
 mod parse;
 mod progress;
+mod terminal;
 
 use std::error::Error as _;
 use std::process::ExitCode;

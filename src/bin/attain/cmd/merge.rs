@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use attain::error::{Error, Result};
 use attain::{Format, Report, shard};
 
-use crate::cli::FormatArg;
-use crate::output::{report_bytes, stdout, write_atomic};
+use crate::cli::{FormatArg, LabelsArg};
+use crate::output::{stdout, write_atomic};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,11 +20,19 @@ pub struct Args {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Target labels in the table: zh, en or both [default: both; on a terminal narrower than 120 columns, where the table is compact (one line per target), zh when the locale (LANG) starts with zh, else en].
+    #[arg(long, value_enum, value_name = "LANG")]
+    labels: Option<LabelsArg>,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let report = merge(&args.parts)?;
-    let bytes = report_bytes(&report, Format::from(args.format), args.out.is_none())?;
+    let bytes = crate::terminal::report_bytes(
+        &report,
+        Format::from(args.format),
+        args.out.is_none(),
+        args.labels,
+    )?;
     match args.out {
         Some(path) => write_atomic(&path, &bytes),
         None => stdout(&bytes),

@@ -10,8 +10,8 @@ use attain::error::{Error, Result};
 use attain::report::PrecisionInfo;
 use attain::{Format, Model, Report, Scenario, scenario, shard};
 
-use crate::cli::{FormatArg, OutArgs, RunArgs};
-use crate::output::{emit, report_bytes, stdout, write_atomic};
+use crate::cli::{FormatArg, LabelsArg, OutArgs, RunArgs};
+use crate::output::{emit, stdout, write_atomic};
 use crate::parse;
 use crate::progress::Bar;
 
@@ -26,6 +26,9 @@ pub struct Args {
     format: FormatArg,
     #[command(flatten)]
     output: OutArgs,
+    /// Target labels in the table: zh, en or both [default: both; on a terminal narrower than 120 columns, where the table is compact (one line per target), zh when the locale (LANG) starts with zh, else en].
+    #[arg(long, value_enum, value_name = "LANG")]
+    labels: Option<LabelsArg>,
     /// Keep adding paths until every target's 95% interval half-width is at most E (a fraction, e.g. 0.002).
     /// Decided only after 1, 2, 4, 8... blocks of 4096 paths, so results do not depend on --threads.
     #[arg(long, value_name = "E", conflicts_with_all = ["paths", "shard"], value_parser = parse::precision)]
@@ -82,7 +85,12 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!("warning: {w}");
         }
     }
-    let bytes = report_bytes(&report, Format::from(args.format), out.is_none())?;
+    let bytes = crate::terminal::report_bytes(
+        &report,
+        Format::from(args.format),
+        out.is_none(),
+        args.labels,
+    )?;
     emit(&bytes, out.as_deref(), quiet)
 }
 
