@@ -13,6 +13,7 @@ mod charts;
 mod cli;
 mod cli_comfort;
 mod error_messages;
+mod reliability;
 mod report_html;
 mod shard;
 mod sweep;
