@@ -34,9 +34,10 @@ fn at_least_one<T: std::str::FromStr<Err = std::num::ParseIntError> + PartialEq 
 /// `paths`): 2^36 = 68,719,476,736. That is a million times the default,
 /// hours on a large machine (at ten million paths a second, two hours), and
 /// far beyond any precision a probability needs (the 95% half-width of 2^36
-/// paths is below 0.0004 percentage points). The runner keeps a few dozen
-/// bytes per block of 4096 paths before simulating, so the bound also keeps
-/// that bookkeeping under a gigabyte; a larger run is sharded.
+/// paths is below 0.0004 percentage points). The runner allocates about 48
+/// bytes per block of 4096 paths and per variant before simulating (its work
+/// items and `block_sums`), so the bound also keeps that bookkeeping under a
+/// gigabyte for one variant; a larger run is sharded.
 pub const MAX_PATHS: u64 = 1 << 36;
 
 /// The most worker threads (`--threads`): 1024, more than the cores of any
