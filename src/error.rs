@@ -47,6 +47,15 @@ pub struct ScenarioError {
     pub problems: Vec<Problem>,
 }
 
+/// The most problems an error lists; the rest are counted
+/// ([`ScenarioError::unlisted`]), so a file with thousands of bad entries
+/// gives a message of bounded size.
+pub const MAX_LISTED: usize = 50;
+
+/// The most display columns of a source line quoted under a problem; a
+/// longer line is quoted as a window around the column, cut with `…`.
+pub const MAX_QUOTED_WIDTH: usize = 120;
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
@@ -57,8 +66,11 @@ impl fmt::Display for ScenarioError {
             n,
             if n == 1 { "" } else { "s" }
         )?;
-        for p in &self.problems {
+        for p in self.problems.iter().take(MAX_LISTED) {
             write!(f, "\n  {}: {}", self.origin, p)?;
+        }
+        if let Some(more) = self.unlisted() {
+            write!(f, "\n  {more}")?;
         }
         Ok(())
     }
@@ -67,6 +79,18 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 impl ScenarioError {
+    /// `… and N more problems, not listed` when there are more than
+    /// [`MAX_LISTED`].
+    pub fn unlisted(&self) -> Option<String> {
+        let rest = self.problems.len().saturating_sub(MAX_LISTED);
+        (rest > 0).then(|| {
+            format!(
+                "… and {rest} more problem{}, not listed (the first {MAX_LISTED} are)",
+                if rest == 1 { "" } else { "s" }
+            )
+        })
+    }
+
     /// The message as `Display` writes it, with each problem that has a line
     /// followed by that line of `source` (the text of the file named by
     /// `origin`), a caret under its column and, when the message carries
@@ -99,8 +123,8 @@ impl ScenarioError {
     pub fn annotate(&self, source: &str, styled: bool) -> String {
         let paint = Paint::new(styled);
         let lines: Vec<&str> = source.lines().collect();
-        let width = self
-            .problems
+        let listed = &self.problems[..self.problems.len().min(MAX_LISTED)];
+        let width = listed
             .iter()
             .filter_map(|p| p.line)
             .max()
@@ -113,7 +137,7 @@ impl ScenarioError {
             n,
             if n == 1 { "" } else { "s" }
         );
-        for p in &self.problems {
+        for p in listed {
             out.push_str(&format!("\n  {}: {}", self.origin, p));
             let Some(l) = p.line else { continue };
             let Some(text) = l.checked_sub(1).and_then(|i| lines.get(i)) else {
@@ -135,6 +159,9 @@ impl ScenarioError {
                 let (h_, h__) = (paint.help.render(), paint.help.render_reset());
                 out.push_str(&format!("\n  {blank} {g}={g_} {h_}help{h__}: {h}"));
             }
+        }
+        if let Some(more) = self.unlisted() {
+            out.push_str(&format!("\n  {more}"));
         }
         out
     }
@@ -244,7 +271,56 @@ fn underline(text: &str, column: usize) -> (String, usize, usize) {
         }
     };
     let len = token.iter().map(|&c| char_width(c)).sum::<usize>().max(1);
-    (shown, offset, len)
+    let total: usize = chars.iter().map(|&c| char_width(c)).sum();
+    if total <= MAX_QUOTED_WIDTH {
+        return (shown, offset, len);
+    }
+    window(&chars, start, len)
+}
+
+/// A line wider than [`MAX_QUOTED_WIDTH`] as a window of about that width
+/// around the character `start` (a third of it before), with `…` where it
+/// is cut; the caret's offset and length within the window.
+fn window(chars: &[char], start: usize, len: usize) -> (String, usize, usize) {
+    let before = MAX_QUOTED_WIDTH / 3;
+    let mut lo = start;
+    let mut w = 0;
+    while lo > 0 && w + char_width(chars[lo - 1]) <= before {
+        lo -= 1;
+        w += char_width(chars[lo]);
+    }
+    let mut hi = start;
+    while hi < chars.len() && w + char_width(chars[hi]) <= MAX_QUOTED_WIDTH {
+        w += char_width(chars[hi]);
+        hi += 1;
+    }
+    let expand = |cs: &[char]| -> String {
+        cs.iter()
+            .map(|&c| {
+                if c == '\t' {
+                    "    ".to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    let cut_left = lo > 0;
+    let mut shown = String::new();
+    if cut_left {
+        shown.push('…');
+    }
+    shown.push_str(&expand(&chars[lo..hi]));
+    if hi < chars.len() {
+        shown.push('…');
+    }
+    let offset = usize::from(cut_left)
+        + chars[lo..start]
+            .iter()
+            .map(|&c| char_width(c))
+            .sum::<usize>();
+    let room: usize = chars[start..hi].iter().map(|&c| char_width(c)).sum();
+    (shown, offset, len.min(room).max(1))
 }
 
 /// The hints a message carries, for `help:` lines: the nearest known name
@@ -415,6 +491,33 @@ mod tests {
         // A column past the end, or on an empty line, still gives one caret.
         assert_eq!(underline("x", 9), ("x".to_string(), 1, 1));
         assert_eq!(underline("", 1), (String::new(), 0, 1));
+    }
+
+    #[test]
+    fn a_long_line_is_quoted_as_a_window() {
+        let text = format!("x = \"{}\" oops", "a".repeat(1000));
+        let (shown, offset, len) = underline(&text, 1008);
+        assert!(shown.starts_with('…') && shown.ends_with("oops"), "{shown}");
+        assert!(shown.chars().count() <= MAX_QUOTED_WIDTH + 2);
+        assert_eq!(
+            shown.chars().skip(offset).take(len).collect::<String>(),
+            "oops"
+        );
+        // Cut on the right too when the column is early.
+        let (shown, offset, _) = underline(&text, 1);
+        assert_eq!((offset, shown.ends_with('…')), (0, true));
+    }
+
+    #[test]
+    fn problems_beyond_the_cap_are_counted() {
+        let e = error((1..=60).map(|i| problem(Some(i), None, "bad")).collect());
+        let text = e.to_string();
+        assert_eq!(text.lines().count(), 1 + MAX_LISTED + 1);
+        assert!(text.ends_with("… and 10 more problems, not listed (the first 50 are)"));
+        assert!(
+            e.annotate("", false)
+                .ends_with("… and 10 more problems, not listed (the first 50 are)")
+        );
     }
 
     #[test]

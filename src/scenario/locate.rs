@@ -29,40 +29,94 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Find the deepest element of `path` present in the document and return its
-/// position. Returns `None` when the text does not parse.
+/// position. Returns `None` when the text does not parse. To locate many
+/// paths in one text, use a [`Locator`], which parses it once.
 pub fn locate(text: &str, path: &[Segment]) -> Option<(usize, usize)> {
-    let doc = DeTable::parse(text).ok()?;
-    let mut best = None;
-    let mut current: Option<&DeValue<'_>> = None;
-    let mut table = Some(doc.get_ref());
-    for seg in path {
-        let next = match (seg, table, current) {
-            (Segment::Key(k), Some(t), _) => t
-                .iter()
-                .find(|(key, _)| key.get_ref().as_ref() == k.as_str())
-                .map(|(key, v)| (key.span(), v)),
-            (Segment::Index(i), _, Some(DeValue::Array(a))) => a.get(*i).map(|v| (v.span(), v)),
-            _ => None,
-        };
-        let Some((key_span, value)) = next else { break };
-        // Point at the value for scalars, at the key (header) for tables.
-        let span = match value.get_ref() {
-            DeValue::Table(_) | DeValue::Array(_) => key_span,
-            _ => value.span(),
-        };
-        best = Some(line_col(text, span.start));
-        current = Some(value.get_ref());
-        table = match value.get_ref() {
-            DeValue::Table(t) => Some(t),
-            _ => None,
-        };
+    Locator::new(text).locate(path)
+}
+
+/// A text parsed once into toml's spanned tree, with the offset of each
+/// line, so that locating each of thousands of problems costs a walk down
+/// its path and a binary search, not a parse and a scan of the text.
+pub struct Locator<'a> {
+    text: &'a str,
+    doc: Option<toml::Spanned<DeTable<'a>>>,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Locator<'a> {
+    /// Parse `text` (a text that does not parse locates nothing).
+    pub fn new(text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Locator {
+            text,
+            doc: DeTable::parse(text).ok(),
+            line_starts,
+        }
     }
-    best
+
+    /// [`line_col`], by binary search.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let text = self.text;
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self.line_starts[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+
+    /// [`locate`] in this text.
+    pub fn locate(&self, path: &[Segment]) -> Option<(usize, usize)> {
+        let doc = self.doc.as_ref()?;
+        self.walk(doc.get_ref(), path)
+    }
+
+    fn walk(&self, root: &DeTable<'a>, path: &[Segment]) -> Option<(usize, usize)> {
+        let mut best = None;
+        let mut current: Option<&DeValue<'_>> = None;
+        let mut table = Some(root);
+        for seg in path {
+            let next = match (seg, table, current) {
+                (Segment::Key(k), Some(t), _) => t
+                    .iter()
+                    .find(|(key, _)| key.get_ref().as_ref() == k.as_str())
+                    .map(|(key, v)| (key.span(), v)),
+                (Segment::Index(i), _, Some(DeValue::Array(a))) => a.get(*i).map(|v| (v.span(), v)),
+                _ => None,
+            };
+            let Some((key_span, value)) = next else { break };
+            // Point at the value for scalars, at the key (header) for tables.
+            let span = match value.get_ref() {
+                DeValue::Table(_) | DeValue::Array(_) => key_span,
+                _ => value.span(),
+            };
+            best = Some(self.line_col(span.start));
+            current = Some(value.get_ref());
+            table = match value.get_ref() {
+                DeValue::Table(t) => Some(t),
+                _ => None,
+            };
+        }
+        best
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locator_line_col_matches_line_col() {
+        let text = "a = 1\n\nb = \"吉林\" x\nc";
+        let l = Locator::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(l.line_col(offset), line_col(text, offset), "{offset}");
+        }
+    }
 
     #[test]
     fn finds_array_of_tables_field() {

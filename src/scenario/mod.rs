@@ -98,10 +98,12 @@ pub fn load(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         Ok(s) => return Ok(s),
         Err(findings) => findings,
     };
+    // One parse of the text for every problem (there may be thousands).
+    let locator = locate::Locator::new(text);
     let mut problems: Vec<Problem> = findings
         .into_iter()
         .map(|f| {
-            let pos = locate::locate(text, &f.path);
+            let pos = locator.locate(&f.path);
             Problem {
                 field: f.field,
                 line: pos.map(|p| p.0),

@@ -15,6 +15,7 @@ mod cli_comfort;
 mod doc_examples;
 mod error_messages;
 mod integrity;
+mod reliability;
 mod report_html;
 mod shard;
 mod sweep;

@@ -101,13 +101,13 @@ pub enum SolveFormatArg {
 /// defaults differ restates them with `mut_arg`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Number of Monte Carlo paths [default: 65536, enough for every 95% interval to be narrower than one percentage point].
+    /// Number of Monte Carlo paths [default: 65536, enough for every 95% interval to be narrower than one percentage point]. At most 2^36 (68719476736: hours of work, far beyond any useful precision; shard a larger run).
     #[arg(long, value_parser = parse::paths)]
     pub paths: Option<u64>,
     /// Seed of the random number generator [default: 20220124]. Same seed, same results, whatever --threads.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads [default: all cores]. Does not change results.
+    /// Worker threads [default: all cores], at most 1024. Does not change results.
     #[arg(long, value_parser = parse::threads)]
     pub threads: Option<usize>,
 }

@@ -79,12 +79,15 @@ fn long_flags() -> BTreeSet<String> {
 
 /// The text a scenario error's lines refer to. The library keeps no copy of
 /// it, so the file is read again (it was read a moment ago); `None` when it
-/// cannot be, and the error is then printed without quotes.
+/// cannot be (or is over the input cap), and the error is then printed
+/// without quotes.
 fn source_text(origin: &str) -> Option<String> {
     if origin == "<embedded jilin-2022.toml>" {
         return Some(attain::scenario::EMBEDDED_JILIN_2022.to_string());
     }
-    std::fs::read_to_string(origin).ok()
+    crate::output::read_capped(std::path::Path::new(origin))
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
 }
 
 #[cfg(test)]

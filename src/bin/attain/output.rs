@@ -1,40 +1,202 @@
-//! Where results go: standard output, or a file written atomically (a
-//! temporary file in the same folder, renamed over the target once complete,
-//! so a reader never sees half a report). A closed pipe on standard output
-//! surfaces as an `Io` error of kind `BrokenPipe`, which `main` treats as
-//! success.
+//! Where results go, and where inputs come from.
+//!
+//! `--out FILE` ([`write_out`]) never replaces what it should write into:
+//!
+//! * a regular file, or a path that does not exist yet, is written
+//!   atomically: a temporary file in the same folder, renamed over the
+//!   target once complete, so a reader never sees half a report. A new file
+//!   gets `0666` minus the umask, as a shell redirection would create it; an
+//!   existing file keeps its mode;
+//! * a symbolic link is followed, and its target is written atomically in
+//!   the target's folder: the link stays a link;
+//! * a character device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named
+//!   pipe) is opened and written to directly, as `> FILE` would;
+//! * an input of the same command (same device and inode, whatever the name)
+//!   is refused before anything runs ([`refuse_inputs`]).
+//!
+//! Every file the binary reads goes through [`read_text`] or
+//! [`read_capped`], which stop at [`MAX_INPUT_BYTES`].
+//!
+//! A closed pipe on standard output surfaces as an `Io` error of kind
+//! `BrokenPipe`, which `main` treats as success.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use attain::error::{Error, Result};
 use attain::{Format, Report};
 
-/// Write bytes to a file atomically.
+/// The most bytes read from any one input file (scenario, sweep file,
+/// history or outcomes CSV, shard part, sweep journal): 64 MiB, a thousand
+/// times the largest real input, and small enough to hold in memory twice.
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// The cap in words, for messages.
+pub const MAX_INPUT_WORDS: &str = "64 MiB";
+
+/// The error inside an `io::Error` for a file over the cap.
+#[derive(Debug)]
+struct TooLarge;
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "larger than {MAX_INPUT_WORDS}, the limit on an input file"
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// Whether `e` is [`read_capped`]'s error for a file over the cap.
+pub fn is_too_large(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<TooLarge>())
+}
+
+/// A file's bytes, at most [`MAX_INPUT_BYTES`] of them: a larger file (or an
+/// endless one, `/dev/zero`) is an error of kind `InvalidData` that
+/// [`is_too_large`] recognises, after reading one byte past the cap at most.
+pub fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let too_large = || std::io::Error::new(std::io::ErrorKind::InvalidData, TooLarge);
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(if meta.is_file() {
+        meta.len() as usize
+    } else {
+        0
+    });
+    file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// A text input file (at most [`MAX_INPUT_BYTES`], UTF-8); a failure is bad
+/// input (exit code 2) naming the argument `arg` and the file.
+pub fn read_text(path: &Path, arg: &str) -> Result<String> {
+    let fail = |e: &dyn std::fmt::Display| {
+        Error::argument(arg, format!("cannot read {}: {e}", path.display()))
+    };
+    let bytes = read_capped(path).map_err(|e| fail(&e))?;
+    String::from_utf8(bytes).map_err(|_| fail(&"stream did not contain valid UTF-8"))
+}
+
+/// Refuse to write `out` when it is one of `inputs` (the same device and
+/// inode: another name, a hard link or a symbolic link to an input is still
+/// that input). Checked before the command reads or runs anything else.
+pub fn refuse_inputs(out: Option<&Path>, inputs: &[&Path]) -> Result<()> {
+    let Some(out) = out else { return Ok(()) };
+    let Ok(o) = std::fs::metadata(out) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if let Ok(i) = std::fs::metadata(input)
+            && same_file(&o, &i)
+        {
+            return Err(Error::argument(
+                "out",
+                format!(
+                    "{} is the input file {}: refusing to overwrite it (write the output to another file)",
+                    out.display(),
+                    input.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// The path a write to `path` lands on: symbolic links followed (at most 40,
+/// as the kernel does), relative link targets taken from the link's folder.
+/// A dangling link gives the path it points to, which is then created.
+fn resolve_links(path: &Path) -> PathBuf {
+    let mut target = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&target) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&target) {
+                Ok(link) if link.is_absolute() => target = link,
+                Ok(link) => {
+                    target = match target.parent() {
+                        Some(d) => d.join(link),
+                        None => link,
+                    }
+                }
+                Err(_) => break,
+            },
+            _ => break,
+        }
+    }
+    target
+}
+
+/// Write bytes to `--out` (or a chart file): atomically onto a regular file
+/// or a new path, into the target of a symbolic link, directly into a
+/// device, FIFO or socket. See the module documentation.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |context: String| move |source| Error::Io { context, source };
-    let dir = match path.parent() {
+    let target = resolve_links(path);
+    let existing = std::fs::metadata(&target).ok();
+    if let Some(m) = &existing
+        && !m.is_file()
+        && !m.is_dir()
+    {
+        // A device, FIFO or socket: write into it, as a shell redirection would.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&target)
+            .map_err(io(format!("cannot write {}", path.display())))?;
+        return f
+            .write_all(bytes)
+            .and_then(|_| f.flush())
+            .map_err(io(format!("cannot write {}", path.display())));
+    }
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io(format!(
+    let mut builder = tempfile::Builder::new();
+    // A new file is created as `open(2)` with 0666 creates it: the umask
+    // decides (a temporary file would otherwise be private, 0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(io(format!(
         "cannot create a temporary file in {}",
         dir.display()
     )))?;
     tmp.write_all(bytes)
         .map_err(io(format!("cannot write {}", path.display())))?;
+    // An existing file keeps its mode.
+    if let Some(m) = &existing
+        && m.is_file()
+    {
+        tmp.as_file()
+            .set_permissions(m.permissions())
+            .map_err(io(format!("cannot write {}", path.display())))?;
+    }
     tmp.as_file()
         .sync_all()
         .map_err(io(format!("cannot write {}", path.display())))?;
-    // A temporary file is private (0600); a report is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(io(format!("cannot write {}", path.display())))?;
-    }
-    tmp.persist(path).map_err(|e| Error::Io {
+    tmp.persist(&target).map_err(|e| Error::Io {
         context: format!("cannot write {}", path.display()),
         source: e.error,
     })?;

@@ -30,7 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let config = args.run.config(DEFAULT_PATHS);
-    let outcomes_text = super::calibrate::read(&args.outcomes, "outcomes")?;
+    let outcomes_text = crate::output::read_text(&args.outcomes, "outcomes")?;
     let outcomes = backtest::parse_outcomes(&outcomes_text, &args.outcomes.display().to_string())?;
     let pool = super::pool(args.run.threads)?;
     let mut models = Vec::with_capacity(args.scenarios.len());

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use attain::calibrate;
-use attain::error::{Error, Result};
+use attain::error::Result;
 
 use crate::cli::OutArgs;
-use crate::output::{stdout, write_atomic};
+use crate::output::{read_text, refuse_inputs, stdout, write_atomic};
 
 #[derive(Debug, clap::Args)]
 #[command(mut_args(crate::cli::helps(&[
@@ -25,14 +25,9 @@ pub struct Args {
     output: OutArgs,
 }
 
-/// Read a text file; a failure is bad input (exit code 2) naming the argument.
-pub fn read(path: &std::path::Path, arg: &str) -> Result<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Error::argument(arg, format!("cannot read {}: {e}", path.display())))
-}
-
 pub fn run(args: Args) -> Result<()> {
-    let text = read(&args.history, "HISTORY")?;
+    refuse_inputs(args.output.out.as_deref(), &[&args.history])?;
+    let text = read_text(&args.history, "HISTORY")?;
     let options = calibrate::Options {
         from: args.from,
         to: args.to,

@@ -44,8 +44,14 @@ impl Journal {
             file: Mutex::new(None),
             path: path.clone(),
         };
-        let bytes = match std::fs::read(&path) {
+        let bytes = match crate::output::read_capped(&path) {
             Ok(b) => b,
+            Err(e) if crate::output::is_too_large(&e) => {
+                return Err(Error::argument(
+                    "out",
+                    format!("cannot use the sweep journal {shown}: {e}"),
+                ));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if resume && !quiet {
                     eprintln!("note: no journal {shown}: starting from the first grid point");

@@ -7,7 +7,7 @@ use attain::error::{Error, Result};
 use attain::{Format, Report, shard};
 
 use crate::cli::{FormatArg, LabelsArg};
-use crate::output::{stdout, write_atomic};
+use crate::output::{read_text, refuse_inputs, stdout, write_atomic};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,6 +26,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let inputs: Vec<&std::path::Path> = args.parts.iter().map(PathBuf::as_path).collect();
+    refuse_inputs(args.out.as_deref(), &inputs)?;
     let report = merge(&args.parts)?;
     let bytes = crate::terminal::report_bytes(
         &report,
@@ -44,8 +46,7 @@ fn merge(paths: &[PathBuf]) -> Result<Report> {
     let mut parts = Vec::with_capacity(paths.len());
     for p in paths {
         let name = p.display().to_string();
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| Error::argument("PARTS", format!("cannot read {name}: {e}")))?;
+        let text = read_text(p, "PARTS")?;
         let part: shard::Partial = serde_json::from_str(&text).map_err(|e| {
             Error::argument(
                 "PARTS",

@@ -57,8 +57,7 @@ pub fn scenario_text(path: Option<&Path>) -> Result<(String, String)> {
         )),
         Some(p) => {
             let origin = p.display().to_string();
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Error::argument("SCENARIO", format!("cannot read {origin}: {e}")))?;
+            let text = crate::output::read_text(p, "SCENARIO")?;
             Ok((text, origin))
         }
     }

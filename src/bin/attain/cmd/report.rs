@@ -111,6 +111,8 @@ pub fn write_chart(path: &Path, svg: &str, quiet: bool) -> Result<()> {
 pub fn run(args: Args) -> Result<()> {
     let config = args.run.config(DEFAULT_PATHS);
     let OutArgs { out, quiet } = args.output;
+    let inputs: Vec<&Path> = args.scenario.as_deref().into_iter().collect();
+    crate::output::refuse_inputs(out.as_deref(), &inputs)?;
     let pool = super::pool(args.run.threads)?;
     let (scenario, origin) = super::load(args.scenario.as_deref())?;
     let bar = Bar::new(quiet, "paths");

@@ -11,7 +11,7 @@ use attain::report::PrecisionInfo;
 use attain::{Format, Model, Report, Scenario, scenario, shard};
 
 use crate::cli::{FormatArg, LabelsArg, OutArgs, RunArgs};
-use crate::output::{emit, stdout, write_atomic};
+use crate::output::{emit, refuse_inputs, stdout, write_atomic};
 use crate::parse;
 use crate::progress::Bar;
 
@@ -47,6 +47,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let config = args.run.config(DEFAULT_PATHS);
     let OutArgs { out, quiet } = args.output;
+    let inputs: Vec<&std::path::Path> = args.scenario.as_deref().into_iter().collect();
+    refuse_inputs(out.as_deref(), &inputs)?;
     let pool = super::pool(args.run.threads)?;
     let bar = Bar::new(quiet, "paths");
     if let Some(spec) = args.shard {

@@ -41,6 +41,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let config = args.run.config(study::SENSITIVITY_PATHS);
     let OutArgs { out, quiet } = args.output;
+    let inputs: Vec<&std::path::Path> = args.scenario.as_deref().into_iter().collect();
+    crate::output::refuse_inputs(out.as_deref(), &inputs)?;
     let pool = super::pool(args.run.threads)?;
     let (scenario, origin) = super::load(args.scenario.as_deref())?;
     let bar = Bar::new(quiet, "runs");

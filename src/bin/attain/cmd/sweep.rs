@@ -14,7 +14,7 @@ use attain::{Scenario, scenario, study};
 use super::journal::Journal;
 use super::load;
 use crate::cli::{OutArgs, RunArgs, StudyFormatArg};
-use crate::output::emit;
+use crate::output::{emit, refuse_inputs};
 use crate::parse;
 use crate::progress::Bar;
 
@@ -55,6 +55,8 @@ struct SweepInput {
     scenario: Scenario,
     origin: String,
     file: Option<study::SweepFile>,
+    /// The files read: SCENARIO, and a sweep file's base scenario.
+    inputs: Vec<PathBuf>,
 }
 
 /// Read SCENARIO, which may be a sweep file (detected by its `[sweep]` table).
@@ -65,16 +67,17 @@ fn load_sweep_input(path: Option<&Path>) -> Result<SweepInput> {
             scenario,
             origin,
             file: None,
+            inputs: vec![],
         });
     };
     let origin = p.display().to_string();
-    let text = std::fs::read_to_string(p)
-        .map_err(|e| Error::argument("SCENARIO", format!("cannot read {origin}: {e}")))?;
+    let text = crate::output::read_text(p, "SCENARIO")?;
     if !study::is_sweep_file(&text) {
         return Ok(SweepInput {
             scenario: scenario::load(&text, &origin)?,
             origin,
             file: None,
+            inputs: vec![p.to_path_buf()],
         });
     }
     let file = study::parse_sweep_file(&text, &origin)?;
@@ -92,6 +95,7 @@ fn load_sweep_input(path: Option<&Path>) -> Result<SweepInput> {
         scenario,
         origin,
         file: Some(file),
+        inputs: vec![p.to_path_buf(), base],
     })
 }
 
@@ -114,7 +118,12 @@ pub fn run(args: Args) -> Result<()> {
         threads,
     } = run;
     let pool = super::pool(threads)?;
+    // SCENARIO first, before it is read; a sweep file's scenario once it is named.
+    let given: Vec<&Path> = scenario.as_deref().into_iter().collect();
+    refuse_inputs(out.as_deref(), &given)?;
     let input = load_sweep_input(scenario.as_deref())?;
+    let read: Vec<&Path> = input.inputs.iter().map(PathBuf::as_path).collect();
+    refuse_inputs(out.as_deref(), &read)?;
     let (mut axes, mut targets, mut config) = (vec![], target, RunConfig::default());
     if let Some(f) = &input.file {
         axes.extend(f.axes.iter().cloned());
@@ -130,6 +139,12 @@ pub fn run(args: Args) -> Result<()> {
     // `--paths` was checked as it was parsed; a sweep file's `paths` is checked here.
     if config.paths == 0 {
         return Err(Error::argument("paths", "must be at least 1"));
+    }
+    if config.paths > parse::MAX_PATHS {
+        return Err(Error::argument(
+            "paths",
+            parse::too_many_paths(config.paths),
+        ));
     }
     study::check_axes(input.scenario.raw(), &axes)?;
     // With --out, completed points go to a journal beside it as they finish.
