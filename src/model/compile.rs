@@ -123,9 +123,9 @@ fn correlation(
     }
     let id = |p: usize| &s.shocks()[c.order[p]].id;
     warnings.push(format!(
-        "shock_correlation: matrix was not positive semi-definite (smallest eigenvalue {:.6}); \
+        "shock_correlation: matrix was not positive semi-definite (smallest eigenvalue {}); \
          replaced by the nearest correlation matrix (Higham 2002); largest change {:.4} at ({}, {}): {} -> {:.4}",
-        corr::min_eigenvalue(&c.matrix),
+        crate::report::format::eigenvalue(corr::min_eigenvalue(&c.matrix)),
         worst.0,
         id(worst.1),
         id(worst.2),

@@ -196,8 +196,18 @@ pub fn sensitivity(
     let mut skipped = vec![];
     let mut inputs: Vec<Input> = vec![];
     let mut defaults = default_inputs(raw);
-    for (path, _) in stated {
+    for (path, amount) in stated {
         super::params::check_path(raw, path)?;
+        // A whole-number parameter moves by whole steps: say so about the
+        // amount given, not about the value it would have led to.
+        if super::params::is_integer_path(raw, path)? && amount.fract() != 0.0 {
+            return Err(Error::argument(
+                "sd",
+                format!(
+                    "{path}={amount}: {path} is a whole number (years or quarters), so it moves by a whole amount; got {amount}"
+                ),
+            ));
+        }
         if !defaults.iter().any(|(p, _)| p == path) {
             defaults.push((path.clone(), super::params::get(raw, path)?));
         }

@@ -14,6 +14,7 @@ mod cli;
 mod cli_comfort;
 mod doc_examples;
 mod error_messages;
+mod hardening;
 mod integrity;
 mod reliability;
 mod report_html;

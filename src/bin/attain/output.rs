@@ -83,7 +83,8 @@ pub fn read_text(path: &Path, arg: &str) -> Result<String> {
         Error::argument(arg, format!("cannot read {}: {e}", path.display()))
     };
     let bytes = read_capped(path).map_err(|e| fail(&e))?;
-    String::from_utf8(bytes).map_err(|_| fail(&"stream did not contain valid UTF-8"))
+    String::from_utf8(bytes)
+        .map_err(|e| fail(&attain::error::utf8_problem(e.as_bytes(), e.utf8_error())))
 }
 
 /// Refuse to write `out` when it is one of `inputs` (the same device and

@@ -88,8 +88,9 @@ pub(super) fn check_correlation(c: &mut Checker, raw: &RawScenario, entities: &E
                 c.fail(
                     &mat,
                     format!(
-                        "correlation matrix is not positive semi-definite (smallest eigenvalue {min:.6}); \
-                         fix it, or set `repair = true` to use the nearest correlation matrix"
+                        "correlation matrix is not positive semi-definite (smallest eigenvalue {}); \
+                         fix it, or set `repair = true` to use the nearest correlation matrix",
+                        crate::report::format::eigenvalue(min)
                     ),
                 );
             }
