@@ -185,7 +185,7 @@ pub fn utf8_problem(bytes: &[u8], e: std::str::Utf8Error) -> String {
     // The prefix is valid UTF-8 by construction.
     let before = std::str::from_utf8(&bytes[..at]).unwrap_or("");
     let (line, column) = crate::scenario::locate::line_col(before, before.len());
-    match bytes.get(at) {
+    match bytes.get(at).filter(|_| e.error_len().is_some()) {
         Some(b) => format!(
             "not valid UTF-8: byte 0x{b:02X} at offset {at} (line {line}, column {column}); save the file as UTF-8"
         ),
