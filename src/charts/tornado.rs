@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     HIGH_SETTING, INK, LOW_SETTING, MUTED, draw_err, finite, fit, font, pct, with_title, wrap,
 };
-use crate::report::format::num;
+use crate::report::format::setting_pair;
 use crate::study::{SensitivityResult, TargetSensitivity};
 
 /// Width of the chart in pixels.
@@ -29,7 +29,8 @@ fn bar_label(b: &crate::study::Bar) -> String {
     if b.kind == "event" {
         format!("{}  off → on", b.input)
     } else {
-        format!("{}  {} → {}", b.input, num(b.low), num(b.high))
+        let (low, high) = setting_pair(b.low, b.high);
+        format!("{}  {low} → {high}", b.input)
     }
 }
 

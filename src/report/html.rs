@@ -347,8 +347,8 @@ fn at_risk_card(r: &Report) -> String {
         if let Some(d) = r.worst_driver(&t.id) {
             let _ = write!(
                 h,
-                "<br><span class=\"muted\">if <code>{}</code> happens ({} of paths): {}, otherwise {}</span>",
-                text(&d.event),
+                "<br><span class=\"muted\">if “{}” happens ({} of paths): {}, otherwise {}</span>",
+                text(&d.event_label),
                 pct(d.event_share),
                 pct(d.probability_with.unwrap_or(f64::NAN)),
                 pct(d.probability_without.unwrap_or(f64::NAN))
