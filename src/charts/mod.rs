@@ -293,3 +293,62 @@ impl Heading {
         Ok(y + 4)
     }
 }
+
+/// A parameter path as a person reads it: the label of the sector,
+/// indicator, event, shock or target it belongs to, the field in words and
+/// its unit (`sectors.automobile.growth` -> "Automobile: growth (% a
+/// year)"). Paths the scenario does not know are returned as given.
+pub fn parameter_label(raw: &crate::scenario::RawScenario, path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    let unit = crate::study::params::list(raw)
+        .into_iter()
+        .find(|p| p.path == path)
+        .map(|p| p.unit)
+        .filter(|u| !u.is_empty());
+    let owner = match parts.as_slice() {
+        ["sectors", id, ..] => raw
+            .sectors
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        ["indicators", id, ..] => raw
+            .indicators
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        ["events", id, ..] => raw
+            .events
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        ["shocks", id, ..] => raw
+            .shocks
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        ["targets", id, ..] => raw
+            .targets
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        _ => None,
+    };
+    let field = parts
+        .get(2..)
+        .map(|f| f.join(" ").replace('_', " "))
+        .unwrap_or_default();
+    let text = match owner {
+        Some(o) if !field.is_empty() => format!("{o}: {field}"),
+        Some(o) => o,
+        None => path.to_string(),
+    };
+    match unit {
+        Some(u) => format!("{text} ({u})"),
+        None => text,
+    }
+}
+
+/// [`parameter_label`] of every path in `paths`.
+pub fn parameter_labels(raw: &crate::scenario::RawScenario, paths: &[String]) -> Vec<String> {
+    paths.iter().map(|p| parameter_label(raw, p)).collect()
+}
