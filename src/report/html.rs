@@ -319,16 +319,14 @@ pub fn render(input: &HtmlInput) -> String {
 fn title_of(t: &TargetResult) -> String {
     match &t.label_zh {
         Some(zh) => format!(
-            "{} · {} <span class=\"muted\">({}, {})</span>",
+            "{} · {} <span class=\"muted\">({})</span>",
             text(zh),
             text(&t.label),
-            text(&t.id),
             t.year
         ),
         None => format!(
-            "{} <span class=\"muted\">({}, {})</span>",
+            "{} <span class=\"muted\">({})</span>",
             text(&t.label),
-            text(&t.id),
             t.year
         ),
     }

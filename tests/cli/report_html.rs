@@ -375,7 +375,7 @@ var z=document.createElement("pre");z.id="out";z.textContent="measured "+e.scrol
         .unwrap();
     let dom = String::from_utf8_lossy(&out.stdout);
     let line = dom
-        .split("measured ")
+        .split("<pre id=\"out\">measured ")
         .nth(1)
         .and_then(|s| s.split(" end").next())
         .unwrap_or_else(|| panic!("no measurement in the DOM:\n{dom}"));
