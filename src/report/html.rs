@@ -124,7 +124,7 @@ footer { margin-top:36px; font-size:13px; color:var(--muted); }
   #charts > h2 + figure { break-before:avoid; }
   .charts-pair { display:block; }
   .charts-pair > div { max-width:none; }
-  figure svg { width:auto; max-width:100%; max-height:105mm; margin:2mm auto; border:0; }
+  figure svg { width:auto; max-width:100%; max-height:112mm; margin:2mm auto; border:0; }
   section#assumptions > h2 { break-before:page; }
   a { color:inherit; text-decoration:none; }
 }
