@@ -246,6 +246,7 @@ fn indicators(
                     .transpose()?,
                 noise_persistence: ind.persistence,
                 base: None,
+                history: ind.history.clone(),
             })
         })
         .collect()

@@ -81,6 +81,8 @@ pub struct Indicator {
     pub noise_persistence: f64,
     /// Base-year value, when defined.
     pub base: Option<f64>,
+    /// Published values of earlier years, in year order (display only).
+    pub history: Vec<(i32, f64)>,
 }
 
 /// How a common shock's quarterly value is made from its correlated normal `z`.

@@ -114,6 +114,30 @@ pub fn sig4(x: f64) -> String {
     trim_zeros(format!("{x:.decimals$}"))
 }
 
+/// Two settings of one input (a sensitivity bar's low and high) with 4
+/// significant digits ([`sig4`]), or more where 4 would write them the same
+/// (`0.0361 → 0.0362`): a reader must see that they differ.
+pub fn setting_pair(low: f64, high: f64) -> (String, String) {
+    let (a, b) = (sig4(low), sig4(high));
+    if a != b || low == high || special(low).is_some() || special(high).is_some() {
+        return (a, b);
+    }
+    for digits in 5..=15 {
+        let f = |x: f64| {
+            if x == 0.0 {
+                return "0".to_string();
+            }
+            let d = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 17) as usize;
+            trim_zeros(format!("{x:.d$}"))
+        };
+        let (a, b) = (f(low), f(high));
+        if a != b {
+            return (a, b);
+        }
+    }
+    (exact(low), exact(high))
+}
+
 /// 3 decimals below 10 in magnitude, 2 below 100, 1 above; trailing zeros
 /// dropped. The comments of a calibrated fragment, whose levels (hundreds of
 /// 亿元) keep a decimal.
@@ -256,6 +280,15 @@ mod tests {
         assert_eq!(exact(-0.0), "0");
         assert_eq!(sig4(24.3612), "24.36");
         assert_eq!(sig4(0.041234), "0.04123");
+        assert_eq!(
+            setting_pair(0.036, 0.044),
+            ("0.036".to_string(), "0.044".to_string())
+        );
+        assert_eq!(
+            setting_pair(0.0361234, 0.0361249),
+            ("0.036123".to_string(), "0.036125".to_string())
+        );
+        assert_eq!(setting_pair(2.0, 2.0), ("2".to_string(), "2".to_string()));
         assert_eq!(decimals_321(1234.56), "1234.6");
         assert_eq!(decimals_3210(1234.56), "1235");
         assert_eq!(decimals_3210(-0.0001), "0");

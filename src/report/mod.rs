@@ -204,6 +204,9 @@ pub struct Driver {
     pub target: String,
     /// Event id.
     pub event: String,
+    /// Event label, for the table and the HTML page (the JSON keeps the id).
+    #[serde(skip)]
+    pub event_label: String,
     /// Share of paths on which the event happened by the target year.
     pub event_share: f64,
     /// P(attained | event happened).
@@ -333,6 +336,7 @@ impl Report {
                 drivers.push(Driver {
                     target: target.id.clone(),
                     event: event.id.clone(),
+                    event_label: event.label.clone(),
                     event_share: with_n as f64 / n as f64,
                     probability_with: ratio(with_hits, with_n),
                     probability_without: ratio(acc.targets[t].hits - with_hits, n - with_n),

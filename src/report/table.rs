@@ -163,11 +163,15 @@ fn footer(r: &Report) -> String {
 
     out.push_str("Most at risk:");
     for t in r.most_at_risk(3) {
-        out.push_str(&format!("\n  {} {}", t.id, pct_of_paths(t.probability)));
+        out.push_str(&format!(
+            "\n  {} {}",
+            label(t, Labels::Both, " "),
+            pct_of_paths(t.probability)
+        ));
         if let Some(d) = r.worst_driver(&t.id) {
             out.push_str(&format!(
-                " — if {} happens ({} of paths): {}, otherwise {}",
-                d.event,
+                " — if “{}” happens ({} of paths): {}, otherwise {}",
+                d.event_label,
                 pct_of_paths(d.event_share),
                 pct_of_paths(d.probability_with.unwrap_or(f64::NAN)),
                 pct_of_paths(d.probability_without.unwrap_or(f64::NAN))

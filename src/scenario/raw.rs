@@ -299,6 +299,11 @@ pub struct RawIndicator {
     /// Where the numbers come from.
     #[serde(default)]
     pub source: Option<String>,
+    /// Published values of years up to the base year (year -> value), for
+    /// display only: fan charts start from them. Left out of the serialized
+    /// form when absent, so a scenario without it keeps its fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<BTreeMap<String, f64>>,
 }
 
 /// `[[targets]]`: an official target.

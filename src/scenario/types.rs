@@ -276,6 +276,9 @@ pub struct Indicator {
     /// The (sector, weight) sum this indicator is the growth of, when it is
     /// one (such an indicator has year-to-date quarterly values).
     pub aggregate: Option<Vec<(usize, f64)>>,
+    /// Published values of years before the base year, in year order
+    /// (display only; the model never reads them).
+    pub history: Vec<(i32, f64)>,
 }
 
 /// A validated target.

@@ -217,6 +217,14 @@ fn indicator(raw: &RawScenario, ind: &RawIndicator, index: &Index) -> Option<Ind
         noise_df: ind.noise_df,
         persistence: ind.persistence.unwrap_or(0.0),
         aggregate: graph::sector_aggregate(raw, &ind.id),
+        history: ind
+            .history
+            .iter()
+            .flatten()
+            .filter_map(|(y, &v)| Some((y.trim().parse().ok()?, v)))
+            .collect::<std::collections::BTreeMap<i32, f64>>()
+            .into_iter()
+            .collect(),
     })
 }
 

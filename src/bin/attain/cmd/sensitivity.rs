@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<()> {
         StudyFormatArg::Json => result.json()?,
     };
     if let Some(path) = &args.chart {
-        let svg = attain::charts::tornado::tornado_svg(&result)?;
+        let svg = attain::charts::tornado::tornado_svg_for(&result, scenario.raw())?;
         super::report::write_chart(path, &svg, quiet)?;
     }
     emit(&bytes, out.as_deref(), quiet)

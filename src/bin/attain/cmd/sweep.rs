@@ -239,7 +239,7 @@ pub fn run(args: Args) -> Result<()> {
         j.remove(quiet);
     }
     if let Some(path) = &chart {
-        let svg = attain::charts::study::sweep_svg(&result)?;
+        let svg = attain::charts::study::sweep_svg_for(&result, input.scenario.raw())?;
         super::report::write_chart(path, &svg, quiet)?;
     }
     Ok(())
