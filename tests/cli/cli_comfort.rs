@@ -6,7 +6,7 @@
 //! Terminal behaviour is checked under a pseudo-terminal made by util-linux
 //! `script`, and the man page is rendered with groff. Those checks need the
 //! tools, so they are `#[ignore]`d (they show as ignored, not as passed):
-//! `.ci/run` installs the tools and runs them with `cargo test --profile ci
+//! `.ci/run` installs the tools and runs them with `cargo test --release
 //! --test cli -- --ignored`, where a missing tool is a failure. The
 //! non-terminal checks, and the CLICOLOR_FORCE checks of the colour policy,
 //! run everywhere.
