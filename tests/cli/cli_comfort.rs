@@ -488,7 +488,7 @@ const NEEDS_TERMINAL: &str =
 /// the terminal received. Panics without util-linux `script` or a
 /// pseudo-terminal to run it on: the tests that call this are `#[ignore]`d
 /// and run where the tools are.
-fn on_terminal(command: &str, env: &[(&str, &str)]) -> String {
+pub(crate) fn on_terminal(command: &str, env: &[(&str, &str)]) -> String {
     let version = Process::new("script")
         .arg("--version")
         .output()
@@ -520,7 +520,7 @@ fn on_terminal(command: &str, env: &[(&str, &str)]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn sh_quote(s: &str) -> String {
+pub(crate) fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
