@@ -103,7 +103,7 @@ fn whole_number(name: &str, s: &str) -> std::result::Result<String, Boxed> {
         },
         _ => (body, 0),
     };
-    if suffix_exp == 0 && exp == 0 && !mantissa.contains('.') {
+    if suffix_exp == 0 && mantissa.len() == body.len() && !mantissa.contains('.') {
         return Ok(s.to_string());
     }
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
