@@ -440,3 +440,23 @@ fn report_refuses_a_terminal() {
         "{tty:?}"
     );
 }
+
+#[test]
+#[ignore = "needs util-linux script and a pseudo-terminal (.ci/run runs the ignored tests)"]
+fn backtest_shows_a_progress_bar_on_a_terminal_unless_quiet() {
+    use crate::cli_comfort::{on_terminal, sh_quote};
+    let bin = sh_quote(env!("CARGO_BIN_EXE_attain"));
+    let cmd = format!(
+        "{bin} backtest {} --outcomes {} -n 200000 -j 1",
+        sh_quote(&fixture("two-sector.toml")),
+        sh_quote(&fixture("two-sector-outcomes.csv"))
+    );
+    let delay = [("ATTAIN_PROGRESS_DELAY_MS", "0")];
+    let tty = on_terminal(&format!("{cmd} > /dev/null"), &delay);
+    assert!(
+        tty.contains("ETA") && tty.contains("paths"),
+        "no bar: {tty:?}"
+    );
+    let quiet = on_terminal(&format!("{cmd} -q > /dev/null"), &delay);
+    assert_eq!(quiet, "", "--quiet printed {quiet:?}");
+}
