@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::model::{Formula, Input, Model, Series, ShockShape, corr};
-use crate::report::format::num;
+use crate::report::format::{count, num};
 
 fn series_name(m: &Model, s: Series) -> String {
     match s {
@@ -19,7 +19,7 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
     let total = m.base_total();
     let _ = writeln!(
         o,
-        "{} — {}{}, base year {}, horizon {} years ({} quarters)",
+        "{} — {}{}, base year {}, horizon {} ({} quarters)",
         m.meta.name,
         m.meta.region,
         m.meta
@@ -28,7 +28,7 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
             .map(|z| format!(" {z}"))
             .unwrap_or_default(),
         m.meta.base_year,
-        m.meta.horizon,
+        count(m.meta.horizon, "year", "years"),
         4 * m.meta.horizon
     );
     let _ = writeln!(o, "Random variates per path: {}", m.draws_per_path());
@@ -110,13 +110,13 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
         let annual = 1.0 - (1.0 - e.probability).powi(quarters.len() as i32);
         let _ = writeln!(
             o,
-            "  {:<22} {}: p = {} per quarter ({}; about {:.0}% a year), lasts {} quarter(s), recovery {}",
+            "  {:<22} {}: p = {} per quarter ({}; about {:.0}% a year), lasts {}, recovery {}",
             e.id,
             e.label,
             e.probability,
             quarters.join(" "),
             100.0 * annual,
-            e.duration,
+            count(e.duration as usize, "quarter", "quarters"),
             e.recovery
         );
         for &(i, l) in &e.sector_impacts {
@@ -231,8 +231,8 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
         let year = m.meta.base_year + 1;
         let _ = writeln!(
             o,
-            "\nPublished ({} quarter(s) of {year}; events in them are known):",
-            obs.quarters
+            "\nPublished ({} of {year}; events in them are known):",
+            count(obs.quarters, "quarter", "quarters")
         );
         for p in &obs.published {
             let how = match p.share {

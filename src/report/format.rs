@@ -185,6 +185,12 @@ fn trim_zeros(s: String) -> String {
     if s == "-0" { "0".into() } else { s }
 }
 
+/// A count and its noun, singular for exactly one: `count(1, "year", "years")`
+/// is `1 year`, `count(4, "year", "years")` is `4 years`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Pad on the right to a width in chars (ids and numbers are ASCII).
 pub fn pad(s: &str, w: usize) -> String {
     let n = s.chars().count();

@@ -242,10 +242,13 @@ pub fn render(input: &HtmlInput) -> String {
     } else {
         let _ = writeln!(
             h,
-            "<div class=\"card\"><div class=\"muted\">All {} headline targets met together</div>\
+            "<div class=\"card\"><div class=\"muted\">{}</div>\
              <div class=\"big\">{}</div><div class=\"muted\">95% CI {}–{}</div></div>\n\
              <div class=\"card\"><div class=\"muted\">Every one of the {} targets met</div><div class=\"big\">{}</div></div>",
-            r.joint.targets.len(),
+            match r.joint.targets.len() {
+                1 => "The 1 headline target met".to_string(),
+                n => format!("All {n} headline targets met together"),
+            },
             pct(r.joint.probability),
             pct(r.joint.ci95[0]),
             pct(r.joint.ci95[1]),

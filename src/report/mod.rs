@@ -5,6 +5,8 @@
 pub mod format;
 pub mod html;
 pub mod table;
+#[cfg(feature = "xlsx")]
+pub mod xlsx;
 
 use serde::Serialize;
 

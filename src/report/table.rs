@@ -15,7 +15,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::format::{num, pct_of_paths, short};
+use super::format::{count, num, pct_of_paths, short};
 use super::{Report, TargetResult};
 
 /// "Met if" column: the bound actually applied.
@@ -152,8 +152,11 @@ fn footer(r: &Report) -> String {
         ));
     } else {
         out.push_str(&format!(
-            "\nAll {} headline targets met together: {} (95% CI {}–{}); every target: {}\n",
-            r.joint.targets.len(),
+            "\n{}: {} (95% CI {}–{}); every target: {}\n",
+            match r.joint.targets.len() {
+                1 => "The 1 headline target met".to_string(),
+                n => format!("All {n} headline targets met together"),
+            },
             pct_of_paths(r.joint.probability),
             pct_of_paths(r.joint.ci95[0]),
             pct_of_paths(r.joint.ci95[1]),
@@ -193,11 +196,11 @@ fn header(r: &Report) -> String {
         None => r.scenario.region.clone(),
     };
     out.push_str(&format!(
-        "{} ({}; base year {}, horizon {} years)\n{} paths, seed {}, {:.2} s\n\n",
+        "{} ({}; base year {}, horizon {})\n{} paths, seed {}, {:.2} s\n\n",
         r.scenario.name,
         region,
         r.scenario.base_year,
-        r.scenario.horizon,
+        count(r.scenario.horizon, "year", "years"),
         r.run.paths,
         r.run.seed,
         r.run.elapsed_s
@@ -226,8 +229,8 @@ fn header(r: &Report) -> String {
             )
             .collect();
         out.push_str(&format!(
-            "Conditioned on {} published quarter(s) of {}: {}\n\n",
-            o.quarters,
+            "Conditioned on {} of {}: {}\n\n",
+            count(o.quarters, "published quarter", "published quarters"),
             r.scenario.base_year + 1,
             if figures.is_empty() {
                 "no figures; events known".to_string()
