@@ -256,8 +256,152 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
             let _ = writeln!(o, "  {id:<24} started in Q{q} {year}");
         }
     }
+    carry_over_and_policies(m, &mut o);
     for w in warnings {
         let _ = writeln!(o, "\nwarning: {w}");
     }
     o
+}
+
+/// Per-year values, base-year profiles and policy rules, when the scenario
+/// has them (nothing is printed otherwise).
+fn carry_over_and_policies(m: &Model, o: &mut String) {
+    let join = |v: &[f64]| v.iter().map(|x| num(*x)).collect::<Vec<_>>().join(", ");
+    let varies = |v: &[f64]| v.iter().any(|&x| x != v[0]);
+    let mut lines = vec![];
+    for s in &m.sectors {
+        if varies(&s.growth_by_year) {
+            lines.push(format!("  {:<22} growth {}", s.id, join(&s.growth_by_year)));
+        }
+        if varies(&s.volatility_by_year) {
+            lines.push(format!(
+                "  {:<22} volatility {}",
+                s.id,
+                join(&s.volatility_by_year)
+            ));
+        }
+    }
+    let nk = m.n_shocks();
+    if !m.shock_scale.is_empty() {
+        for (k, id) in m.shock_ids.iter().enumerate() {
+            let v: Vec<f64> = (0..m.meta.horizon)
+                .map(|y| m.shock_scale[y * nk + k])
+                .collect();
+            if v.iter().any(|&x| x != 1.0) {
+                lines.push(format!("  {id:<22} scale {}", join(&v)));
+            }
+        }
+    }
+    for e in &m.events {
+        if varies(&e.probability_by_year) {
+            lines.push(format!(
+                "  {:<22} probability {}",
+                e.id,
+                join(&e.probability_by_year)
+            ));
+        }
+        if !e.sector_impacts_by_year.is_empty() {
+            lines.push(format!(
+                "  {:<22} sector impact sizes vary by the year an occurrence starts",
+                e.id
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nPer-year values ({}-{}; the last repeats):",
+            m.meta.base_year + 1,
+            m.meta.base_year + m.meta.horizon as i32
+        );
+        for l in lines {
+            let _ = writeln!(o, "{l}");
+        }
+    }
+    // A sector's base year is profiled when its quarters are off the trend.
+    let mut profiled = vec![];
+    for (i, s) in m.sectors.iter().enumerate() {
+        let q = &m.base_quarters[i];
+        let mu = m.mu[i];
+        let l = m.base_log_level[i];
+        let on_trend = (0..4).all(|j| {
+            let t = (l + mu * (j as f64 - 3.0)).exp();
+            (q[j] - t).abs() <= 1e-12 * t.abs().max(1e-300)
+        });
+        let momentum = m.momentum.get(i).copied().unwrap_or(0.0);
+        if s.value_added > 0.0 && (!on_trend || momentum != 0.0) {
+            // With no shocks: d_t = rho^t d_0 on top of the trend (MODEL.md 2.1).
+            let (mut level, mut d, mut first) = (q[3].ln(), momentum, 0.0);
+            for _ in 0..4 {
+                d *= m.ar[i];
+                level += mu + d;
+                first += level.exp();
+            }
+            profiled.push(format!(
+                "  {:<22} quarters {} (% of the year); first-year growth with no shocks {}% (growth {}%){}",
+                s.id,
+                join(&q.map(|x| 100.0 * x / s.value_added)),
+                num(100.0 * (first / s.value_added - 1.0)),
+                num(s.growth),
+                if momentum != 0.0 {
+                    format!(", momentum {}", num(100.0 * momentum))
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    if !profiled.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nBase year {} by quarter (carry-over into {}):",
+            m.meta.base_year,
+            m.meta.base_year + 1
+        );
+        for l in profiled {
+            let _ = writeln!(o, "{l}");
+        }
+    }
+    if !m.policies.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nPolicy rules ({}), a reaction function:",
+            m.policies.len()
+        );
+        for p in &m.policies {
+            let quarters: Vec<String> = (0..4)
+                .filter(|&q| p.check[q])
+                .map(|q| format!("Q{}", q + 1))
+                .collect();
+            let years: Vec<String> = p
+                .years
+                .iter()
+                .enumerate()
+                .filter(|(_, on)| **on)
+                .map(|(y, _)| (m.meta.base_year + 1 + y as i32).to_string())
+                .collect();
+            let sectors: Vec<&str> = p
+                .sectors
+                .iter()
+                .map(|&i| m.sectors[i].id.as_str())
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {:<22} at the end of {} of {}: if year-to-date growth of {} is {} {}%, \
+                 {} min({} x gap, {}) points of annualized growth to {} for {} quarter(s) from {} quarter(s) later",
+                p.id,
+                quarters.join(", "),
+                years.join(", "),
+                p.indicator,
+                if p.below { "below" } else { "above" },
+                num(p.trigger),
+                if p.below { "add" } else { "remove" },
+                num(p.response),
+                num(p.cap),
+                sectors.join(", "),
+                p.duration,
+                p.lag
+            );
+        }
+    }
 }

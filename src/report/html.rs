@@ -452,8 +452,8 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
             } else {
                 "n/a".into()
             },
-            short(s.growth),
-            short(s.volatility),
+            s.growth.format_with(short),
+            s.volatility.format_with(short),
             short(s.persistence),
             loadings.join(", "),
             opt(s.source.as_deref())
@@ -518,8 +518,10 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
                 .impacts
                 .iter()
                 .map(|i| match (&i.sector, &i.indicator) {
-                    (Some(s), _) => format!("{} {}%", text(s), short(i.size)),
-                    (_, Some(ind)) => format!("{} {:+}", text(ind), i.size),
+                    (Some(s), _) => format!("{} {}%", text(s), i.size.format_with(short)),
+                    (_, Some(ind)) => {
+                        format!("{} {}", text(ind), i.size.format_with(|x| format!("{x:+}")))
+                    }
                     _ => String::new(),
                 })
                 .collect();
@@ -529,7 +531,7 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
                  <td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"source\">{}</td></tr>",
                 labels(&e.label, e.label_zh.as_deref()),
                 text(&e.id),
-                short(e.probability),
+                e.probability.format_with(short),
                 e.duration,
                 quarters,
                 pct(e.recovery.unwrap_or(1.0)),

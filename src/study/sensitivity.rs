@@ -132,14 +132,21 @@ fn relevant(raw: &RawScenario, path: &str, up: &BTreeSet<String>, target: &str) 
 fn default_inputs(raw: &RawScenario) -> Vec<(String, f64)> {
     let mut v = vec![];
     for s in &raw.sectors {
-        v.push((format!("sectors.{}.growth", s.id), s.growth));
-        v.push((format!("sectors.{}.volatility", s.id), s.volatility));
+        // Per-year arrays are not one number and are left out.
+        if let Some(x) = s.growth.scalar() {
+            v.push((format!("sectors.{}.growth", s.id), x));
+        }
+        if let Some(x) = s.volatility.scalar() {
+            v.push((format!("sectors.{}.volatility", s.id), x));
+        }
         for (k, x) in &s.loadings {
             v.push((format!("sectors.{}.loadings.{k}", s.id), *x));
         }
     }
     for e in &raw.events {
-        v.push((format!("events.{}.probability", e.id), e.probability));
+        if let Some(x) = e.probability.scalar() {
+            v.push((format!("events.{}.probability", e.id), x));
+        }
     }
     for ind in raw.indicators.iter().filter(|i| i.kind == "linear") {
         if let Some(x) = ind.intercept {
@@ -256,7 +263,7 @@ pub fn sensitivity(
             path,
             kind: "event",
             basis: "forced off / on (probability 0 / 1)".into(),
-            value: e.probability,
+            value: e.probability.first(),
             amount: None,
             low: 0.0,
             high: 1.0,

@@ -8,6 +8,7 @@ mod common;
 
 mod correlation;
 mod fuzz_loader;
+mod model_years;
 mod nowcast;
 mod nowcast_jilin;
 mod report_snapshot;

@@ -7,11 +7,14 @@
 //! The sections run in a fixed order and findings keep the order in which
 //! they are found (the error-message tests pin it).
 
+mod base_quarters;
 mod build;
 mod events;
 mod header;
 mod indicators;
 mod observed;
+mod per_year;
+mod policies;
 mod sectors;
 mod shocks;
 mod targets;
@@ -82,6 +85,10 @@ fn check(raw: &RawScenario) -> (Vec<Finding>, Option<Vec<usize>>) {
     if let Some(obs) = &raw.observed {
         observed::check(&mut c, raw, obs, &entities);
     }
+    if let Some(bq) = &raw.base_quarters {
+        base_quarters::check(&mut c, raw, bq, &entities);
+    }
+    policies::check(&mut c, raw, &entities, horizon);
     (c.findings, order)
 }
 
@@ -138,7 +145,7 @@ pub(crate) struct Checker {
 #[derive(Clone)]
 pub(crate) struct At {
     path: Vec<Segment>,
-    field: String,
+    pub(crate) field: String,
 }
 
 impl At {
