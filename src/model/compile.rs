@@ -650,6 +650,9 @@ impl Model {
             chol,
             correlation: shocks.correlation,
             repaired: shocks.repaired,
+            event_probability: (0..horizon)
+                .flat_map(|y| events.iter().map(move |e| e.probability_by_year[y]))
+                .collect(),
             events,
             indicators,
             order: scenario.order().to_vec(),

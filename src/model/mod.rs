@@ -323,6 +323,9 @@ pub struct Model {
     pub repaired: Option<f64>,
     /// Events.
     pub events: Vec<Event>,
+    /// Each event's start probability in each simulated year: horizon x
+    /// events, row-major.
+    pub event_probability: Vec<f64>,
     /// Indicators, in scenario order.
     pub indicators: Vec<Indicator>,
     /// Evaluation order of indicators.

@@ -223,7 +223,19 @@ impl Model {
             st.cum_prev.copy_from_slice(&self.base_cumulative);
         }
 
+        let ne = self.events.len();
         for year in 0..horizon {
+            let shock_scale = if self.shock_scale.is_empty() {
+                None
+            } else {
+                Some(&self.shock_scale[year * nk..][..nk])
+            };
+            let probability = &self.event_probability[year * ne..][..ne];
+            let indicator_events = if self.indicator_events_by_year.is_empty() {
+                &self.indicator_events
+            } else {
+                &self.indicator_events_by_year[year]
+            };
             st.sectors.annual.fill(0.0);
             st.shock_year.iter_mut().for_each(|x| *x = 0.0);
             st.event_quarters.iter_mut().for_each(|x| *x = 0);
@@ -246,27 +258,24 @@ impl Model {
                         ShockShape::StudentT { group } => z * st.t_scale[group],
                         ShockShape::TwoPiece { down, up } => z * if z < 0.0 { down } else { up },
                     };
+                    // The year's scale (MODEL.md 2.4), when a shock has one.
+                    let f = match shock_scale {
+                        None => f,
+                        Some(scale) => f * scale[k],
+                    };
                     st.shocks[k] = f;
-                }
-                if !self.shock_scale.is_empty() {
-                    let scale = &self.shock_scale[year * nk..(year + 1) * nk];
-                    for (f, &x) in st.shocks[..nk].iter_mut().zip(scale) {
-                        *f *= x;
-                    }
-                }
-                for (y, &f) in st.shock_year.iter_mut().zip(&st.shocks[..nk]) {
-                    *y += f;
+                    st.shock_year[k] += f;
                 }
 
                 // Events: start, then apply while under way.
                 st.sectors.temporary.fill(0.0);
-                for (e, ev) in self.events.iter().enumerate() {
+                for ((e, ev), &p) in self.events.iter().enumerate().zip(probability) {
                     let u: f64 = rng.random();
                     // In published quarters the events are known, not drawn.
                     let starts = if year == 0 && quarter < self.observed.quarters {
                         self.observed.event_start[e] == Some(quarter)
                     } else {
-                        ev.may_start[quarter] && u < ev.probability_by_year[year]
+                        ev.may_start[quarter] && u < p
                     };
                     if st.event_left[e] == 0 && starts {
                         st.event_left[e] = ev.duration;
@@ -333,12 +342,7 @@ impl Model {
                     st.noise[j] = ind.noise_persistence * st.noise[j] + ind.noise_sd * z;
                     noise = st.noise[j];
                 }
-                let moved_by = if self.indicator_events_by_year.is_empty() {
-                    &self.indicator_events[j]
-                } else {
-                    &self.indicator_events_by_year[year][j]
-                };
-                for &(e, size) in moved_by {
+                for &(e, size) in &indicator_events[j] {
                     noise += size * st.event_quarters[e] as f64 / 4.0;
                 }
                 let v = match &ind.formula {
@@ -440,11 +444,12 @@ impl Model {
                 *c += l * f;
             }
         }
-        let row = year * n..(year + 1) * n;
+        // `[start..][..n]`: slices of length n the compiler can see, so
+        // the loop below needs no bounds checks.
         let (mu, ar, idio) = (
-            &self.mu_by_year[row.clone()],
+            &self.mu_by_year[year * n..][..n],
             &self.ar[..n],
-            &self.idio_by_year[row],
+            &self.idio_by_year[year * n..][..n],
         );
         let (dev, trend, eps) = (&mut s.deviation[..n], &mut s.trend[..n], &s.eps[..n]);
         let (permanent, temporary) = (&s.permanent[..n], &s.temporary[..n]);

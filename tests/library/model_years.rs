@@ -435,3 +435,32 @@ fn per_year_values_are_located_at_their_element() {
     assert_eq!(p.line, Some(11));
     assert_eq!(p.column, Some(16));
 }
+
+#[test]
+fn explain_shows_per_year_values_profiles_and_rules() {
+    let text = one_sector(
+        2,
+        "growth = [6.0, 5.0]\nvolatility = 0.0\n",
+        "[base_quarters]\n\n[[base_quarters.profiles]]\nof = \"a\"\nyoy = [4.1, -15.3, 3.1, 0.2]\n\n\
+         [[policies]]\nid = \"p\"\nlabel = \"P\"\nindicator = \"a\"\ntrigger = -50.0\nduration = 2\nresponse = 0.5\ncap = 2.0\nsectors = [\"a\"]\n",
+    );
+    let m = model(&text);
+    let e = attain::explain::explain(&m, &[]);
+    assert!(e.contains("growth 6.00, 5.00"), "{e}");
+    // The printed first-year growth is the one every path gives (the rule never fires).
+    let v = exact_values(&m);
+    let shown = format!(
+        "first-year growth with no shocks {}%",
+        attain::report::format::num(v[0])
+    );
+    assert!(e.contains(&shown), "{shown:?} not in\n{e}");
+    assert!(e.contains("Policy rules (1), a reaction function:"), "{e}");
+    // Nothing of this for a scenario without the features.
+    let plain = attain::explain::explain(
+        &model(&one_sector(1, "growth = 6.0\nvolatility = 1.0\n", "")),
+        &[],
+    );
+    assert!(
+        !plain.contains("Per-year") && !plain.contains("Base year") && !plain.contains("Policy")
+    );
+}
