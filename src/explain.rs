@@ -134,6 +134,12 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
                 m.indicators[j].id, s
             );
         }
+        if e.side == crate::scenario::Side::Upside {
+            let _ = writeln!(
+                o,
+                "      upside: raises the targets it helps when it happens"
+            );
+        }
     }
 
     let _ = writeln!(
@@ -238,6 +244,64 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
                 .map(|w| format!("  «{w}»"))
                 .unwrap_or_default()
         );
+        if !t.excused_by.is_empty() {
+            let ids: Vec<&str> = t
+                .excused_by
+                .iter()
+                .map(|&e| m.events[e].id.as_str())
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {:<24} also reported as met or excused: excused when {} is under way in {}",
+                "",
+                ids.join(" or "),
+                t.year
+            );
+        }
+    }
+    if !m.joints.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nJoints ({}), met when all their targets are:",
+            m.joints.len()
+        );
+        for j in &m.joints {
+            let ids: Vec<&str> = j
+                .targets
+                .iter()
+                .map(|&t| m.targets[t].id.as_str())
+                .collect();
+            let _ = writeln!(o, "  {:<24} {}: {}", j.id, j.label, ids.join(" and "));
+        }
+    }
+    if !m.assumptions.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nAssumptions ({}), drawn once per path before its quarters (central value; 5%-95%):",
+            m.assumptions.items.len()
+        );
+        for a in &m.assumptions.items {
+            let d = a.dist;
+            let shape = match d {
+                crate::scenario::types::AssumptionDist::Normal { mean, sd } => {
+                    format!("normal, mean {mean}, sd {sd}")
+                }
+                crate::scenario::types::AssumptionDist::Uniform { low, high } => {
+                    format!("uniform on [{low}, {high}]")
+                }
+                crate::scenario::types::AssumptionDist::Triangular { low, mode, high } => {
+                    format!("triangular on [{low}, {high}], mode {mode}")
+                }
+            };
+            let _ = writeln!(
+                o,
+                "  {:<40} {shape} ({}; {} to {})",
+                a.parameter,
+                num(d.central()),
+                num(d.quantile(0.05)),
+                num(d.quantile(0.95))
+            );
+        }
     }
     let obs = &m.observed;
     if obs.quarters > 0 {
@@ -269,8 +333,130 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
             let _ = writeln!(o, "  {id:<24} started in Q{q} {year}");
         }
     }
-    for w in warnings {
+    for w in warnings.iter().cloned().chain(counted_twice(m)) {
         let _ = writeln!(o, "\nwarning: {w}");
     }
     o
+}
+
+/// What a risk moves: a sector's level or an indicator's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Moved {
+    Sector(usize),
+    Indicator(usize),
+}
+
+/// One way a risk moves something: (family, is an event, source id, what, sign).
+type Move = (String, bool, String, Moved, bool);
+
+/// Every signed move of every shock (loadings, `linear` terms) and event (impacts).
+fn moves(m: &Model) -> Vec<Move> {
+    let mut v = vec![];
+    for (i, s) in m.sectors.iter().enumerate() {
+        for (k, l) in &s.loadings {
+            if let Some(p) = m.shock_ids.iter().position(|x| x == k) {
+                if *l != 0.0 {
+                    v.push((
+                        m.shock_families[p].clone(),
+                        false,
+                        k.clone(),
+                        Moved::Sector(i),
+                        *l > 0.0,
+                    ));
+                }
+            }
+        }
+    }
+    for (j, ind) in m.indicators.iter().enumerate() {
+        if let Formula::Linear { terms, .. } = &ind.formula {
+            for &(inp, c) in terms {
+                if let (Input::Shock(p), true) = (inp, c != 0.0) {
+                    v.push((
+                        m.shock_families[p].clone(),
+                        false,
+                        m.shock_ids[p].clone(),
+                        Moved::Indicator(j),
+                        c > 0.0,
+                    ));
+                }
+            }
+        }
+    }
+    for e in &m.events {
+        for &(i, l) in &e.sector_impacts {
+            if l != 0.0 {
+                v.push((
+                    e.family.clone(),
+                    true,
+                    e.id.clone(),
+                    Moved::Sector(i),
+                    l > 0.0,
+                ));
+            }
+        }
+        for &(j, s) in &e.indicator_impacts {
+            if s != 0.0 {
+                v.push((
+                    e.family.clone(),
+                    true,
+                    e.id.clone(),
+                    Moved::Indicator(j),
+                    s > 0.0,
+                ));
+            }
+        }
+    }
+    v
+}
+
+/// Warnings for two sources of one family (a shock and an event, or two
+/// events) that move the same sector or indicator in the same direction.
+pub fn counted_twice(m: &Model) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let all = moves(m);
+    // (family, first source, second source) -> what both move, and how.
+    let mut pairs: BTreeMap<(String, (bool, String), (bool, String)), Vec<(Moved, bool)>> =
+        BTreeMap::new();
+    for (a, x) in all.iter().enumerate() {
+        for y in &all[a + 1..] {
+            if x.0 != y.0 || x.3 != y.3 || x.4 != y.4 || !(x.1 || y.1) || (x.1, &x.2) == (y.1, &y.2)
+            {
+                continue;
+            }
+            let (p, q) = if (x.1, &x.2) <= (y.1, &y.2) {
+                (x, y)
+            } else {
+                (y, x)
+            };
+            let list = pairs
+                .entry((x.0.clone(), (p.1, p.2.clone()), (q.1, q.2.clone())))
+                .or_default();
+            if !list.contains(&(x.3, x.4)) {
+                list.push((x.3, x.4));
+            }
+        }
+    }
+    let name =
+        |(event, id): &(bool, String)| format!("{} {id}", if *event { "event" } else { "shock" });
+    pairs
+        .into_iter()
+        .map(|((family, a, b), what)| {
+            let items: Vec<String> = what
+                .iter()
+                .map(|&(w, up)| {
+                    let id = match w {
+                        Moved::Sector(i) => m.sectors[i].id.as_str(),
+                        Moved::Indicator(j) => m.indicators[j].id.as_str(),
+                    };
+                    format!("{id} {}", if up { "up" } else { "down" })
+                })
+                .collect();
+            format!(
+                "family {family:?}: {} and {} both move {} (counted twice? a risk is a shock or an event, not both; if they are distinct, give one its own `family`)",
+                name(&a),
+                name(&b),
+                items.join(", ")
+            )
+        })
+        .collect()
 }

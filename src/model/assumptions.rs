@@ -57,6 +57,8 @@ pub struct Item {
     /// Its distribution.
     pub dist: AssumptionDist,
     slot: Slot,
+    /// Drawn but replaced by this value (a sensitivity's low or high setting).
+    pin: Option<f64>,
 }
 
 /// The assumptions of a model (empty for most scenarios: nothing is drawn).
@@ -135,6 +137,7 @@ impl Assumptions {
                     parameter: a.parameter.clone(),
                     dist: a.dist,
                     slot,
+                    pin: None,
                 }
             })
             .collect::<Vec<_>>();
@@ -190,7 +193,11 @@ impl Assumptions {
                     item.dist.quantile(u)
                 }
             };
-            let x = if self.fixed { item.dist.central() } else { x };
+            let x = match item.pin {
+                Some(v) => v,
+                None if self.fixed => item.dist.central(),
+                None => x,
+            };
             sectors_moved |= write(work, item.slot, x);
         }
         if sectors_moved {
@@ -225,6 +232,16 @@ impl Assumptions {
         } else {
             f64::NEG_INFINITY
         };
+    }
+
+    /// A copy in which assumption `k` still draws but always writes `value`
+    /// (the other assumptions are unchanged; common random numbers hold).
+    pub fn pinned(&self, k: usize, value: f64) -> Self {
+        let mut out = self.clone();
+        if let Some(item) = out.items.get_mut(k) {
+            item.pin = Some(value);
+        }
+        out
     }
 
     /// A copy of these assumptions that writes central values.

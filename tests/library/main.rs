@@ -11,5 +11,6 @@ mod fuzz_loader;
 mod nowcast;
 mod nowcast_jilin;
 mod report_snapshot;
+mod semantics;
 mod stability;
 mod statistics;
