@@ -460,3 +460,42 @@ pub fn counted_twice(m: &Model) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_sector_with(extra: &str) -> Model {
+        let text = include_str!("../tests/fixtures/two-sector.toml")
+            .replace("recovery = 0.5\n", &format!("recovery = 0.5\n{extra}"));
+        let s = crate::scenario::load(&text, "test").unwrap();
+        Model::compile(&s, "test").unwrap().0
+    }
+
+    #[test]
+    fn a_shock_and_an_event_of_one_family_moving_a_sector_the_same_way_are_reported() {
+        // Default families differ (supply, outage): nothing to report.
+        assert!(counted_twice(&two_sector_with("")).is_empty());
+        // Industry loads -1 on supply and the outage lowers it by 10%.
+        let w = counted_twice(&two_sector_with("family = \"supply\"\n"));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "family \"supply\": shock supply and event outage both move industry down ("
+            ),
+            "{}",
+            w[0]
+        );
+        // Industry loads +1.5 on demand, the other way from the outage; but
+        // both raise prices (a +0.5 term and a +1 impact).
+        let w = counted_twice(&two_sector_with("family = \"demand\"\n"));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "family \"demand\": shock demand and event outage both move prices up ("
+            ),
+            "{}",
+            w[0]
+        );
+    }
+}

@@ -256,6 +256,8 @@ pub fn sensitivity(
         if !is_relevant(&path) {
             continue;
         }
+        // A probability drawn per path is pinned at 0 and 1 instead.
+        let pin = assumed.iter().position(|a| *a == path);
         inputs.push(Input {
             name: format!("event {}", e.id),
             path,
@@ -265,7 +267,7 @@ pub fn sensitivity(
             amount: None,
             low: 0.0,
             high: 1.0,
-            assumption: None,
+            assumption: pin,
         });
     }
     for (k, a) in base_model.assumptions.items.iter().enumerate() {

@@ -17,6 +17,7 @@ mod error_messages;
 mod integrity;
 mod reliability;
 mod report_html;
+mod semantics;
 mod shard;
 mod sweep;
 mod sweep_resume;
