@@ -134,6 +134,12 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
                 m.indicators[j].id, s
             );
         }
+        if e.side == crate::scenario::Side::Upside {
+            let _ = writeln!(
+                o,
+                "      upside: raises the targets it helps when it happens"
+            );
+        }
     }
 
     let _ = writeln!(
@@ -178,6 +184,19 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
                     m.meta.base_year + 1 + *from as i32
                 )
             }
+            Formula::Exogenous(means) => {
+                let first = means.first().copied().unwrap_or(f64::NAN);
+                if means.iter().all(|&v| v == first) {
+                    format!("exogenous, mean {first}")
+                } else {
+                    let v: Vec<String> = means.iter().map(|v| v.to_string()).collect();
+                    format!("exogenous, mean by year {}", v.join(", "))
+                }
+            }
+            Formula::Count { of, trials } => format!(
+                "count of {trials} trials, each met with probability {} (clamped to [0, 1])",
+                m.indicators[*of].id
+            ),
         };
         let noise = if ind.noise_sd > 0.0 {
             format!(
@@ -225,6 +244,64 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
                 .map(|w| format!("  «{w}»"))
                 .unwrap_or_default()
         );
+        if !t.excused_by.is_empty() {
+            let ids: Vec<&str> = t
+                .excused_by
+                .iter()
+                .map(|&e| m.events[e].id.as_str())
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {:<24} also reported as met or excused: excused when {} is under way in {}",
+                "",
+                ids.join(" or "),
+                t.year
+            );
+        }
+    }
+    if !m.joints.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nJoints ({}), met when all their targets are:",
+            m.joints.len()
+        );
+        for j in &m.joints {
+            let ids: Vec<&str> = j
+                .targets
+                .iter()
+                .map(|&t| m.targets[t].id.as_str())
+                .collect();
+            let _ = writeln!(o, "  {:<24} {}: {}", j.id, j.label, ids.join(" and "));
+        }
+    }
+    if !m.assumptions.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nAssumptions ({}), drawn once per path before its quarters (central value; 5%-95%):",
+            m.assumptions.items.len()
+        );
+        for a in &m.assumptions.items {
+            let d = a.dist;
+            let shape = match d {
+                crate::scenario::types::AssumptionDist::Normal { mean, sd } => {
+                    format!("normal, mean {mean}, sd {sd}")
+                }
+                crate::scenario::types::AssumptionDist::Uniform { low, high } => {
+                    format!("uniform on [{low}, {high}]")
+                }
+                crate::scenario::types::AssumptionDist::Triangular { low, mode, high } => {
+                    format!("triangular on [{low}, {high}], mode {mode}")
+                }
+            };
+            let _ = writeln!(
+                o,
+                "  {:<40} {shape} ({}; {} to {})",
+                a.parameter,
+                num(d.central()),
+                num(d.quantile(0.05)),
+                num(d.quantile(0.95))
+            );
+        }
     }
     let obs = &m.observed;
     if obs.quarters > 0 {
@@ -257,7 +334,7 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
         }
     }
     carry_over_and_policies(m, &mut o);
-    for w in warnings {
+    for w in warnings.iter().cloned().chain(counted_twice(m)) {
         let _ = writeln!(o, "\nwarning: {w}");
     }
     o
@@ -403,5 +480,166 @@ fn carry_over_and_policies(m: &Model, o: &mut String) {
                 p.lag
             );
         }
+    }
+}
+
+/// What a risk moves: a sector's level or an indicator's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Moved {
+    Sector(usize),
+    Indicator(usize),
+}
+
+/// One way a risk moves something: (family, is an event, source id, what, sign).
+type Move = (String, bool, String, Moved, bool);
+
+/// Every signed move of every shock (loadings, `linear` terms) and event (impacts).
+fn moves(m: &Model) -> Vec<Move> {
+    let mut v = vec![];
+    for (i, s) in m.sectors.iter().enumerate() {
+        for (k, l) in &s.loadings {
+            if let Some(p) = m.shock_ids.iter().position(|x| x == k) {
+                if *l != 0.0 {
+                    v.push((
+                        m.shock_families[p].clone(),
+                        false,
+                        k.clone(),
+                        Moved::Sector(i),
+                        *l > 0.0,
+                    ));
+                }
+            }
+        }
+    }
+    for (j, ind) in m.indicators.iter().enumerate() {
+        if let Formula::Linear { terms, .. } = &ind.formula {
+            for &(inp, c) in terms {
+                if let (Input::Shock(p), true) = (inp, c != 0.0) {
+                    v.push((
+                        m.shock_families[p].clone(),
+                        false,
+                        m.shock_ids[p].clone(),
+                        Moved::Indicator(j),
+                        c > 0.0,
+                    ));
+                }
+            }
+        }
+    }
+    for e in &m.events {
+        for &(i, l) in &e.sector_impacts {
+            if l != 0.0 {
+                v.push((
+                    e.family.clone(),
+                    true,
+                    e.id.clone(),
+                    Moved::Sector(i),
+                    l > 0.0,
+                ));
+            }
+        }
+        for &(j, s) in &e.indicator_impacts {
+            if s != 0.0 {
+                v.push((
+                    e.family.clone(),
+                    true,
+                    e.id.clone(),
+                    Moved::Indicator(j),
+                    s > 0.0,
+                ));
+            }
+        }
+    }
+    v
+}
+
+/// Warnings for two sources of one family (a shock and an event, or two
+/// events) that move the same sector or indicator in the same direction.
+pub fn counted_twice(m: &Model) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let all = moves(m);
+    // (family, first source, second source) -> what both move, and how.
+    let mut pairs: BTreeMap<(String, (bool, String), (bool, String)), Vec<(Moved, bool)>> =
+        BTreeMap::new();
+    for (a, x) in all.iter().enumerate() {
+        for y in &all[a + 1..] {
+            if x.0 != y.0 || x.3 != y.3 || x.4 != y.4 || !(x.1 || y.1) || (x.1, &x.2) == (y.1, &y.2)
+            {
+                continue;
+            }
+            let (p, q) = if (x.1, &x.2) <= (y.1, &y.2) {
+                (x, y)
+            } else {
+                (y, x)
+            };
+            let list = pairs
+                .entry((x.0.clone(), (p.1, p.2.clone()), (q.1, q.2.clone())))
+                .or_default();
+            if !list.contains(&(x.3, x.4)) {
+                list.push((x.3, x.4));
+            }
+        }
+    }
+    let name =
+        |(event, id): &(bool, String)| format!("{} {id}", if *event { "event" } else { "shock" });
+    pairs
+        .into_iter()
+        .map(|((family, a, b), what)| {
+            let items: Vec<String> = what
+                .iter()
+                .map(|&(w, up)| {
+                    let id = match w {
+                        Moved::Sector(i) => m.sectors[i].id.as_str(),
+                        Moved::Indicator(j) => m.indicators[j].id.as_str(),
+                    };
+                    format!("{id} {}", if up { "up" } else { "down" })
+                })
+                .collect();
+            format!(
+                "family {family:?}: {} and {} both move {} (counted twice? a risk is a shock or an event, not both; if they are distinct, give one its own `family`)",
+                name(&a),
+                name(&b),
+                items.join(", ")
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_sector_with(extra: &str) -> Model {
+        let text = include_str!("../tests/fixtures/two-sector.toml")
+            .replace("recovery = 0.5\n", &format!("recovery = 0.5\n{extra}"));
+        let s = crate::scenario::load(&text, "test").unwrap();
+        Model::compile(&s, "test").unwrap().0
+    }
+
+    #[test]
+    fn a_shock_and_an_event_of_one_family_moving_a_sector_the_same_way_are_reported() {
+        // Default families differ (supply, outage): nothing to report.
+        assert!(counted_twice(&two_sector_with("")).is_empty());
+        // Industry loads -1 on supply and the outage lowers it by 10%.
+        let w = counted_twice(&two_sector_with("family = \"supply\"\n"));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "family \"supply\": shock supply and event outage both move industry down ("
+            ),
+            "{}",
+            w[0]
+        );
+        // Industry loads +1.5 on demand, the other way from the outage; but
+        // both raise prices (a +0.5 term and a +1 impact).
+        let w = counted_twice(&two_sector_with("family = \"demand\"\n"));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "family \"demand\": shock demand and event outage both move prices up ("
+            ),
+            "{}",
+            w[0]
+        );
     }
 }

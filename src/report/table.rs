@@ -164,6 +164,7 @@ fn footer(r: &Report) -> String {
         ));
     }
 
+    out.push_str(&new_readings(r));
     out.push_str("Most at risk:");
     for t in r.most_at_risk(3) {
         out.push_str(&format!(
@@ -184,6 +185,57 @@ fn footer(r: &Report) -> String {
     out.push('\n');
     for w in &r.warnings {
         out.push_str(&format!("warning: {w}\n"));
+    }
+    out
+}
+
+/// Lines for the readings only some scenarios have: named joints (with the
+/// expected number of headline targets met), met-or-excused targets, and the
+/// split of each target's spread between assumptions and shocks.
+fn new_readings(r: &Report) -> String {
+    let mut out = String::new();
+    if !r.joints.is_empty() {
+        let e = &r.headline_expected_met;
+        out.push_str(&format!(
+            "Expected headline targets met: {:.2} of {} (standard error {:.3})\n",
+            e.mean, e.of, e.se
+        ));
+        for j in &r.joints {
+            out.push_str(&format!(
+                "Joint {} ({}): {} (95% CI {}–{})\n",
+                j.id,
+                j.targets.join(" + "),
+                pct_of_paths(j.probability),
+                pct_of_paths(j.ci95[0]),
+                pct_of_paths(j.ci95[1])
+            ));
+        }
+    }
+    for t in &r.targets {
+        if let (Some(p), Some(ci)) = (t.probability_excused, t.ci95_excused) {
+            out.push_str(&format!(
+                "{}: met {}; met or excused {} (95% CI {}–{})\n",
+                t.id,
+                pct_of_paths(t.probability),
+                pct_of_paths(p),
+                pct_of_paths(ci[0]),
+                pct_of_paths(ci[1])
+            ));
+        }
+    }
+    if r.targets.iter().any(|t| t.assumption_share.is_some()) {
+        out.push_str("Spread from assumptions (share of variance; P(met) with assumptions at central values):\n");
+        for t in &r.targets {
+            if let (Some(a), Some(pf)) = (t.assumption_share, t.probability_fixed) {
+                out.push_str(&format!(
+                    "  {} {:.0}% of variance; {} instead of {}\n",
+                    t.id,
+                    100.0 * a,
+                    pct_of_paths(pf),
+                    pct_of_paths(t.probability)
+                ));
+            }
+        }
     }
     out
 }

@@ -19,6 +19,7 @@ mod hardening;
 mod integrity;
 mod reliability;
 mod report_html;
+mod semantics;
 mod shard;
 mod sweep;
 mod sweep_resume;

@@ -12,5 +12,6 @@ mod model_years;
 mod nowcast;
 mod nowcast_jilin;
 mod report_snapshot;
+mod semantics;
 mod stability;
 mod statistics;

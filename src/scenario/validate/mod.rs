@@ -8,6 +8,7 @@
 //! they are found (the error-message tests pin it).
 
 mod base_quarters;
+pub(crate) mod assumptions;
 mod build;
 mod events;
 mod header;
@@ -16,6 +17,7 @@ mod observed;
 mod per_year;
 mod policies;
 mod sectors;
+mod semantics;
 mod shocks;
 mod targets;
 
@@ -89,6 +91,8 @@ fn check(raw: &RawScenario) -> (Vec<Finding>, Option<Vec<usize>>) {
         base_quarters::check(&mut c, raw, bq, &entities);
     }
     policies::check(&mut c, raw, &entities, horizon);
+    semantics::check(&mut c, raw);
+    assumptions::check(&mut c, raw);
     (c.findings, order)
 }
 
