@@ -327,13 +327,30 @@ fn write(w: &mut Model, slot: Slot, x: f64) -> bool {
                 means.iter_mut().for_each(|v| *v = x);
             }
         }
-        Slot::EventProbability(e) => w.events[e].probability = x.clamp(0.0, 1.0),
+        // One draw for every year: the per-year copies the path reads follow.
+        Slot::EventProbability(e) => {
+            let p = x.clamp(0.0, 1.0);
+            let ne = w.events.len();
+            w.events[e].probability = p;
+            w.events[e].probability_by_year.fill(p);
+            for y in 0..w.meta.horizon {
+                w.event_probability[y * ne + e] = p;
+            }
+        }
         Slot::ImpactSize(e, ImpactSlot::Sector(k)) => {
-            w.events[e].sector_impacts[k].1 = (1.0 + x.max(FLOOR_PERCENT) / 100.0).ln();
+            let l = (1.0 + x.max(FLOOR_PERCENT) / 100.0).ln();
+            w.events[e].sector_impacts[k].1 = l;
+            for year in &mut w.events[e].sector_impacts_by_year {
+                year[k].1 = l;
+            }
         }
         Slot::ImpactSize(e, ImpactSlot::Indicator { k, indicator, m }) => {
             w.events[e].indicator_impacts[k].1 = x;
             w.indicator_events[indicator][m].1 = x;
+            // Built in the same order as `indicator_events`, one list per year.
+            for year in &mut w.indicator_events_by_year {
+                year[indicator][m].1 = x;
+            }
         }
         Slot::Threshold(t) => {
             w.targets[t].threshold = x;

@@ -8,8 +8,8 @@
 use rand_distr::ChiSquared;
 
 use super::{
-    Event, Formula, Indicator, Input, Joint, Meta, Model, Policy, Sector, Series, ShockShape, Target,
-    Warnings, assumptions, corr, first_year_variance, observed,
+    Event, Formula, Indicator, Input, Joint, Meta, Model, Policy, Sector, Series, ShockShape,
+    Target, Warnings, assumptions, corr, first_year_variance, observed,
 };
 use crate::error::{Problem, ScenarioError};
 use crate::scenario::types::{self, Impact, Op, Scenario, ShockDist};

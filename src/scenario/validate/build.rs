@@ -230,7 +230,11 @@ fn event(e: &RawEvent, index: &Index, horizon: usize) -> Option<Event> {
             Some(s) => Side::parse(s)?,
             None => {
                 // Every year's size counts: an impact is upside only if it never lowers.
-                let sizes = || e.impacts.iter().flat_map(|i| i.size.values().iter().copied());
+                let sizes = || {
+                    e.impacts
+                        .iter()
+                        .flat_map(|i| i.size.values().iter().copied())
+                };
                 if sizes().all(|s| s >= 0.0) && sizes().any(|s| s > 0.0) {
                     Side::Upside
                 } else {

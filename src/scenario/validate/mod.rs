@@ -7,8 +7,8 @@
 //! The sections run in a fixed order and findings keep the order in which
 //! they are found (the error-message tests pin it).
 
-mod base_quarters;
 pub(crate) mod assumptions;
+mod base_quarters;
 mod build;
 mod events;
 mod header;
