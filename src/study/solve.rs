@@ -580,7 +580,8 @@ pub fn solve(
         // stage starting from the one before (its value and slope).
         let (mut guess, mut slope) = (None, None);
         for stage in 0..last {
-            let tol = solver.half_width(stage);
+            // A guess needs less than the final resolution.
+            let tol = 2.0 * solver.half_width(stage);
             let c = solver.first_true(
                 low,
                 high,
