@@ -760,7 +760,7 @@ impl SolveResult {
             self.seed,
             self.elapsed_s
         );
-        if self.stages.len() > 1 {
+        if self.stages.len() > 1 && self.value.is_some() {
             let coarse: Vec<String> = self.stages[..self.stages.len() - 1]
                 .iter()
                 .map(|s| format!("{} x {}", s.evaluations, s.paths))
