@@ -367,10 +367,9 @@ impl Solver<'_> {
                 }
                 None => {
                     let slope = self.local_slope(stage, c, tol).or(slope);
-                    let s = if local || slope.is_none() {
-                        (g_hi - g_lo) / width
-                    } else {
-                        slope.unwrap()
+                    let s = match slope {
+                        Some(s) if !local => s,
+                        _ => (g_hi - g_lo) / width,
                     };
                     if !local && slope.is_none() {
                         lo - w_lo * width / (w_hi - w_lo)
@@ -387,13 +386,13 @@ impl Solver<'_> {
                     }
                 }
             };
+            if !x.is_finite() {
+                x = lo + width / 2.0;
+            }
             if self.integer {
                 x = x.round().clamp(lo + 1.0, hi - 1.0);
             } else {
                 let margin = width * 1e-6;
-                if !x.is_finite() {
-                    x = lo + width / 2.0;
-                }
                 x = x.clamp(lo + margin, hi - margin);
             }
             if x <= lo || x >= hi {
