@@ -52,7 +52,7 @@ pub use grid::{
 pub use journal::{JOURNAL_FORMAT, JournalContents, JournalHeader, journal_line, read_journal};
 pub use sensitivity::{Bar, Conditional, SensitivityResult, TargetSensitivity, sensitivity};
 pub use sensitivity_render::TABLE_BARS;
-pub use solve::{Evaluation, SolveResult, SolveSpec, solve};
+pub use solve::{Evaluation, SolveResult, SolveSpec, Stage, solve};
 pub use spec::{Axis, check_axes, grid, parse_spec};
 
 /// Most values one `--set` axis may have.

@@ -10,6 +10,8 @@ use super::spec::tidy;
 use super::*;
 use crate::engine::{self, NoProgress, RunConfig};
 use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::model::step::NoObserver;
 use crate::report::format::{exact, pct, sig4};
 use crate::scenario::Scenario;
 use crate::stats::{Z95, wilson};
@@ -40,6 +42,15 @@ pub struct Evaluation {
     pub ci95_low: f64,
     /// Upper end.
     pub ci95_high: f64,
+}
+
+/// One stage of the search: lever values evaluated with `paths` paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Stage {
+    /// Paths per evaluation at this stage (the first blocks of the whole run).
+    pub paths: u64,
+    /// Lever values evaluated at this stage.
+    pub evaluations: usize,
 }
 
 /// The result of a goal seek.
@@ -87,8 +98,14 @@ pub struct SolveResult {
     pub at_high: Evaluation,
     /// The evaluation at `value`.
     pub at_value: Option<Evaluation>,
-    /// Every evaluation, by lever value.
+    /// Every evaluation with all the paths, by lever value.
     pub evaluations: Vec<Evaluation>,
+    /// Path counts the search ran at, fewest first (the last is `paths`),
+    /// with the number of lever values evaluated at each.
+    pub stages: Vec<Stage>,
+    /// Paths simulated in all, over every stage (the ends' first stages are
+    /// the start of their whole runs, so they count once).
+    pub paths_simulated: u64,
     /// Caveats (non-monotone evaluations, an uncertain direction).
     pub warnings: Vec<String>,
 }
@@ -99,8 +116,54 @@ enum Crossing {
     AtLow,
     /// Not even at HIGH.
     Never,
-    /// Between `lo` (false) and `hi` (true), bracket narrowed to the resolution.
-    Between(f64, f64),
+    /// Between `lo` (false, criterion `g_lo` < 0) and `hi` (true, `g_hi` >= 0),
+    /// narrowed until the sample cannot resolve it further.
+    Between {
+        lo: f64,
+        hi: f64,
+        g_lo: f64,
+        g_hi: f64,
+    },
+}
+
+impl Crossing {
+    /// The lever value where the criterion, interpolated linearly across the
+    /// bracket, reaches zero (the bracket's top for an integer lever).
+    fn point(&self, integer: bool) -> Option<f64> {
+        match *self {
+            Crossing::Between { hi, .. } if integer => Some(hi),
+            Crossing::Between { lo, hi, g_lo, g_hi } => {
+                let t = if g_hi > g_lo {
+                    -g_lo / (g_hi - g_lo)
+                } else {
+                    0.5
+                };
+                Some(tidy(lo + t.clamp(0.0, 1.0) * (hi - lo)))
+            }
+            Crossing::AtLow | Crossing::Never => None,
+        }
+    }
+}
+
+/// Which crossing a search looks for: where the probability itself, or an
+/// end of its 95% interval, reaches the level sought.
+#[derive(Clone, Copy, PartialEq)]
+enum Criterion {
+    /// The estimate p̂.
+    Estimate,
+    /// The end of the interval that reaches the level first (near end).
+    Near,
+    /// The other end (far end).
+    Far,
+}
+
+/// One evaluation at one stage of the path count.
+#[derive(Clone, Copy)]
+struct Point {
+    value: f64,
+    stage: usize,
+    hits: u64,
+    paths: u64,
 }
 
 struct Solver<'a> {
@@ -110,14 +173,81 @@ struct Solver<'a> {
     target: usize,
     config: &'a RunConfig,
     integer: bool,
-    evals: Vec<Evaluation>,
+    /// Blocks simulated at each stage, ascending; the last is the whole run.
+    stages: Vec<u64>,
+    points: Vec<Point>,
+    /// Direction: +1 increasing, -1 decreasing.
+    d: f64,
+    /// Probability sought.
+    p: f64,
     progress: OnProgress<'a>,
+    count: usize,
+}
+
+/// Stages of the path count: the whole run's blocks, divided by 4 down to
+/// one block (65,536 paths: 4,096, 16,384 and 65,536; 8,192: 4,096 and 8,192).
+fn stages_for(paths: u64) -> Vec<u64> {
+    let mut s = vec![engine::blocks_in(paths)];
+    while *s.last().unwrap() > 1 {
+        let next = s.last().unwrap().div_ceil(4);
+        s.push(next);
+    }
+    s.reverse();
+    s
 }
 
 impl Solver<'_> {
-    fn eval(&mut self, x: f64) -> Result<Evaluation> {
-        if let Some(e) = self.evals.iter().find(|e| e.value == x) {
-            return Ok(*e);
+    fn stage_paths(&self, stage: usize) -> u64 {
+        (self.stages[stage] * engine::BLOCK_SIZE).min(self.config.paths)
+    }
+
+    fn last_stage(&self) -> usize {
+        self.stages.len() - 1
+    }
+
+    fn record(&mut self, value: f64, stage: usize, acc: &crate::stats::Accumulator) {
+        self.points.push(Point {
+            value,
+            stage,
+            hits: acc.targets[self.target].hits,
+            paths: acc.paths,
+        });
+    }
+
+    /// Simulate an already compiled model through every stage, recording
+    /// each (the ends of the range: their prefixes come free).
+    fn eval_all_stages(&mut self, x: f64, model: &Model) -> Result<()> {
+        let plan = |blocks: std::ops::Range<u64>| {
+            engine::Plan::range(self.config.seed, self.config.paths, blocks)
+        };
+        let mut outcomes = engine::run(
+            &[model],
+            &plan(0..self.stages[0]),
+            &|_| NoObserver,
+            &NoProgress,
+        );
+        engine::check_domain(model, &outcomes[0].acc)?;
+        self.record(x, 0, &outcomes[0].acc.clone());
+        for s in 1..self.stages.len() {
+            engine::run_more(
+                &mut outcomes,
+                &[model],
+                &plan(self.stages[s - 1]..self.stages[s]),
+                &|_| NoObserver,
+                &NoProgress,
+            );
+            engine::check_domain(model, &outcomes[0].acc)?;
+            let acc = outcomes[0].acc.clone();
+            self.record(x, s, &acc);
+        }
+        self.count += 1;
+        (self.progress)(self.count, 0);
+        Ok(())
+    }
+
+    fn eval(&mut self, x: f64, stage: usize) -> Result<Point> {
+        if let Some(e) = self.find(x, stage) {
+            return Ok(e);
         }
         let settings = [(self.path.to_string(), x)];
         let s = super::params::apply(self.base, &settings, self.origin)?;
@@ -129,67 +259,188 @@ impl Solver<'_> {
                 super::params::describe(&settings)
             ),
         )?;
-        let acc = engine::simulate(&m, self.config, &NoProgress)?;
-        let hits = acc.targets[self.target].hits;
-        let (lo, hi) = wilson(hits, acc.paths, Z95);
-        let e = Evaluation {
-            value: x,
-            probability: hits as f64 / acc.paths as f64,
-            ci95_low: lo,
-            ci95_high: hi,
-        };
-        self.evals.push(e);
-        (self.progress)(self.evals.len(), 0);
-        Ok(e)
+        let plan = engine::Plan::range(self.config.seed, self.config.paths, 0..self.stages[stage]);
+        let out = engine::run(&[&m], &plan, &|_| NoObserver, &NoProgress);
+        engine::check_domain(&m, &out[0].acc)?;
+        self.record(x, stage, &out[0].acc);
+        self.count += 1;
+        (self.progress)(self.count, 0);
+        Ok(*self.points.last().unwrap())
     }
 
-    /// Smallest lever value where `pred` holds, assuming it is monotone
-    /// (false then true), bisecting from the tightest bracket already known.
+    fn find(&self, x: f64, stage: usize) -> Option<Point> {
+        self.points
+            .iter()
+            .find(|e| e.value == x && e.stage == stage)
+            .copied()
+    }
+
+    /// The criterion, oriented so that it increases with the lever and is
+    /// >= 0 where the crossing has happened.
+    fn g(&self, e: &Point, c: Criterion) -> f64 {
+        let (lo, hi) = wilson(e.hits, e.paths, Z95);
+        let b = match (c, self.d > 0.0) {
+            (Criterion::Estimate, _) => e.hits as f64 / e.paths as f64,
+            (Criterion::Near, true) | (Criterion::Far, false) => hi,
+            (Criterion::Near, false) | (Criterion::Far, true) => lo,
+        };
+        self.d * (b - self.p)
+    }
+
+    /// Monte Carlo resolution at a stage: the 95% half-width of a
+    /// probability near the one sought.
+    fn half_width(&self, stage: usize) -> f64 {
+        let n = self.stage_paths(stage) as f64;
+        let q = self.p.clamp(0.5 / n, 1.0 - 0.5 / n);
+        Z95 * (q * (1.0 - q) / n).sqrt()
+    }
+
+    /// Smallest lever value where criterion `c` holds at `stage`, assuming
+    /// it is monotone, from the tightest bracket already known: regula falsi
+    /// (Illinois) with a secant step once the bracket is local, which aims
+    /// past the level into the middle of the window where one evaluation
+    /// closes the bracket. Stops when the criterion's spread across the bracket is
+    /// within `tol` (the sample cannot resolve a finer bracket), when the
+    /// bracket is narrower than `min_width`, or at width 1 for an integer
+    /// lever. `guess` is tried first; `slope` is the criterion's slope
+    /// (per unit of the lever) known from elsewhere.
+    #[allow(clippy::too_many_arguments)]
     fn first_true(
         &mut self,
         low: f64,
         high: f64,
+        stage: usize,
+        c: Criterion,
         tol: f64,
-        pred: &dyn Fn(&Evaluation) -> bool,
+        min_width: f64,
+        mut guess: Option<f64>,
+        slope: Option<f64>,
     ) -> Result<Crossing> {
-        if pred(&self.eval(low)?) {
+        let at_low = self.eval(low, stage)?;
+        if self.g(&at_low, c) >= 0.0 {
             return Ok(Crossing::AtLow);
         }
-        if !pred(&self.eval(high)?) {
+        let at_high = self.eval(high, stage)?;
+        if self.g(&at_high, c) < 0.0 {
             return Ok(Crossing::Never);
         }
-        let mut hi = self
-            .evals
+        let known: Vec<Point> = self
+            .points
             .iter()
-            .filter(|e| pred(e))
-            .map(|e| e.value)
-            .fold(high, f64::min);
-        let mut lo = self
-            .evals
+            .filter(|e| e.stage == stage)
+            .copied()
+            .collect();
+        let b = known
             .iter()
-            .filter(|e| !pred(e) && e.value < hi)
-            .map(|e| e.value)
-            .fold(low, f64::max);
-        loop {
+            .filter(|e| self.g(e, c) >= 0.0)
+            .min_by(|x, y| x.value.total_cmp(&y.value))
+            .copied()
+            .unwrap_or(at_high);
+        let a = known
+            .iter()
+            .filter(|e| self.g(e, c) < 0.0 && e.value < b.value)
+            .max_by(|x, y| x.value.total_cmp(&y.value))
+            .copied()
+            .unwrap_or(at_low);
+        let (mut lo, mut hi) = (a.value, b.value);
+        let (mut g_lo, mut g_hi) = (self.g(&a, c), self.g(&b, c));
+        // Illinois weights: the retained end's criterion is halved when the
+        // same end moves twice running.
+        let (mut w_lo, mut w_hi) = (g_lo, g_hi);
+        let mut last_side = 0i8;
+        let mut stalls = 0;
+        let mut width_mark = hi - lo;
+        for _ in 0..200 {
             let width = hi - lo;
-            if (self.integer && width <= 1.0) || (!self.integer && width <= tol) {
+            if g_hi - g_lo <= tol
+                || (self.integer && width <= 1.0)
+                || (!self.integer && width <= min_width)
+            {
                 break;
             }
-            let mid = if self.integer {
-                ((lo + hi) / 2.0).floor()
-            } else {
-                lo + width / 2.0
+            let local = g_hi - g_lo <= 4.0 * tol;
+            let mut x = match guess.take().filter(|x| *x > lo && *x < hi) {
+                Some(x) => x,
+                None if stalls >= 4 => {
+                    stalls = 0;
+                    lo + width / 2.0
+                }
+                None => {
+                    let slope = self.local_slope(stage, c, tol).or(slope);
+                    let s = match slope {
+                        Some(s) if !local => s,
+                        _ => (g_hi - g_lo) / width,
+                    };
+                    if !local && slope.is_none() {
+                        lo - w_lo * width / (w_hi - w_lo)
+                    } else {
+                        // Aim past the level into the middle of the window
+                        // that closes the bracket within `tol`.
+                        let near = (-g_lo).min(g_hi);
+                        let aim = ((tol - near) / 2.0).max(tol / 8.0);
+                        if -g_lo <= g_hi {
+                            lo + (-g_lo + aim) / s
+                        } else {
+                            hi - (g_hi + aim) / s
+                        }
+                    }
+                }
             };
-            if mid <= lo || mid >= hi {
+            if !x.is_finite() {
+                x = lo + width / 2.0;
+            }
+            if self.integer {
+                x = x.round().clamp(lo + 1.0, hi - 1.0);
+            } else {
+                let margin = width * 1e-6;
+                x = x.clamp(lo + margin, hi - margin);
+            }
+            if x <= lo || x >= hi {
                 break;
             }
-            if pred(&self.eval(mid)?) {
-                hi = mid;
+            let e = self.eval(x, stage)?;
+            let gx = self.g(&e, c);
+            if gx >= 0.0 {
+                hi = x;
+                g_hi = gx;
+                w_hi = gx;
+                if last_side == 1 {
+                    w_lo /= 2.0;
+                }
+                last_side = 1;
             } else {
-                lo = mid;
+                lo = x;
+                g_lo = gx;
+                w_lo = gx;
+                if last_side == -1 {
+                    w_hi /= 2.0;
+                }
+                last_side = -1;
+            }
+            if hi - lo <= width_mark / 2.0 {
+                width_mark = hi - lo;
+                stalls = 0;
+            } else {
+                stalls += 1;
             }
         }
-        Ok(Crossing::Between(lo, hi))
+        Ok(Crossing::Between { lo, hi, g_lo, g_hi })
+    }
+
+    /// The criterion's slope near its crossing at `stage`: the secant across
+    /// the widest span of evaluations within 4 `tol` of the level (a tight
+    /// bracket alone spans too few paths that change for a steady slope).
+    fn local_slope(&self, stage: usize, c: Criterion, tol: f64) -> Option<f64> {
+        let near: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .filter(|e| e.stage == stage)
+            .map(|e| (e.value, self.g(e, c)))
+            .filter(|(_, g)| g.abs() <= 4.0 * tol)
+            .collect();
+        let a = near.iter().min_by(|x, y| x.0.total_cmp(&y.0))?;
+        let b = near.iter().max_by(|x, y| x.0.total_cmp(&y.0))?;
+        (b.0 > a.0 && b.1 > a.1).then(|| (b.1 - a.1) / (b.0 - a.0))
     }
 }
 
@@ -251,7 +502,9 @@ pub fn solve(
     }
     let target = target_index(&ends[0], &spec.target, "target")?;
     let target_label = ends[0].targets[target].label.clone();
-    drop(ends);
+    if config.paths == 0 {
+        return Err(Error::argument("paths", "must be at least 1"));
+    }
 
     let mut solver = Solver {
         base,
@@ -260,11 +513,28 @@ pub fn solve(
         target,
         config,
         integer,
-        evals: vec![],
+        stages: stages_for(config.paths),
+        points: vec![],
+        d: 0.0,
+        p: spec.probability,
         progress,
+        count: 0,
     };
-    let at_low = solver.eval(spec.low)?;
-    let at_high = solver.eval(spec.high)?;
+    let last = solver.last_stage();
+    solver.eval_all_stages(spec.low, &ends[0])?;
+    solver.eval_all_stages(spec.high, &ends[1])?;
+    drop(ends);
+    let evaluation = |e: &Point| {
+        let (lo, hi) = wilson(e.hits, e.paths, Z95);
+        Evaluation {
+            value: e.value,
+            probability: e.hits as f64 / e.paths as f64,
+            ci95_low: lo,
+            ci95_high: hi,
+        }
+    };
+    let at_low = evaluation(&solver.find(spec.low, last).expect("evaluated"));
+    let at_high = evaluation(&solver.find(spec.high, last).expect("evaluated"));
     let p = spec.probability;
     let d = if at_high.probability > at_low.probability {
         1.0
@@ -273,6 +543,7 @@ pub fn solve(
     } else {
         0.0
     };
+    solver.d = d;
     let direction = match d {
         x if x > 0.0 => "increasing",
         x if x < 0.0 => "decreasing",
@@ -285,7 +556,7 @@ pub fn solve(
             "the 95% intervals at LOW and HIGH overlap: the direction ({direction}) is not established beyond Monte Carlo error; use more --paths or a wider range"
         ));
     }
-    let tol = (spec.high - spec.low) / SOLVE_RESOLUTION;
+    let tol_x = (spec.high - spec.low) / SOLVE_RESOLUTION;
     let (low, high) = (spec.low, spec.high);
     let name = &spec.path;
     let tgt = &spec.target;
@@ -304,8 +575,41 @@ pub fn solve(
             exact(high)
         );
     } else {
-        let main = move |e: &Evaluation| d * (e.probability - p) >= 0.0;
-        match solver.first_true(low, high, tol, &main)? {
+        // Locate the crossing with few paths, then refine it with more, each
+        // stage starting from the one before (its value and slope).
+        let (mut guess, mut slope) = (None, None);
+        for stage in 0..last {
+            // A guess needs less than the final resolution.
+            let tol = 2.0 * solver.half_width(stage);
+            let c = solver.first_true(
+                low,
+                high,
+                stage,
+                Criterion::Estimate,
+                tol,
+                tol_x,
+                guess,
+                slope,
+            )?;
+            if let Some(v) = c.point(integer) {
+                guess = Some(v);
+            }
+            if let Some(s) = solver.local_slope(stage, Criterion::Estimate, tol) {
+                slope = Some(s);
+            }
+        }
+        let tol = solver.half_width(last);
+        let main = solver.first_true(
+            low,
+            high,
+            last,
+            Criterion::Estimate,
+            tol,
+            tol_x,
+            guess,
+            slope,
+        )?;
+        match main {
             Crossing::AtLow if at_low.probability != p => {
                 reachable = false;
                 verdict = format!(
@@ -336,31 +640,24 @@ pub fn solve(
             crossing => {
                 reachable = true;
                 let (v, res) = match crossing {
-                    Crossing::Between(_, hi) if integer => (hi, 0.0),
-                    Crossing::Between(lo, hi) => (tidy(lo + (hi - lo) / 2.0), hi - lo),
+                    Crossing::Between { hi, .. } if integer => (hi, 0.0),
+                    Crossing::Between { lo, hi, .. } => {
+                        (crossing.point(false).expect("a bracket"), hi - lo)
+                    }
                     _ => (low, 0.0),
                 };
                 value = Some(v);
                 resolution = Some(res);
                 // The Monte Carlo interval: where each end of the 95% interval
-                // of the probability reaches p. With d > 0 the upper end gets
-                // there first.
-                let early = move |e: &Evaluation| {
-                    let b = if d > 0.0 { e.ci95_high } else { e.ci95_low };
-                    d * (b - p) >= 0.0
-                };
-                let late = move |e: &Evaluation| {
-                    let b = if d > 0.0 { e.ci95_low } else { e.ci95_high };
-                    d * (b - p) >= 0.0
-                };
-                let point = |c: Crossing| match c {
-                    Crossing::Between(_, hi) if integer => Some(hi),
-                    Crossing::Between(lo, hi) => Some(tidy(lo + (hi - lo) / 2.0)),
-                    Crossing::AtLow | Crossing::Never => None,
-                };
-                interval[0] = point(solver.first_true(low, high, tol, &early)?);
-                interval[1] = point(solver.first_true(low, high, tol, &late)?);
-                at_value = Some(solver.eval(v)?);
+                // of the probability reaches p (with d > 0 the upper end gets
+                // there first), to the resolution of the interval's own ends.
+                let slope = solver.local_slope(last, Criterion::Estimate, tol).or(slope);
+                for (i, c) in [Criterion::Near, Criterion::Far].into_iter().enumerate() {
+                    let found =
+                        solver.first_true(low, high, last, c, 2.0 * tol, tol_x, None, slope)?;
+                    interval[i] = found.point(integer);
+                }
+                at_value = Some(evaluation(&solver.eval(v, last)?));
                 let iv = |x: Option<f64>, outside: &str| {
                     x.map(sig4).unwrap_or_else(|| outside.to_string())
                 };
@@ -374,8 +671,26 @@ pub fn solve(
             }
         }
     }
-    let mut evaluations = solver.evals.clone();
+    let mut evaluations: Vec<Evaluation> = solver
+        .points
+        .iter()
+        .filter(|e| e.stage == last)
+        .map(evaluation)
+        .collect();
     evaluations.sort_by(|a, b| a.value.total_cmp(&b.value));
+    let stages: Vec<Stage> = (0..=last)
+        .map(|s| Stage {
+            paths: solver.stage_paths(s),
+            evaluations: solver.points.iter().filter(|e| e.stage == s).count(),
+        })
+        .collect();
+    // The ends were run once through every stage; every other point once at its stage.
+    let paths_simulated = solver
+        .points
+        .iter()
+        .filter(|e| e.stage == last || (e.value != low && e.value != high))
+        .map(|e| e.paths)
+        .sum();
     if d != 0.0 {
         let inversions = evaluations
             .windows(2)
@@ -411,6 +726,8 @@ pub fn solve(
         at_high,
         at_value,
         evaluations,
+        stages,
+        paths_simulated,
         warnings,
     })
 }
@@ -442,6 +759,19 @@ impl SolveResult {
             self.seed,
             self.elapsed_s
         );
+        if self.stages.len() > 1 && self.value.is_some() {
+            let coarse: Vec<String> = self.stages[..self.stages.len() - 1]
+                .iter()
+                .map(|s| format!("{} x {}", s.evaluations, s.paths))
+                .collect();
+            let _ = writeln!(
+                out,
+                "located first with fewer paths ({}, the ends included): {:.1} runs of {} paths in all\n",
+                coarse.join(", "),
+                self.paths_simulated as f64 / self.paths as f64,
+                self.paths
+            );
+        }
         let ev = |e: &Evaluation| {
             format!(
                 "{} (95% CI {}–{})",
@@ -475,7 +805,7 @@ impl SolveResult {
                 side(self.interval[1], format!("beyond {}", exact(self.high)))
             );
             if let Some(r) = self.resolution.filter(|r| *r > 0.0) {
-                let _ = writeln!(out, "  bisection resolution: {}", sig4(r));
+                let _ = writeln!(out, "  bracket around the value: {} wide", sig4(r));
             }
             let _ = writeln!(out, "  P(met) at the value: {}\n", ev(e));
         }

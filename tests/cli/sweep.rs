@@ -549,7 +549,9 @@ fn solve_agrees_with_the_closed_form_within_its_interval() {
         let v = r.value.unwrap();
         let [lo, hi] = r.interval;
         let (lo, hi) = (lo.unwrap(), hi.unwrap());
-        let res = r.resolution.unwrap();
+        // Slack of the old bisection's resolution, (HIGH - LOW) / 4096, not
+        // of `resolution` (the final bracket, now as wide as the sample resolves).
+        let res = 12.0 / 4096.0;
         assert!(lo <= v && v <= hi, "{lo} {v} {hi}");
         assert!(
             lo - res <= exact && exact <= hi + res,
@@ -588,11 +590,92 @@ fn solve_agrees_with_the_closed_form_within_its_interval() {
     // P(2Z >= t) = 0.25  <=>  t = 2 Phi^-1(0.75).
     let exact = c * normal_quantile(0.75);
     let (lo, hi) = (r.interval[0].unwrap(), r.interval[1].unwrap());
-    let res = r.resolution.unwrap();
+    let res = 20.0 / 4096.0;
     assert!(
         lo - res <= exact && exact <= hi + res,
         "{exact} not in [{lo}, {hi}]"
     );
+}
+
+/// The search stops at the Monte Carlo resolution: the answer agrees with the
+/// closed form t + c Phi^-1(p) within its standard error, and it takes a
+/// third of the work of bisecting to (HIGH - LOW) / 4096 (about 24 runs).
+#[test]
+fn solve_stops_at_the_monte_carlo_resolution_with_few_evaluations() {
+    let (c, t) = (2.0, 6.0);
+    let s = gaussian_linear(c, t);
+    let n = 65_536u64;
+    for (p, seed, low, high) in [
+        (0.2, 11u64, 0.0, 12.0),
+        (0.5, 12, 0.0, 12.0),
+        (0.8, 13, 0.0, 12.0),
+        (0.5, 14, -30.0, 40.0),
+    ] {
+        let exact = t + c * normal_quantile(p);
+        let spec = SolveSpec {
+            path: "indicators.x.intercept".into(),
+            low,
+            high,
+            target: "t".into(),
+            probability: p,
+        };
+        let config = RunConfig { paths: n, seed };
+        let r = sweep::solve(&s, "closed-form", &spec, &config, &no_progress()).unwrap();
+        assert!(r.reachable, "{}", r.verdict);
+        let v = r.value.unwrap();
+        let (lo, hi) = (r.interval[0].unwrap(), r.interval[1].unwrap());
+        // Standard error of the value: that of the probability over the density.
+        let z = normal_quantile(p);
+        let density = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt() / c;
+        let se_p = (p * (1.0 - p) / n as f64).sqrt();
+        let se_x = se_p / density;
+        assert!(
+            lo <= exact && exact <= hi,
+            "p = {p}: exact {exact} outside [{lo}, {hi}]"
+        );
+        assert!(
+            (v - exact).abs() <= 3.0 * se_x,
+            "p = {p}: value {v} against exact {exact}, standard error {se_x}"
+        );
+        // The interval is 2 * 1.96 standard errors wide, within 20%.
+        let width = hi - lo;
+        assert!(
+            (width / (2.0 * 1.96 * se_x) - 1.0).abs() < 0.2,
+            "p = {p}: interval width {width} against {}",
+            2.0 * 1.96 * se_x
+        );
+        // The bracket is as fine as the sample resolves, no finer needed:
+        // below the interval's half width.
+        let res = r.resolution.unwrap();
+        assert!(res > 0.0 && res <= width / 2.0, "p = {p}: bracket {res}");
+        // The probability at the value is p within a quarter of its half width.
+        let at = r.at_value.unwrap();
+        assert!(
+            (at.probability - p).abs() <= 0.25 * 1.96 * se_p,
+            "p = {p}: P at the value {}",
+            at.probability
+        );
+        // The work: stages of 4,096, 16,384 and 65,536 paths, and at most 9
+        // runs' worth of paths in all (bisection took 24 or more).
+        let paths: Vec<u64> = r.stages.iter().map(|s| s.paths).collect();
+        assert_eq!(paths, [4096, 16_384, 65_536]);
+        assert_eq!(r.stages[2].evaluations, r.evaluations.len());
+        assert!(
+            r.evaluations.len() <= 8,
+            "p = {p}: {} evaluations with all the paths",
+            r.evaluations.len()
+        );
+        assert!(
+            r.paths_simulated <= 9 * n,
+            "p = {p}: {} runs' worth of paths",
+            r.paths_simulated as f64 / n as f64
+        );
+        eprintln!(
+            "p = {p}: {} full evaluations, {:.2} runs, value {v} exact {exact} se {se_x} res {res}",
+            r.evaluations.len(),
+            r.paths_simulated as f64 / n as f64
+        );
+    }
 }
 
 #[test]
