@@ -15,6 +15,11 @@ fn series_name(m: &Model, s: Series) -> String {
 
 /// Describe a compiled model.
 pub fn explain(m: &Model, warnings: &[String]) -> String {
+    // Ids are checked, but labels and wordings are free text from the file.
+    crate::report::format::terminal_safe(&explain_text(m, warnings)).into_owned()
+}
+
+fn explain_text(m: &Model, warnings: &[String]) -> String {
     let mut o = String::new();
     let total = m.base_total();
     let _ = writeln!(

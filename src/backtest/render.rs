@@ -21,6 +21,11 @@ pub(super) fn yes(b: Option<bool>) -> &'static str {
 impl Backtest {
     /// The human-readable report (documented in docs/BACKTEST.md).
     pub fn to_table(&self) -> String {
+        // Labels are free text from the scenario: no control character reaches the terminal.
+        crate::report::format::terminal_safe(&self.to_table_text()).into_owned()
+    }
+
+    fn to_table_text(&self) -> String {
         let s = &self.summary;
         let mut o = String::new();
         let scenarios: Vec<&str> = {

@@ -371,9 +371,56 @@ pub fn escape_control_lines(s: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// Text for a terminal: every control character escaped as in
+/// [`escape_control`] except newlines, tabs and the colour codes (SGR:
+/// `ESC [ digits/; m`) the renderers add themselves, so a label cannot clear
+/// the screen, move the cursor or hide text with CR or NUL.
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}' {
+            // Keep a complete SGR sequence; escape anything else.
+            let tail = &rest[1..];
+            if let Some(body) = tail.strip_prefix('[') {
+                let n = body
+                    .bytes()
+                    .take_while(|b| b.is_ascii_digit() || *b == b';')
+                    .count();
+                if body.as_bytes().get(n) == Some(&b'm') {
+                    let len = 2 + n + 1;
+                    out.push_str(&rest[..len]);
+                    rest = &rest[len..];
+                    continue;
+                }
+            }
+        }
+        if bad(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod escape_tests {
     use super::*;
+
+    #[test]
+    fn terminal_text_keeps_colours_and_escapes_everything_else() {
+        assert_eq!(
+            terminal_safe("a\u{1b}[31mred\u{1b}[0m\n\tb"),
+            "a\u{1b}[31mred\u{1b}[0m\n\tb"
+        );
+        assert_eq!(terminal_safe("x\u{1b}[2Jy\rz\0"), "x\\u{1b}[2Jy\\rz\\0");
+    }
 
     #[test]
     fn control_characters_are_escaped_and_plain_text_is_kept() {

@@ -80,6 +80,11 @@ pub fn render_coloured(r: &Report, width: u16, colour: bool) -> String {
 
 /// [`render_coloured`] with the labels chosen (the default is [`Labels::Both`]).
 pub fn render_wide(r: &Report, width: u16, colour: bool, labels: Labels) -> String {
+    // Labels come from the scenario file: no control character reaches the terminal.
+    crate::report::format::terminal_safe(&wide(r, width, colour, labels)).into_owned()
+}
+
+fn wide(r: &Report, width: u16, colour: bool, labels: Labels) -> String {
     let mut out = header(r);
     let mut table = Table::new();
     if colour {
@@ -314,6 +319,10 @@ fn header(r: &Report) -> String {
 /// even a short label would not fit. Every line, the header and footer included
 /// (wrapped at spaces), is at most `width` display columns.
 pub fn render_compact(r: &Report, width: u16, labels: Labels, colour: bool) -> String {
+    crate::report::format::terminal_safe(&compact(r, width, labels, colour)).into_owned()
+}
+
+fn compact(r: &Report, width: u16, labels: Labels, colour: bool) -> String {
     let width = usize::from(width.max(40));
     let mut out = wrap(&header(r), width);
     // Columns after the label, in the order shown; `drop` is the order they go.

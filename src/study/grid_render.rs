@@ -111,6 +111,11 @@ impl SweepResult {
 
     /// A table per target: one line per grid point.
     pub fn table(&self) -> String {
+        // Labels are free text from the scenario: no control character reaches the terminal.
+        crate::report::format::terminal_safe(&self.table_text()).into_owned()
+    }
+
+    fn table_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,

@@ -65,6 +65,11 @@ impl SensitivityResult {
     /// Tornado tables, largest swing first, and the event-conditional
     /// probabilities of the baseline run.
     pub fn table(&self) -> String {
+        // Labels are free text from the scenario: no control character reaches the terminal.
+        crate::report::format::terminal_safe(&self.table_text()).into_owned()
+    }
+
+    fn table_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,

@@ -743,6 +743,11 @@ impl SolveResult {
 
     /// A short report in words.
     pub fn table(&self) -> String {
+        // Labels are free text from the scenario: no control character reaches the terminal.
+        crate::report::format::terminal_safe(&self.table_text()).into_owned()
+    }
+
+    fn table_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,

@@ -610,3 +610,43 @@ proptest! {
         prop_assert_eq!(before, after, "attain {:?} changed an input", line);
     }
 }
+
+/// A target label with a screen-clearing escape, a carriage return and a NUL
+/// reaches the terminal escaped in every text output (run's wide and compact
+/// tables, explain, sensitivity), while JSON keeps the label as written.
+#[test]
+fn control_characters_in_labels_never_reach_the_terminal_raw() {
+    let text = std::fs::read_to_string(common::repo("tests/fixtures/two-sector.toml")).unwrap();
+    let targets = text.find("[[targets]]").expect("a target");
+    let first = targets + text[targets..].find("label = \"").expect("a label") + "label = \"".len();
+    let bad = format!("{}\\u001b[2J\\rX\\u0000{}", &text[..first], &text[first..]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad-label.toml");
+    std::fs::write(&file, bad).unwrap();
+    let f = file.to_str().unwrap();
+    for args in [
+        vec!["run", f, "--paths", "2000", "--quiet"],
+        vec!["run", f, "--paths", "2000", "--quiet", "--labels", "en"],
+        vec!["explain", f],
+        vec!["sensitivity", f, "--paths", "1000", "--quiet"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\r') && !out.contains('\0'),
+            "{args:?}: {out:?}"
+        );
+        // explain lists targets by id; the others show the label, escaped.
+        if args[0] != "explain" {
+            assert!(
+                out.contains("\\u{1b}[2J\\rX\\0"),
+                "{args:?}: the escaped label is shown: {out}"
+            );
+        }
+    }
+    let (_, json, _) = run(&["run", f, "--paths", "2000", "--quiet", "--format", "json"]);
+    assert!(
+        json.contains("\\u001b[2J\\rX\\u0000"),
+        "JSON escapes it its own way"
+    );
+}

@@ -64,7 +64,7 @@ impl Journal {
             return Err(Error::argument(
                 "out",
                 format!(
-                    "{shown} holds the completed grid points of an interrupted sweep: add --resume to continue it, or delete {shown} to start over"
+                    "{shown} holds the completed grid points of a sweep that did not finish (interrupted, or stopped by an error): add --resume to continue it, or delete {shown} to start over"
                 ),
             ));
         }
