@@ -373,7 +373,7 @@ fn headline_table(r: &Report) -> String {
         } else {
             format!(" {}", t.unit)
         };
-        let official = match &t.relative_to {
+        let official = match t.relative_to_label.as_ref().or(t.relative_to.as_ref()) {
             Some(rel) => format!("= {rel}"),
             None => format!("{}{}", short(t.threshold), unit),
         };

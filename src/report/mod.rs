@@ -167,6 +167,9 @@ pub struct TargetResult {
     pub tolerance: f64,
     /// Indicator subtracted before judging, if any.
     pub relative_to: Option<String>,
+    /// Its label, for the tables a person reads (JSON and CSV keep the id).
+    #[serde(skip)]
+    pub relative_to_label: Option<String>,
     /// Counts towards the headline joint probability.
     pub headline: bool,
     /// Wording in the source.
@@ -350,6 +353,7 @@ impl Report {
                     threshold: t.threshold,
                     tolerance: t.tolerance,
                     relative_to: t.relative_to.map(|r| model.indicators[r].id.clone()),
+                    relative_to_label: t.relative_to.map(|r| model.indicators[r].label.clone()),
                     headline: t.headline,
                     wording: t.wording.clone(),
                     probability: p,

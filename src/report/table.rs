@@ -20,7 +20,8 @@ use super::{Report, TargetResult};
 
 /// "Met if" column: the bound actually applied.
 pub fn condition(t: &TargetResult) -> String {
-    let bound = |x: f64| match &t.relative_to {
+    // A person reads the other indicator's label; JSON and CSV keep its id.
+    let bound = |x: f64| match t.relative_to_label.as_ref().or(t.relative_to.as_ref()) {
         Some(r) if x == 0.0 => r.clone(),
         Some(r) if x > 0.0 => format!("{r} + {}", short(x)),
         Some(r) => format!("{r} − {}", short(-x)),
@@ -113,7 +114,7 @@ fn wide(r: &Report, width: u16, colour: bool, labels: Labels) -> String {
         } else {
             format!(" {}", t.unit)
         };
-        let official = match &t.relative_to {
+        let official = match t.relative_to_label.as_ref().or(t.relative_to.as_ref()) {
             Some(r) => format!("= {r}"),
             None => format!("{}{}", short(t.threshold), unit),
         };
