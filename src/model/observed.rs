@@ -503,3 +503,29 @@ pub(crate) fn impossible(scenario: &Scenario, base_quarters: &[[f64; 4]]) -> Vec
     out.sort_by_key(|(k, _)| *k);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Model;
+    use crate::scenario;
+
+    /// The base-year quarters that load-time checking uses are those the
+    /// compiled model simulates from, with and without a profile.
+    #[test]
+    fn load_time_base_quarters_are_the_compiled_ones() {
+        let base = include_str!("../../tests/fixtures/two-sector.toml");
+        for extra in [
+            "",
+            "[base_quarters]\n\n[[base_quarters.profiles]]\nof = \"industry\"\nyoy = [-12.0, 3.0, 4.0, 6.0]\n",
+            "[base_quarters]\n\n[[base_quarters.profiles]]\nof = \"gdp\"\nshares = [0.2, 0.24, 0.26, 0.3]\n",
+        ] {
+            let s = scenario::load(&format!("{base}\n{extra}"), "test").unwrap();
+            let (model, _) = Model::compile(&s, "test").unwrap();
+            assert_eq!(
+                crate::model::base_quarters(&s),
+                model.base_quarters,
+                "{extra}"
+            );
+        }
+    }
+}
