@@ -500,6 +500,61 @@ pub(crate) fn impossible(scenario: &Scenario, base_quarters: &[[f64; 4]]) -> Vec
             ));
         }
     }
+    // (3) Several parts of one whole that do not overlap (their weights
+    // together at most the whole's): together below the whole, year to date.
+    for whole in &figures {
+        let parts: Vec<&Figure> = figures
+            .iter()
+            .filter(|p| {
+                p.index != whole.index
+                    && p.quarter == whole.quarter
+                    && (0..ns).all(|i| p.weights[i] <= whole.weights[i])
+                    && (0..ns).any(|i| p.weights[i] > 0.0)
+            })
+            .collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        let rest: Vec<f64> = (0..ns)
+            .map(|i| whole.weights[i] - parts.iter().map(|p| p.weights[i]).sum::<f64>())
+            .collect();
+        if !(rest.iter().all(|&r| r >= 0.0) && (0..ns).any(|i| rest[i] > 0.0 && positive(i))) {
+            continue;
+        }
+        let level = whole.target - parts.iter().map(|p| p.target).sum::<f64>();
+        let last = parts
+            .iter()
+            .map(|p| p.index)
+            .chain([whole.index])
+            .max()
+            .unwrap_or(whole.index);
+        if level > 0.0 || out.iter().any(|(k, _)| *k == last) {
+            continue;
+        }
+        let names: Vec<String> = parts
+            .iter()
+            .map(|p| format!("{:?} {:+}%", ids(p.indicator), p.value))
+            .collect();
+        out.push((
+            last,
+            format!(
+                "impossible beside the other figures through quarter {}: {} together would reach \
+                 {:.4} {unit} but the whole, {:?} {:+}%, only {:.4} {unit} ({} of the base year's), \
+                 so the other sectors of {:?} would need a level of {:.4} {unit} in {}, and a \
+                 level must be positive",
+                whole.quarter + 1,
+                names.join(", "),
+                parts.iter().map(|p| p.target).sum::<f64>(),
+                ids(whole.indicator),
+                whole.value,
+                whole.target,
+                percent(whole.target / whole.base),
+                ids(whole.indicator),
+                level,
+                quarters_text(0, whole.quarter),
+            ),
+        ));
+    }
     out.sort_by_key(|(k, _)| *k);
     out
 }
