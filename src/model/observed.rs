@@ -421,7 +421,7 @@ pub(crate) fn impossible(scenario: &Scenario, base_quarters: &[[f64; 4]]) -> Vec
         let Some(e) = earlier(f) else { continue };
         let level = f.target - e.target;
         let base = f.base - e.base;
-        if !(level > 0.0) {
+        if base > 0.0 && !(level > 0.0) {
             out.push((
                 f.index,
                 format!(
