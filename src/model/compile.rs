@@ -206,6 +206,36 @@ pub(crate) fn profile_quarters(v: f64, m: f64, shape: &types::QuarterShape) -> [
     raw.map(|x| v * x / total)
 }
 
+/// Each sector's base-year quarterly levels, as [`sectors`] computes them
+/// (on the trend, or from its `[base_quarters]` profile; MODEL.md 2.1).
+pub(crate) fn base_quarters(s: &Scenario) -> Vec<[f64; 4]> {
+    let mut profile = vec![None; s.sectors().len()];
+    for p in s.base_profiles() {
+        for &i in &p.sectors {
+            profile[i] = Some(p);
+        }
+    }
+    s.sectors()
+        .iter()
+        .zip(&profile)
+        .map(|(sec, p)| {
+            let m = (1.0 + sec.growth / 100.0).ln() / 4.0;
+            let denom: f64 = (0..4).map(|j| (-m * j as f64).exp()).sum();
+            match p {
+                None => {
+                    let l = if sec.value_added > 0.0 {
+                        (sec.value_added / denom).ln()
+                    } else {
+                        f64::NEG_INFINITY
+                    };
+                    std::array::from_fn(|q| (l + m * (q as f64 - 3.0)).exp())
+                }
+                Some(p) => profile_quarters(sec.value_added, m, &p.shape),
+            }
+        })
+        .collect()
+}
+
 fn sectors(s: &Scenario, shocks: &Shocks, load_stride: usize) -> Sectors {
     let n = s.sectors().len();
     let horizon = s.header().horizon;

@@ -14,6 +14,8 @@ pub mod corr;
 pub mod observed;
 pub mod step;
 
+pub(crate) use compile::base_quarters;
+
 use rand_distr::ChiSquared;
 
 use crate::scenario::Op;

@@ -163,6 +163,17 @@ pub(super) fn compile(
         }
     }
 
+    let found = impossible(scenario, params.base_quarters);
+    if !found.is_empty() {
+        return Err(ScenarioError {
+            origin: origin.to_string(),
+            problems: found
+                .into_iter()
+                .map(|(k, m)| problem(format!("observed.values[{k}].value"), m))
+                .collect(),
+        });
+    }
+
     // The conditions of one quarter must be independent: check the Gram
     // matrix of their directions at the base-year levels.
     let nk = params.correlation.len();
@@ -327,4 +338,249 @@ pub(super) fn solve(
         }
     }
     None
+}
+
+/// One exact figure, as [`impossible`] reads it.
+struct Figure {
+    /// Index in `observed.values`.
+    index: usize,
+    indicator: usize,
+    /// 0-based last quarter covered.
+    quarter: usize,
+    value: f64,
+    /// Weight of each sector (dense).
+    weights: Vec<f64>,
+    /// The base year's same quarters, weighted, and the level they must reach.
+    base: f64,
+    target: f64,
+}
+
+fn percent(x: f64) -> String {
+    let s = format!("{:.2}", 100.0 * x);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+fn quarters_text(from: usize, to: usize) -> String {
+    if from == to {
+        format!("quarter {}", to + 1)
+    } else {
+        format!("quarters {}-{}", from + 1, to + 1)
+    }
+}
+
+/// Exact figures that no path can reproduce, found in closed form from the
+/// base-year quarters (MODEL.md 11.2): a year-to-date figure that implies a
+/// quarter without a positive level, after the same indicator's earlier
+/// figure; and a figure on a sum whose sectors are part of another figure's
+/// sum, when the remaining sectors would need a level that is not positive.
+/// Returns `(index in observed.values, message)`, at most one per figure.
+pub(crate) fn impossible(scenario: &Scenario, base_quarters: &[[f64; 4]]) -> Vec<(usize, String)> {
+    let Some(obs) = scenario.observed() else {
+        return vec![];
+    };
+    let ns = base_quarters.len();
+    let ids = |j: usize| &scenario.indicators()[j].id;
+    let unit = &scenario.header().value_unit;
+    let figures: Vec<Figure> = obs
+        .values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.share.is_none())
+        .filter_map(|(index, v)| {
+            let agg = scenario.indicators()[v.indicator].aggregate.as_ref()?;
+            let q = v.quarter - 1;
+            let mut weights = vec![0.0; ns];
+            for &(i, w) in agg {
+                weights[i] += w;
+            }
+            let base: f64 = (0..ns)
+                .map(|i| weights[i] * base_quarters[i][..=q].iter().sum::<f64>())
+                .sum();
+            Some(Figure {
+                index,
+                indicator: v.indicator,
+                quarter: q,
+                value: v.value,
+                weights,
+                base,
+                target: base * (1.0 + v.value / 100.0),
+            })
+        })
+        .collect();
+    // The latest earlier figure of the same indicator, if any.
+    let earlier = |f: &Figure| {
+        figures
+            .iter()
+            .filter(|e| e.indicator == f.indicator && e.quarter < f.quarter)
+            .max_by_key(|e| e.quarter)
+    };
+    let mut out: Vec<(usize, String)> = vec![];
+    // (1) A year-to-date figure after an earlier one of the same indicator.
+    for f in &figures {
+        let Some(e) = earlier(f) else { continue };
+        let level = f.target - e.target;
+        let base = f.base - e.base;
+        if base > 0.0 && !(level > 0.0) {
+            out.push((
+                f.index,
+                format!(
+                    "impossible after {:+}% through quarter {}: {:?} {:+}% through quarter {} \
+                     leaves {} with a level of {} of the base year's ({:.4} {unit}), \
+                     and a quarter's level must be positive",
+                    e.value,
+                    e.quarter + 1,
+                    ids(f.indicator),
+                    f.value,
+                    f.quarter + 1,
+                    quarters_text(e.quarter + 1, f.quarter),
+                    percent(level / base),
+                    level
+                ),
+            ));
+        }
+    }
+    // (2) A part of a sum beside the whole, through the same quarter.
+    let positive = |i: usize| base_quarters[i].iter().all(|&b| b > 0.0);
+    for whole in &figures {
+        for part in &figures {
+            if part.index == whole.index
+                || part.quarter != whole.quarter
+                || out.iter().any(|(k, _)| *k == part.index.max(whole.index))
+            {
+                continue;
+            }
+            let rest: Vec<f64> = (0..ns)
+                .map(|i| whole.weights[i] - part.weights[i])
+                .collect();
+            let nested = rest.iter().all(|&r| r >= 0.0)
+                && (0..ns).any(|i| rest[i] > 0.0 && positive(i))
+                && (0..ns).any(|i| part.weights[i] > 0.0);
+            if !nested {
+                continue;
+            }
+            // The rest's year-to-date level, less its level before this
+            // quarter when both figures were also published before.
+            let mut level = whole.target - part.target;
+            let mut from = 0;
+            if let (Some(we), Some(pe)) = (earlier(whole), earlier(part)) {
+                if we.quarter == pe.quarter {
+                    level -= we.target - pe.target;
+                    from = we.quarter + 1;
+                }
+            }
+            if level > 0.0 {
+                continue;
+            }
+            let (named, other) = if part.index > whole.index {
+                (part, whole)
+            } else {
+                (whole, part)
+            };
+            out.push((
+                named.index,
+                format!(
+                    "impossible beside {:?} {:+}%: through quarter {}, {:?} would reach {:.4} {unit} \
+                     ({} of the base year's) but the whole, {:?}, only {:.4} {unit} ({}), so the \
+                     other sectors of {:?} would need a level of {:.4} {unit} in {}, and a level \
+                     must be positive",
+                    ids(other.indicator),
+                    other.value,
+                    whole.quarter + 1,
+                    ids(part.indicator),
+                    part.target,
+                    percent(part.target / part.base),
+                    ids(whole.indicator),
+                    whole.target,
+                    percent(whole.target / whole.base),
+                    ids(whole.indicator),
+                    level,
+                    quarters_text(from, whole.quarter),
+                ),
+            ));
+        }
+    }
+    // (3) Several parts of one whole that do not overlap (their weights
+    // together at most the whole's): together below the whole, year to date.
+    for whole in &figures {
+        let parts: Vec<&Figure> = figures
+            .iter()
+            .filter(|p| {
+                p.index != whole.index
+                    && p.quarter == whole.quarter
+                    && (0..ns).all(|i| p.weights[i] <= whole.weights[i])
+                    && (0..ns).any(|i| p.weights[i] > 0.0)
+            })
+            .collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        let rest: Vec<f64> = (0..ns)
+            .map(|i| whole.weights[i] - parts.iter().map(|p| p.weights[i]).sum::<f64>())
+            .collect();
+        if !(rest.iter().all(|&r| r >= 0.0) && (0..ns).any(|i| rest[i] > 0.0 && positive(i))) {
+            continue;
+        }
+        let level = whole.target - parts.iter().map(|p| p.target).sum::<f64>();
+        let last = parts
+            .iter()
+            .map(|p| p.index)
+            .chain([whole.index])
+            .max()
+            .unwrap_or(whole.index);
+        if level > 0.0 || out.iter().any(|(k, _)| *k == last) {
+            continue;
+        }
+        let names: Vec<String> = parts
+            .iter()
+            .map(|p| format!("{:?} {:+}%", ids(p.indicator), p.value))
+            .collect();
+        out.push((
+            last,
+            format!(
+                "impossible beside the other figures through quarter {}: {} together would reach \
+                 {:.4} {unit} but the whole, {:?} {:+}%, only {:.4} {unit} ({} of the base year's), \
+                 so the other sectors of {:?} would need a level of {:.4} {unit} in {}, and a \
+                 level must be positive",
+                whole.quarter + 1,
+                names.join(", "),
+                parts.iter().map(|p| p.target).sum::<f64>(),
+                ids(whole.indicator),
+                whole.value,
+                whole.target,
+                percent(whole.target / whole.base),
+                ids(whole.indicator),
+                level,
+                quarters_text(0, whole.quarter),
+            ),
+        ));
+    }
+    out.sort_by_key(|(k, _)| *k);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Model;
+    use crate::scenario;
+
+    /// The base-year quarters that load-time checking uses are those the
+    /// compiled model simulates from, with and without a profile.
+    #[test]
+    fn load_time_base_quarters_are_the_compiled_ones() {
+        let base = include_str!("../../tests/fixtures/two-sector.toml");
+        for extra in [
+            "",
+            "[base_quarters]\n\n[[base_quarters.profiles]]\nof = \"industry\"\nyoy = [-12.0, 3.0, 4.0, 6.0]\n",
+            "[base_quarters]\n\n[[base_quarters.profiles]]\nof = \"gdp\"\nshares = [0.2, 0.24, 0.26, 0.3]\n",
+        ] {
+            let s = scenario::load(&format!("{base}\n{extra}"), "test").unwrap();
+            let (model, _) = Model::compile(&s, "test").unwrap();
+            assert_eq!(
+                crate::model::base_quarters(&s),
+                model.base_quarters,
+                "{extra}"
+            );
+        }
+    }
 }

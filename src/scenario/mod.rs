@@ -115,7 +115,28 @@ pub fn load(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     let text = strip_bom(text);
     let raw = parse(text, origin)?;
     let findings = match validate::validate(raw) {
-        Ok(s) => return Ok(s),
+        Ok(s) => {
+            // Published figures that no path can reproduce need the
+            // base-year quarters (docs/MODEL.md 11.2); found here too so
+            // that the error points at the figure's line.
+            let found = crate::model::observed::impossible(&s, &crate::model::base_quarters(&s));
+            if found.is_empty() {
+                return Ok(s);
+            }
+            found
+                .into_iter()
+                .map(|(k, message)| validate::Finding {
+                    path: vec![
+                        locate::Segment::Key("observed".into()),
+                        locate::Segment::Key("values".into()),
+                        locate::Segment::Index(k),
+                        locate::Segment::Key("value".into()),
+                    ],
+                    field: format!("observed.values[{k}].value"),
+                    message,
+                })
+                .collect()
+        }
         Err(findings) => findings,
     };
     // One parse of the text for every problem (there may be thousands).

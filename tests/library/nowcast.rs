@@ -349,3 +349,74 @@ fn bad_observed_sections_are_clear_errors() {
         );
     }
 }
+
+/// Figures that no path can reproduce are found at load, located at the
+/// figure's value (docs/MODEL.md 11.2), and figures just inside the limit
+/// still load and are reproduced.
+#[test]
+fn impossible_figures_are_found_in_closed_form_at_load() {
+    // GDP and industry +5% through Q1; through H1 GDP +5% and industry
+    // +100%: year to date, industry stays below GDP, but in Q2 alone the
+    // services would need a negative level.
+    let h1 = |industry_h1: f64| {
+        scenario_text(&format!(
+            "[observed]\nquarters = 2\n\
+             [[observed.values]]\nindicator = \"gdp_growth\"\nvalue = 5.0\nquarter = 1\n\
+             [[observed.values]]\nindicator = \"industry_growth\"\nvalue = 5.0\nquarter = 1\n\
+             [[observed.values]]\nindicator = \"gdp_growth\"\nvalue = 5.0\nquarter = 2\n\
+             [[observed.values]]\nindicator = \"industry_growth\"\nvalue = {industry_h1:?}\nquarter = 2\n"
+        ))
+    };
+    let err = problems(&h1(100.0));
+    assert!(
+        err.contains(
+            "observed.values[3].value: impossible beside \"gdp_growth\" +5%: through quarter 2"
+        ) && err.contains("in quarter 2, and a level must be positive")
+            && err.contains(": line "),
+        "{err}"
+    );
+    // Year to date the rest of GDP is positive: only the quarter is impossible.
+    let model = common::model(&h1(40.0));
+    let mut rng = block_rng(1, 0);
+    let mut st = PathState::new(&model);
+    let nt = model.targets.len();
+    let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
+    struct Ytd(Vec<f64>);
+    impl PathObserver for Ytd {
+        fn quarter_end(&mut self, year: usize, quarter: usize, st: &PathState) {
+            if year == 0 && quarter == 1 {
+                self.0.push(st.sector_ytd(0));
+            }
+        }
+    }
+    let base_h1 = model.base_quarter_level(0, 0) + model.base_quarter_level(0, 1);
+    let mut obs = Ytd(vec![]);
+    for _ in 0..200 {
+        model.simulate_path_observed(&mut st, &mut rng, &mut v, &mut j, &mut obs);
+    }
+    for ytd in obs.0 {
+        assert!((100.0 * (ytd / base_h1 - 1.0) - 40.0).abs() < 1e-9, "{ytd}");
+    }
+    // A figure after the same indicator's earlier one that leaves the
+    // quarter without a positive level; and a part above the whole.
+    let err = problems(&scenario_text(
+        "[observed]\nquarters = 2\n\
+         [[observed.values]]\nindicator = \"gdp_growth\"\nvalue = 5.0\nquarter = 1\n\
+         [[observed.values]]\nindicator = \"gdp_growth\"\nvalue = -50.0\nquarter = 2\n",
+    ));
+    assert!(
+        err.contains("observed.values[1].value: impossible after +5% through quarter 1")
+            && err.contains("leaves quarter 2 with a level of"),
+        "{err}"
+    );
+    let err = problems(&scenario_text(
+        "[observed]\nquarters = 1\n\
+         [[observed.values]]\nindicator = \"industry_growth\"\nvalue = 200.0\n\
+         [[observed.values]]\nindicator = \"gdp_growth\"\nvalue = 0.0\n",
+    ));
+    assert!(
+        err.contains("observed.values[1].value: impossible beside \"industry_growth\" +200%")
+            && err.contains("in quarter 1, and a level must be positive"),
+        "{err}"
+    );
+}
