@@ -178,6 +178,19 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
                     m.meta.base_year + 1 + *from as i32
                 )
             }
+            Formula::Exogenous(means) => {
+                let first = means.first().copied().unwrap_or(f64::NAN);
+                if means.iter().all(|&v| v == first) {
+                    format!("exogenous, mean {first}")
+                } else {
+                    let v: Vec<String> = means.iter().map(|v| v.to_string()).collect();
+                    format!("exogenous, mean by year {}", v.join(", "))
+                }
+            }
+            Formula::Count { of, trials } => format!(
+                "count of {trials} trials, each met with probability {} (clamped to [0, 1])",
+                m.indicators[*of].id
+            ),
         };
         let noise = if ind.noise_sd > 0.0 {
             format!(

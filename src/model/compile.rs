@@ -8,8 +8,8 @@
 use rand_distr::ChiSquared;
 
 use super::{
-    Event, Formula, Indicator, Input, Meta, Model, Sector, Series, ShockShape, Target, Warnings,
-    corr, first_year_variance, observed,
+    Event, Formula, Indicator, Input, Joint, Meta, Model, Sector, Series, ShockShape, Target,
+    Warnings, assumptions, corr, first_year_variance, observed,
 };
 use crate::error::{Problem, ScenarioError};
 use crate::scenario::types::{self, Impact, Op, Scenario, ShockDist};
@@ -230,6 +230,11 @@ fn indicators(
                 },
                 types::Formula::Compound(x) => Formula::Compound(series(*x)),
                 types::Formula::Accumulate(x, from) => Formula::Accumulate(series(*x), *from),
+                types::Formula::Exogenous(means) => Formula::Exogenous(means.clone()),
+                types::Formula::Count { of, trials } => Formula::Count {
+                    of: *of,
+                    trials: *trials,
+                },
             };
             let field = || format!("indicators[{}].noise_df", ind.id);
             Ok(Indicator {
@@ -272,9 +277,12 @@ fn bases(s: &Scenario, indicators: &mut [Indicator], origin: &str) -> Result<(),
                 (Some(n), Some(d)) => Some(n / d),
                 _ => None,
             },
-            Formula::Growth(_) => None,
+            Formula::Growth(_) | Formula::Count { .. } => None,
             // Accumulate's default of 0 is filled in by validation.
-            Formula::Linear { .. } | Formula::Compound(_) | Formula::Accumulate(..) => written,
+            Formula::Linear { .. }
+            | Formula::Compound(_)
+            | Formula::Accumulate(..)
+            | Formula::Exogenous(_) => written,
         };
         if let Formula::Growth(Series::Indicator(k)) = indicators[j].formula {
             if indicators[k].base.is_none() {
@@ -335,16 +343,25 @@ fn event(e: &types::Event) -> Event {
                 Impact::Sector { .. } => None,
             })
             .collect(),
+        family: e.family.clone(),
+        side: e.side,
+    }
+}
+
+impl Target {
+    /// `lower` and `upper` from `op`, `threshold` and `tolerance`.
+    pub fn set_bounds(&mut self) {
+        let (t, tol) = (self.threshold, self.tolerance);
+        (self.lower, self.upper) = match self.op {
+            Op::AtLeast => (t - tol, f64::INFINITY),
+            Op::AtMost => (f64::NEG_INFINITY, t + tol),
+            Op::About => (t - tol, t + tol),
+        };
     }
 }
 
 fn target(t: &types::Target) -> Target {
-    let (lower, upper) = match t.op {
-        Op::AtLeast => (t.threshold - t.tolerance, f64::INFINITY),
-        Op::AtMost => (f64::NEG_INFINITY, t.threshold + t.tolerance),
-        Op::About => (t.threshold - t.tolerance, t.threshold + t.tolerance),
-    };
-    Target {
+    let mut out = Target {
         id: t.id.clone(),
         label: t.label.clone(),
         label_zh: t.label_zh.clone(),
@@ -355,11 +372,14 @@ fn target(t: &types::Target) -> Target {
         op: t.op,
         threshold: t.threshold,
         tolerance: t.tolerance,
-        lower,
-        upper,
+        lower: 0.0,
+        upper: 0.0,
         headline: t.headline,
         wording: t.wording.clone(),
-    }
+        excused_by: t.excused_by.clone(),
+    };
+    out.set_bounds();
+    out
 }
 
 impl Model {
@@ -402,7 +422,8 @@ impl Model {
         )?;
 
         let h = scenario.header();
-        let model = Model {
+        let shock_position = shocks.position.clone();
+        let mut model = Model {
             meta: Meta {
                 name: h.name.clone(),
                 region: h.region.clone(),
@@ -441,7 +462,26 @@ impl Model {
                 .iter()
                 .map(|i| i.aggregate.clone())
                 .collect(),
+            joints: scenario
+                .joints()
+                .iter()
+                .map(|j| Joint {
+                    id: j.id.clone(),
+                    label: j.label.clone(),
+                    label_zh: j.label_zh.clone(),
+                    targets: j.targets.clone(),
+                })
+                .collect(),
+            shock_families: {
+                let mut f = vec![String::new(); n_shocks];
+                for (k, shock) in scenario.shocks().iter().enumerate() {
+                    f[shock_position[k]] = shock.family.clone();
+                }
+                f
+            },
+            assumptions: Default::default(),
         };
+        model.assumptions = assumptions::Assumptions::compile(scenario, &model, &shock_position);
         Ok((model, warnings))
     }
 }

@@ -8,6 +8,7 @@
 //! The per-path step in [`step`] then only reads this structure. The
 //! compiler itself lives in `compile.rs`; this file holds what it produces.
 
+pub mod assumptions;
 mod compile;
 pub mod corr;
 pub mod observed;
@@ -55,6 +56,15 @@ pub enum Formula {
     Compound(Series),
     /// value_{y-1} + x_y (+ noise) for years from `from_year` (0-based).
     Accumulate(Series, usize),
+    /// mean_y + noise: an exogenous series (one mean per simulated year).
+    Exogenous(Vec<f64>),
+    /// Binomial(`trials`, clamp(indicator `of`, 0, 1)), drawn per year.
+    Count {
+        /// Indicator whose value is the share.
+        of: usize,
+        /// Number of trials.
+        trials: u32,
+    },
 }
 
 /// A compiled indicator.
@@ -122,6 +132,10 @@ pub struct Event {
     pub sector_impacts: Vec<(usize, f64)>,
     /// (indicator, annual-value change for a full year of the event).
     pub indicator_impacts: Vec<(usize, f64)>,
+    /// Label family (explain's double-counting check).
+    pub family: String,
+    /// Downside or upside (display only).
+    pub side: crate::scenario::Side,
 }
 
 /// A compiled target.
@@ -155,6 +169,21 @@ pub struct Target {
     pub headline: bool,
     /// Wording in the source.
     pub wording: Option<String>,
+    /// Events that excuse a miss when under way in the target year.
+    pub excused_by: Vec<usize>,
+}
+
+/// A named set of targets whose joint probability is reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Joint {
+    /// Id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Local label.
+    pub label_zh: Option<String>,
+    /// Target indices.
+    pub targets: Vec<usize>,
 }
 
 impl Target {
@@ -261,6 +290,12 @@ pub struct Model {
     /// Per indicator: the (sector, weight) sum it is the growth of, when it is
     /// one (such an indicator has year-to-date quarterly values).
     pub aggregates: Vec<Option<Vec<(usize, f64)>>>,
+    /// Named joint sets of targets.
+    pub joints: Vec<Joint>,
+    /// Shock families, in matrix order (explain's double-counting check).
+    pub shock_families: Vec<String>,
+    /// Uncertain inputs drawn once per path (empty: nothing is drawn).
+    pub assumptions: assumptions::Assumptions,
 }
 
 /// Variance, to first order, of the first year's annual growth caused by one
@@ -304,14 +339,16 @@ impl Model {
             .indicators
             .iter()
             .map(|i| {
-                if i.noise_sd > 0.0 {
+                let noise = if i.noise_sd > 0.0 {
                     1 + usize::from(i.noise_t.is_some())
                 } else {
                     0
-                }
+                };
+                noise + usize::from(matches!(i.formula, Formula::Count { .. }))
             })
             .sum();
         (self.meta.horizon * (4 * per_quarter + per_year_noise)) as u64
+            + self.assumptions.draws() as u64
     }
 
     /// Base-year level of sector `i` in 0-based quarter `q` (the base year's

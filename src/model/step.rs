@@ -9,7 +9,7 @@
 //! which turn them into an error after the run.
 
 use rand::{Rng, RngExt};
-use rand_distr::{ChiSquared, Distribution, StandardNormal};
+use rand_distr::{Binomial, ChiSquared, Distribution, StandardNormal};
 
 use super::observed::{self, ExactCondition, QuarterDraw};
 use super::{Formula, Input, Model, Series, ShockShape};
@@ -32,6 +32,9 @@ pub struct PathState {
     /// For each event, the first simulated year (0-based) in which it was
     /// under way, or `u32::MAX` if it never was (for conditional summaries).
     pub first_year: Vec<u32>,
+    /// Per target: whether one of its `excused_by` events was under way in
+    /// the target's year (set when the year is reached).
+    pub excused: Vec<bool>,
     /// Scratch for observed quarters: innovations, levels, year-to-date sums, shock scales.
     obs_eps: Vec<f64>,
     obs_level: Vec<f64>,
@@ -90,6 +93,7 @@ impl PathState {
             prev_ind: vec![0.0; ni],
             noise: vec![0.0; ni],
             first_year: vec![u32::MAX; ne],
+            excused: vec![false; model.targets.len()],
             obs_eps: vec![0.0; ns],
             obs_level: vec![0.0; ns],
             obs_before: vec![0.0; ns],
@@ -331,6 +335,21 @@ impl Model {
                             st.prev_ind[j]
                         }
                     }
+                    Formula::Exogenous(means) => means[year] + noise,
+                    Formula::Count { of, trials } => {
+                        // Always one draw (a NaN share gives NaN), so the stream keeps its layout.
+                        let share = st.ind[*of];
+                        let p = if share.is_nan() {
+                            0.5
+                        } else {
+                            share.clamp(0.0, 1.0)
+                        };
+                        let k = match Binomial::new(u64::from(*trials), p) {
+                            Ok(b) => b.sample(rng) as f64,
+                            Err(_) => f64::NAN,
+                        };
+                        if share.is_nan() { f64::NAN } else { k + noise }
+                    }
                 };
                 st.ind[j] = match self.observed.blends.get(j) {
                     // The published part of the year replaces its share of the simulated value.
@@ -347,6 +366,7 @@ impl Model {
                         Some(r) => v - st.ind[r],
                         None => v,
                     };
+                    st.excused[t] = target.excused_by.iter().any(|&e| st.event_quarters[e] > 0);
                 }
             }
 

@@ -151,6 +151,8 @@ pub fn inputs(scenario: &Scenario, j: usize) -> Vec<Node> {
     match &scenario.indicators[j].formula {
         Formula::Sum(terms) => terms.iter().map(|&(s, _)| s.into()).collect(),
         Formula::Ratio(n, d) => vec![(*n).into(), (*d).into()],
+        Formula::Exogenous(_) => vec![],
+        Formula::Count { of, .. } => vec![Node::Indicator(*of)],
         Formula::Growth(s) | Formula::Compound(s) | Formula::Accumulate(s, _) => {
             vec![(*s).into()]
         }

@@ -15,7 +15,7 @@ pub mod validate;
 use crate::error::{Problem, ScenarioError};
 pub use fingerprint::fingerprint;
 pub use raw::RawScenario;
-pub use types::{IndicatorKind, Op, Scenario, ShockDist};
+pub use types::{IndicatorKind, Op, Scenario, ShockDist, Side};
 
 /// The Jilin 2022 scenario, shipped inside the binary.
 pub const EMBEDDED_JILIN_2022: &str = include_str!("../../scenarios/jilin-2022.toml");

@@ -44,6 +44,70 @@ pub struct RawScenario {
     /// What is already published for the first simulated year (a nowcast).
     #[serde(default)]
     pub observed: Option<RawObserved>,
+    /// Uncertain inputs: a distribution per parameter, drawn once per path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<RawAssumption>,
+    /// Named sets of targets whose joint probability is reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joints: Vec<RawJoint>,
+}
+
+/// `[[assumptions]]`: an input whose value is not known, drawn once per path
+/// before the quarters (docs/MODEL.md, "Assumption uncertainty").
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawAssumption {
+    /// Parameter path as accepted by `sweep --set` (`sectors.ID.growth`).
+    pub parameter: String,
+    /// `normal` (mean, sd), `uniform` (low, high) or `triangular` (low, mode, high).
+    pub distribution: String,
+    /// `normal`: mean, in the parameter's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    /// `normal`: standard deviation (> 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<f64>,
+    /// `uniform`, `triangular`: lower end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    /// `triangular`: most likely value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<f64>,
+    /// `uniform`, `triangular`: upper end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// Where the distribution comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// `[[joints]]`: a named set of targets whose joint probability is reported.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawJoint {
+    /// Unique id among joints.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Local-language label, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_zh: Option<String>,
+    /// Target ids (at least one, each once).
+    pub targets: Vec<String>,
+    /// Why this set matters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A number for every simulated year, or one array of them starting at
+/// `base_year + 1` (a shorter array repeats its last value).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum PerYear {
+    /// The same value every year.
+    One(f64),
+    /// One value per year.
+    Years(Vec<f64>),
 }
 
 /// `[observed]`: quarters of the first simulated year that are already published.
@@ -179,6 +243,11 @@ pub struct RawShock {
     /// Scale of the upside half of a `two_piece` shock (> 0).
     #[serde(default)]
     pub up: Option<f64>,
+    /// Label family of the risk (default: the id up to its first `_`);
+    /// `explain` warns when two sources of one family move the same thing
+    /// the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
     /// Where the numbers come from.
     #[serde(default)]
     pub source: Option<String>,
@@ -227,6 +296,12 @@ pub struct RawEvent {
     /// What the event does while it lasts.
     #[serde(default)]
     pub impacts: Vec<RawImpact>,
+    /// Label family of the risk (default: the id up to its first `_`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// `downside` or `upside`, for display (default from its impacts' signs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<String>,
     /// Where the numbers come from.
     #[serde(default)]
     pub source: Option<String>,
@@ -296,6 +371,12 @@ pub struct RawIndicator {
     /// Year-to-year AR(1) coefficient of the noise, in [0, 1).
     #[serde(default)]
     pub persistence: Option<f64>,
+    /// `exogenous`: the mean of the series in each simulated year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<PerYear>,
+    /// `count`: the number of trials N (a share of N sections is a count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials: Option<u32>,
     /// Where the numbers come from.
     #[serde(default)]
     pub source: Option<String>,
@@ -332,6 +413,10 @@ pub struct RawTarget {
     /// Counts towards the joint probability of headline targets.
     #[serde(default)]
     pub headline: bool,
+    /// Events that excuse a miss: the target is also reported as "met or
+    /// excused" when one of them was under way in the target year.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excused_by: Vec<String>,
     /// The target as worded in the source document.
     #[serde(default)]
     pub wording: Option<String>,

@@ -25,6 +25,10 @@ pub enum IndicatorKind {
     Compound,
     /// Running total of a series.
     Accumulate,
+    /// An exogenous annual series: a mean per year plus noise.
+    Exogenous,
+    /// A count: Binomial(trials, share) drawn per year.
+    Count,
 }
 
 impl IndicatorKind {
@@ -37,11 +41,14 @@ impl IndicatorKind {
             "linear" => Self::Linear,
             "compound" => Self::Compound,
             "accumulate" => Self::Accumulate,
+            "exogenous" => Self::Exogenous,
+            "count" => Self::Count,
             _ => return None,
         })
     }
     /// Accepted spellings, for hints.
-    pub const NAMES: &'static str = "sum, ratio, growth, linear, compound, accumulate";
+    pub const NAMES: &'static str =
+        "sum, ratio, growth, linear, compound, accumulate, exogenous, count";
 }
 
 /// Comparison of a target.
@@ -177,6 +184,41 @@ pub struct Shock {
     pub label: String,
     /// Its distribution, parameters checked.
     pub dist: ShockDist,
+    /// Label family (default: the id up to its first `_`).
+    pub family: String,
+}
+
+/// The family of a risk when the file gives none: its id up to the first `_`.
+pub fn default_family(id: &str) -> String {
+    id.split('_').next().unwrap_or(id).to_string()
+}
+
+/// Which way an event moves the targets, for display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// A disruption.
+    Downside,
+    /// Good news (policy support, a good harvest).
+    Upside,
+}
+
+impl Side {
+    /// Parse the `side` field.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "downside" => Some(Side::Downside),
+            "upside" => Some(Side::Upside),
+            _ => None,
+        }
+    }
+    /// The spelling used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Downside => "downside",
+            Side::Upside => "upside",
+        }
+    }
 }
 
 /// `[shock_correlation]`, checked square, symmetric and unit-diagonal (and
@@ -227,6 +269,11 @@ pub struct Event {
     pub recovery: f64,
     /// Impacts, in file order.
     pub impacts: Vec<Impact>,
+    /// Label family (default: the id up to its first `_`).
+    pub family: String,
+    /// Downside or upside: as written, else upside when every impact is >= 0
+    /// and one is > 0.
+    pub side: Side,
 }
 
 /// A validated indicator formula, references resolved.
@@ -249,6 +296,15 @@ pub enum Formula {
     Compound(Series),
     /// Running total from `from` (0-based simulated year; default 0).
     Accumulate(Series, usize),
+    /// An exogenous series: its mean in each simulated year (length `horizon`).
+    Exogenous(Vec<f64>),
+    /// Binomial(`trials`, share) with the share read from indicator `of`, clamped to [0, 1].
+    Count {
+        /// Indicator whose value is the share.
+        of: usize,
+        /// Number of trials (>= 1).
+        trials: u32,
+    },
 }
 
 /// A validated indicator.
@@ -305,6 +361,123 @@ pub struct Target {
     pub headline: bool,
     /// Wording in the source.
     pub wording: Option<String>,
+    /// Events that excuse a miss (indices), in file order.
+    pub excused_by: Vec<usize>,
+}
+
+/// `[[joints]]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Joint {
+    /// Id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Local label.
+    pub label_zh: Option<String>,
+    /// Target indices, as listed.
+    pub targets: Vec<usize>,
+}
+
+/// The distribution of an uncertain input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AssumptionDist {
+    /// Normal(mean, sd).
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation (> 0).
+        sd: f64,
+    },
+    /// Uniform on [low, high].
+    Uniform {
+        /// Lower end.
+        low: f64,
+        /// Upper end (> low).
+        high: f64,
+    },
+    /// Triangular on [low, high] with its peak at mode.
+    Triangular {
+        /// Lower end.
+        low: f64,
+        /// Peak (low <= mode <= high).
+        mode: f64,
+        /// Upper end (> low).
+        high: f64,
+    },
+}
+
+impl AssumptionDist {
+    /// The central value: the mean, the midpoint or the mode.
+    pub fn central(&self) -> f64 {
+        match *self {
+            AssumptionDist::Normal { mean, .. } => mean,
+            AssumptionDist::Uniform { low, high } => 0.5 * (low + high),
+            AssumptionDist::Triangular { mode, .. } => mode,
+        }
+    }
+    /// The value of quantile `p` in (0, 1).
+    pub fn quantile(&self, p: f64) -> f64 {
+        match *self {
+            AssumptionDist::Normal { mean, sd } => mean + sd * crate::stats::normal_quantile(p),
+            AssumptionDist::Uniform { low, high } => low + p * (high - low),
+            AssumptionDist::Triangular { low, mode, high } => {
+                let f = (mode - low) / (high - low);
+                if p < f {
+                    low + ((high - low) * (mode - low) * p).sqrt()
+                } else {
+                    high - ((high - low) * (high - mode) * (1.0 - p)).sqrt()
+                }
+            }
+        }
+    }
+    /// Its name in files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AssumptionDist::Normal { .. } => "normal",
+            AssumptionDist::Uniform { .. } => "uniform",
+            AssumptionDist::Triangular { .. } => "triangular",
+        }
+    }
+}
+
+/// The number an assumption draws, resolved to indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssumedParam {
+    /// `sectors.ID.growth`.
+    SectorGrowth(usize),
+    /// `sectors.ID.volatility`.
+    SectorVolatility(usize),
+    /// `sectors.ID.loadings.SHOCK`: (sector, shock in file order).
+    SectorLoading(usize, usize),
+    /// `indicators.ID.intercept` of a `linear`.
+    Intercept(usize),
+    /// `indicators.ID.terms.X` of a `linear`: (indicator, position in its terms).
+    Term(usize, usize),
+    /// `indicators.ID.base`.
+    Base(usize),
+    /// `indicators.ID.noise` (the indicator has noise > 0).
+    Noise(usize),
+    /// `indicators.ID.mean` of an `exogenous` (every year).
+    Mean(usize),
+    /// `events.ID.probability`.
+    EventProbability(usize),
+    /// `events.ID.impacts.X.size`: (event, position in its impacts).
+    ImpactSize(usize, usize),
+    /// `targets.ID.threshold`.
+    Threshold(usize),
+    /// `targets.ID.tolerance`.
+    Tolerance(usize),
+}
+
+/// A validated `[[assumptions]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assumption {
+    /// The parameter path as written.
+    pub parameter: String,
+    /// What it moves.
+    pub param: AssumedParam,
+    /// How it is drawn.
+    pub dist: AssumptionDist,
 }
 
 /// One published year-to-date figure.
@@ -347,6 +520,10 @@ pub struct Scenario {
     pub(crate) order: Vec<usize>,
     pub(crate) targets: Vec<Target>,
     pub(crate) observed: Option<Observed>,
+    /// Uncertain inputs, in file order.
+    pub(crate) assumptions: Vec<Assumption>,
+    /// Named joint sets of targets, in file order.
+    pub(crate) joints: Vec<Joint>,
     /// Indicator id -> index.
     pub(crate) indicator_index: BTreeMap<String, usize>,
 }
@@ -392,6 +569,14 @@ impl Scenario {
     /// `[observed]`, when given.
     pub fn observed(&self) -> Option<&Observed> {
         self.observed.as_ref()
+    }
+    /// Uncertain inputs, in file order.
+    pub fn assumptions(&self) -> &[Assumption] {
+        &self.assumptions
+    }
+    /// Named joint sets of targets.
+    pub fn joints(&self) -> &[Joint] {
+        &self.joints
     }
     /// The index of indicator `id`.
     pub fn indicator_index(&self, id: &str) -> Option<usize> {

@@ -7,6 +7,9 @@
 
 pub mod float;
 pub mod histogram;
+pub mod normal;
+
+pub use normal::normal_quantile;
 
 use histogram::LogHistogram;
 use serde::{Deserialize, Serialize};

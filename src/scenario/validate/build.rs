@@ -101,8 +101,37 @@ pub(super) fn build(raw: RawScenario, order: Vec<usize>) -> Option<Scenario> {
         None => None,
         Some(o) => Some(observed(o, &index)?),
     };
+    let joints = raw
+        .joints
+        .iter()
+        .map(|j| {
+            Some(Joint {
+                id: j.id.clone(),
+                label: j.label.clone(),
+                label_zh: j.label_zh.clone(),
+                targets: j
+                    .targets
+                    .iter()
+                    .map(|t| raw.targets.iter().position(|x| &x.id == t))
+                    .collect::<Option<_>>()?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let assumptions = raw
+        .assumptions
+        .iter()
+        .map(|a| {
+            Some(Assumption {
+                parameter: a.parameter.clone(),
+                param: super::assumptions::resolve(&raw, &a.parameter).ok()?,
+                dist: super::assumptions::dist_of(a)?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
     let indicator_index = index.indicators;
     Some(Scenario {
+        assumptions,
+        joints,
         header,
         sectors,
         shocks,
@@ -139,6 +168,7 @@ fn shock(s: &RawShock) -> Option<Shock> {
         id: s.id.clone(),
         label: s.label.clone(),
         dist: ShockDist::of_raw(s)?,
+        family: s.family.clone().unwrap_or_else(|| default_family(&s.id)),
     })
 }
 
@@ -169,6 +199,18 @@ fn event(e: &RawEvent, index: &Index) -> Option<Event> {
         duration: e.duration,
         may_start,
         recovery: e.recovery.unwrap_or(1.0),
+        family: e.family.clone().unwrap_or_else(|| default_family(&e.id)),
+        side: match &e.side {
+            Some(s) => Side::parse(s)?,
+            None => {
+                let sizes = || e.impacts.iter().map(|i| i.size);
+                if sizes().all(|s| s >= 0.0) && sizes().any(|s| s > 0.0) {
+                    Side::Upside
+                } else {
+                    Side::Downside
+                }
+            }
+        },
         impacts,
     })
 }
@@ -200,6 +242,13 @@ fn indicator(raw: &RawScenario, ind: &RawIndicator, index: &Index) -> Option<Ind
                 .map(|y| (y - raw.scenario.base_year - 1) as usize)
                 .unwrap_or(0),
         ),
+        IndicatorKind::Exogenous => {
+            Formula::Exogenous(per_year(ind.mean.as_ref()?, raw.scenario.horizon as usize)?)
+        }
+        IndicatorKind::Count => Formula::Count {
+            of: index.indicator(ind.of.as_deref()?)?,
+            trials: ind.trials?,
+        },
     };
     let base = match kind {
         IndicatorKind::Accumulate => Some(ind.base.unwrap_or(0.0)),
@@ -220,6 +269,20 @@ fn indicator(raw: &RawScenario, ind: &RawIndicator, index: &Index) -> Option<Ind
     })
 }
 
+/// A per-year value resolved to one number per simulated year (a short array
+/// repeats its last value).
+fn per_year(v: &PerYear, horizon: usize) -> Option<Vec<f64>> {
+    Some(match v {
+        PerYear::One(x) => vec![*x; horizon],
+        PerYear::Years(xs) => {
+            let last = *xs.last()?;
+            (0..horizon)
+                .map(|y| xs.get(y).copied().unwrap_or(last))
+                .collect()
+        }
+    })
+}
+
 fn target(t: &RawTarget, base_year: i32, index: &Index) -> Option<Target> {
     Some(Target {
         id: t.id.clone(),
@@ -237,6 +300,11 @@ fn target(t: &RawTarget, base_year: i32, index: &Index) -> Option<Target> {
         tolerance: t.tolerance,
         headline: t.headline,
         wording: t.wording.clone(),
+        excused_by: t
+            .excused_by
+            .iter()
+            .map(|e| index.events.get(e.as_str()).copied())
+            .collect::<Option<_>>()?,
     })
 }
 

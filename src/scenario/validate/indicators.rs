@@ -62,11 +62,13 @@ fn uses(kind: IndicatorKind, f: &str) -> bool {
     use IndicatorKind::*;
     match f {
         "terms" => matches!(kind, Sum | Linear),
-        "of" => matches!(kind, Growth | Compound | Accumulate),
+        "of" => matches!(kind, Growth | Compound | Accumulate | Count),
         "numerator" | "denominator" => kind == Ratio,
         "intercept" => kind == Linear,
-        "base" => matches!(kind, Linear | Compound | Accumulate),
+        "base" => matches!(kind, Linear | Compound | Accumulate | Exogenous),
         "from_year" => kind == Accumulate,
+        "mean" => kind == Exogenous,
+        "trials" => kind == Count,
         _ => true,
     }
 }
@@ -81,6 +83,8 @@ fn unused_fields(c: &mut Checker, at: &At, ind: &RawIndicator, kind: IndicatorKi
         ("intercept", ind.intercept.is_some()),
         ("base", ind.base.is_some()),
         ("from_year", ind.from_year.is_some()),
+        ("mean", ind.mean.is_some()),
+        ("trials", ind.trials.is_some()),
     ];
     for (f, p) in present {
         if p && !uses(kind, f) {
@@ -132,6 +136,18 @@ fn references(
         IndicatorKind::Growth | IndicatorKind::Compound | IndicatorKind::Accumulate => {
             need_series(c, at, ind, "of", &ind.of, entities);
         }
+        IndicatorKind::Count => {
+            need_series(c, at, ind, "of", &ind.of, entities);
+            if let Some(of) = &ind.of {
+                if entities.get(of) == Some(&Entity::Sector) {
+                    c.fail(
+                        &at.key("of"),
+                        "`count` draws from a share in [0, 1]; `of` must be an indicator, not a sector",
+                    );
+                }
+            }
+        }
+        IndicatorKind::Exogenous => {}
     }
 }
 
@@ -232,5 +248,50 @@ fn values(
     }
     if let Some(p) = ind.persistence {
         c.persistence(&at.key("persistence"), p);
+    }
+    new_kinds(c, at, ind, kind, years);
+}
+
+/// The exogenous and count kinds: a mean per year, a number of trials.
+fn new_kinds(c: &mut Checker, at: &At, ind: &RawIndicator, kind: IndicatorKind, years: &Years) {
+    use crate::scenario::raw::PerYear;
+    match kind {
+        IndicatorKind::Exogenous => match &ind.mean {
+            None => c.fail(&at.key("kind"), "kind `exogenous` needs `mean`"),
+            Some(PerYear::One(v)) => {
+                c.finite(&at.key("mean"), *v);
+            }
+            Some(PerYear::Years(v)) => {
+                if v.is_empty() {
+                    c.fail(&at.key("mean"), "must have at least one value");
+                } else if v.len() > years.horizon as usize {
+                    c.fail(
+                        &at.key("mean"),
+                        format!(
+                            "has {} values, more than the {} simulated years",
+                            v.len(),
+                            years.horizon
+                        ),
+                    );
+                }
+                for (k, x) in v.iter().enumerate() {
+                    c.finite(&at.key("mean").index(k), *x);
+                }
+            }
+        },
+        IndicatorKind::Count => {
+            match ind.trials {
+                None => c.fail(&at.key("kind"), "kind `count` needs `trials`"),
+                Some(0) => c.fail(&at.key("trials"), "trials must be at least 1"),
+                Some(_) => {}
+            }
+            if ind.noise.is_some() {
+                c.fail(
+                    &at.key("noise"),
+                    "a `count` is drawn from its share; it takes no `noise`",
+                );
+            }
+        }
+        _ => {}
     }
 }

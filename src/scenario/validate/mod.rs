@@ -7,12 +7,14 @@
 //! The sections run in a fixed order and findings keep the order in which
 //! they are found (the error-message tests pin it).
 
+pub(crate) mod assumptions;
 mod build;
 mod events;
 mod header;
 mod indicators;
 mod observed;
 mod sectors;
+mod semantics;
 mod shocks;
 mod targets;
 
@@ -82,6 +84,8 @@ fn check(raw: &RawScenario) -> (Vec<Finding>, Option<Vec<usize>>) {
     if let Some(obs) = &raw.observed {
         observed::check(&mut c, raw, obs, &entities);
     }
+    semantics::check(&mut c, raw);
+    assumptions::check(&mut c, raw);
     (c.findings, order)
 }
 

@@ -1,0 +1,314 @@
+//! Assumption uncertainty: inputs drawn once per path, before its quarters.
+//!
+//! Each block works on its own copy of the compiled model; at the start of
+//! each path every assumption draws one variate from the path's stream (in
+//! file order) and writes its value into that copy, recomputing only what
+//! depends on the field (a sector's growth moves its quarterly mean, the
+//! calibration scale of its innovations and its base-year quarters). The
+//! copy is made once per block, so a path allocates nothing.
+//!
+//! A model whose assumptions are *fixed* draws the same variates but writes
+//! the central values (mean, midpoint or mode): it is the comparison run that
+//! splits each target's spread into what the assumptions and what the shocks
+//! and events contribute, with common random numbers.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution, StandardNormal};
+
+use super::{Formula, Model, first_year_variance};
+use crate::scenario::types::{AssumedParam, AssumptionDist, Impact, Scenario};
+
+/// Where an event impact lives in the compiled model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ImpactSlot {
+    /// `Event::sector_impacts[k]`.
+    Sector(usize),
+    /// `Event::indicator_impacts[k]`, and `Model::indicator_events[indicator][m]`.
+    Indicator {
+        k: usize,
+        indicator: usize,
+        m: usize,
+    },
+}
+
+/// A compiled parameter an assumption writes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Slot {
+    SectorGrowth(usize),
+    SectorVolatility(usize),
+    /// (sector, position in its loadings list, matrix position of the shock).
+    SectorLoading(usize, usize, usize),
+    Intercept(usize),
+    Term(usize, usize),
+    Base(usize),
+    Noise(usize),
+    Mean(usize),
+    EventProbability(usize),
+    ImpactSize(usize, ImpactSlot),
+    Threshold(usize),
+    Tolerance(usize),
+}
+
+/// One compiled assumption.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The parameter path as written.
+    pub parameter: String,
+    /// Its distribution.
+    pub dist: AssumptionDist,
+    slot: Slot,
+}
+
+/// The assumptions of a model (empty for most scenarios: nothing is drawn).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Assumptions {
+    /// In file order.
+    pub items: Vec<Item>,
+    /// Write central values instead of the draws (the comparison variant).
+    pub fixed: bool,
+    /// Per sector: the matrix position of each of its loadings, in list order.
+    load_pos: Vec<Vec<usize>>,
+    /// Per sector: √V(ρ) of its persistence (MODEL.md 2.3).
+    sqrt_v: Vec<f64>,
+    /// Some assumption moves a base: derived bases are recomputed.
+    moves_bases: bool,
+}
+
+/// Largest move below −100% a percent change may take (a level stays positive).
+const FLOOR_PERCENT: f64 = -99.99;
+
+impl Assumptions {
+    /// Compile the scenario's assumptions against its compiled model.
+    pub(super) fn compile(s: &Scenario, m: &Model, shock_position: &[usize]) -> Self {
+        if s.assumptions().is_empty() {
+            return Assumptions::default();
+        }
+        let items = s
+            .assumptions()
+            .iter()
+            .map(|a| {
+                let slot = match a.param {
+                    AssumedParam::SectorGrowth(i) => Slot::SectorGrowth(i),
+                    AssumedParam::SectorVolatility(i) => Slot::SectorVolatility(i),
+                    AssumedParam::SectorLoading(i, k) => {
+                        let p = s.sectors()[i]
+                            .loadings
+                            .iter()
+                            .position(|&(kk, _)| kk == k)
+                            .unwrap_or(0);
+                        Slot::SectorLoading(i, p, shock_position[k])
+                    }
+                    AssumedParam::Intercept(j) => Slot::Intercept(j),
+                    AssumedParam::Term(j, p) => Slot::Term(j, p),
+                    AssumedParam::Base(j) => Slot::Base(j),
+                    AssumedParam::Noise(j) => Slot::Noise(j),
+                    AssumedParam::Mean(j) => Slot::Mean(j),
+                    AssumedParam::EventProbability(e) => Slot::EventProbability(e),
+                    AssumedParam::ImpactSize(e, p) => {
+                        let impacts = &s.events()[e].impacts;
+                        let before = &impacts[..p];
+                        let slot = match impacts[p] {
+                            Impact::Sector { .. } => ImpactSlot::Sector(
+                                before
+                                    .iter()
+                                    .filter(|i| matches!(i, Impact::Sector { .. }))
+                                    .count(),
+                            ),
+                            Impact::Indicator { indicator, .. } => {
+                                let k = before
+                                    .iter()
+                                    .filter(|i| matches!(i, Impact::Indicator { .. }))
+                                    .count();
+                                let m = m.indicator_events[indicator]
+                                    .iter()
+                                    .position(|&(ee, _)| ee == e)
+                                    .unwrap_or(0);
+                                ImpactSlot::Indicator { k, indicator, m }
+                            }
+                        };
+                        Slot::ImpactSize(e, slot)
+                    }
+                    AssumedParam::Threshold(t) => Slot::Threshold(t),
+                    AssumedParam::Tolerance(t) => Slot::Tolerance(t),
+                };
+                Item {
+                    parameter: a.parameter.clone(),
+                    dist: a.dist,
+                    slot,
+                }
+            })
+            .collect::<Vec<_>>();
+        let moves_bases = items.iter().any(|i| matches!(i.slot, Slot::Base(_)));
+        Assumptions {
+            items,
+            fixed: false,
+            load_pos: s
+                .sectors()
+                .iter()
+                .map(|sec| {
+                    sec.loadings
+                        .iter()
+                        .map(|&(k, _)| shock_position[k])
+                        .collect()
+                })
+                .collect(),
+            sqrt_v: s
+                .sectors()
+                .iter()
+                .map(|sec| first_year_variance(sec.persistence).sqrt())
+                .collect(),
+            moves_bases,
+        }
+    }
+
+    /// Whether there are none (nothing is drawn).
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Variates drawn per path: one per assumption.
+    pub fn draws(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Draw every assumption from `rng` (file order) and write the values
+    /// into `work`, a copy of the model these assumptions belong to.
+    pub fn apply<R: Rng + ?Sized>(&self, work: &mut Model, rng: &mut R) {
+        let mut sectors_moved = false;
+        for item in &self.items {
+            let x = match item.dist {
+                AssumptionDist::Normal { mean, sd } => {
+                    let z: f64 = StandardNormal.sample(rng);
+                    mean + sd * z
+                }
+                AssumptionDist::Uniform { low, high } => {
+                    let u: f64 = rng.random();
+                    low + (high - low) * u
+                }
+                AssumptionDist::Triangular { .. } => {
+                    let u: f64 = rng.random();
+                    item.dist.quantile(u)
+                }
+            };
+            let x = if self.fixed { item.dist.central() } else { x };
+            sectors_moved |= write(work, item.slot, x);
+        }
+        if sectors_moved {
+            for i in 0..work.n_sectors() {
+                self.recompute_sector(work, i);
+            }
+        }
+        if self.moves_bases {
+            recompute_bases(work);
+        }
+    }
+
+    /// A sector's compiled arrays from its (patched) growth, volatility and
+    /// loadings (MODEL.md 2.1 and 2.3).
+    fn recompute_sector(&self, w: &mut Model, i: usize) {
+        let sec = &w.sectors[i];
+        let g = sec.growth;
+        let m = (1.0 + g / 100.0).ln() / 4.0;
+        let scale = 1.0 / (self.sqrt_v[i] * (1.0 + g / 100.0));
+        w.mu[i] = m;
+        w.idio[i] = sec.volatility / 100.0 * scale;
+        let n = w.mu.len();
+        for (p, &pos) in self.load_pos[i].iter().enumerate() {
+            let l = w.sectors[i].loadings[p].1 / 100.0 * scale;
+            w.load[i * w.load_stride + pos] = l;
+            w.load_by_shock[pos * n + i] = l;
+        }
+        let denom: f64 = (0..4).map(|j| (-m * j as f64).exp()).sum();
+        let v = w.sectors[i].value_added;
+        w.base_log_level[i] = if v > 0.0 {
+            (v / denom).ln()
+        } else {
+            f64::NEG_INFINITY
+        };
+    }
+
+    /// A copy of these assumptions that writes central values.
+    pub fn fixed(&self) -> Self {
+        Assumptions {
+            fixed: true,
+            ..self.clone()
+        }
+    }
+}
+
+/// Write one value; returns whether a sector's arrays must be recomputed.
+fn write(w: &mut Model, slot: Slot, x: f64) -> bool {
+    match slot {
+        Slot::SectorGrowth(i) => {
+            w.sectors[i].growth = x.max(FLOOR_PERCENT);
+            return true;
+        }
+        Slot::SectorVolatility(i) => {
+            w.sectors[i].volatility = x.max(0.0);
+            return true;
+        }
+        Slot::SectorLoading(i, p, _) => {
+            w.sectors[i].loadings[p].1 = x;
+            return true;
+        }
+        Slot::Intercept(j) => {
+            if let Formula::Linear { intercept, .. } = &mut w.indicators[j].formula {
+                *intercept = x;
+            }
+        }
+        Slot::Term(j, p) => {
+            if let Formula::Linear { terms, .. } = &mut w.indicators[j].formula {
+                terms[p].1 = x;
+            }
+        }
+        Slot::Base(j) => w.indicators[j].base = Some(x),
+        // Kept positive so that the noise is still drawn (the stream stays aligned).
+        Slot::Noise(j) => w.indicators[j].noise_sd = x.max(f64::MIN_POSITIVE),
+        Slot::Mean(j) => {
+            if let Formula::Exogenous(means) = &mut w.indicators[j].formula {
+                means.iter_mut().for_each(|v| *v = x);
+            }
+        }
+        Slot::EventProbability(e) => w.events[e].probability = x.clamp(0.0, 1.0),
+        Slot::ImpactSize(e, ImpactSlot::Sector(k)) => {
+            w.events[e].sector_impacts[k].1 = (1.0 + x.max(FLOOR_PERCENT) / 100.0).ln();
+        }
+        Slot::ImpactSize(e, ImpactSlot::Indicator { k, indicator, m }) => {
+            w.events[e].indicator_impacts[k].1 = x;
+            w.indicator_events[indicator][m].1 = x;
+        }
+        Slot::Threshold(t) => {
+            w.targets[t].threshold = x;
+            w.targets[t].set_bounds();
+        }
+        Slot::Tolerance(t) => {
+            w.targets[t].tolerance = x.max(0.0);
+            w.targets[t].set_bounds();
+        }
+    }
+    false
+}
+
+/// Base-year values of `sum` and `ratio` indicators from their inputs', in
+/// evaluation order (the others keep theirs).
+fn recompute_bases(w: &mut Model) {
+    for idx in 0..w.order.len() {
+        let j = w.order[idx];
+        let base_of = |s: super::Series, m: &Model| match s {
+            super::Series::Sector(i) => Some(m.sectors[i].value_added),
+            super::Series::Indicator(k) => m.indicators[k].base,
+        };
+        let b = match &w.indicators[j].formula {
+            Formula::Sum(terms) => terms
+                .iter()
+                .map(|&(x, wt)| base_of(x, w).map(|b| b * wt))
+                .sum::<Option<f64>>(),
+            Formula::Ratio(n, d) => match (base_of(*n, w), base_of(*d, w)) {
+                (Some(n), Some(d)) => Some(n / d),
+                _ => None,
+            },
+            _ => continue,
+        };
+        w.indicators[j].base = b;
+    }
+}
