@@ -8,6 +8,8 @@ use std::fmt;
 
 use thiserror::Error;
 
+use crate::report::format::{escape_control, escape_control_lines};
+
 /// Where in a scenario file a problem sits: a dotted field path plus, when
 /// the text of the file is known, the line and column of the value.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -29,10 +31,13 @@ impl fmt::Display for Problem {
             (Some(l), None) => write!(f, "line {l}: ")?,
             _ => {}
         }
+        // Field names and messages quote the file's own text (a key, a
+        // string value): control characters in it are escaped.
+        let message = escape_control_lines(&self.message);
         if self.field.is_empty() {
-            write!(f, "{}", self.message)
+            write!(f, "{message}")
         } else {
-            write!(f, "{}: {}", self.field, self.message)
+            write!(f, "{}: {message}", escape_control(&self.field))
         }
     }
 }
@@ -62,12 +67,12 @@ impl fmt::Display for ScenarioError {
         write!(
             f,
             "{}: invalid scenario ({} problem{})",
-            self.origin,
+            escape_control(&self.origin),
             n,
             if n == 1 { "" } else { "s" }
         )?;
         for p in self.problems.iter().take(MAX_LISTED) {
-            write!(f, "\n  {}: {}", self.origin, p)?;
+            write!(f, "\n  {}: {}", escape_control(&self.origin), p)?;
         }
         if let Some(more) = self.unlisted() {
             write!(f, "\n  {more}")?;
@@ -122,7 +127,8 @@ impl ScenarioError {
     /// ```
     pub fn annotate(&self, source: &str, styled: bool) -> String {
         let paint = Paint::new(styled);
-        let lines: Vec<&str> = source.lines().collect();
+        // The file as parsed: without a leading byte order mark.
+        let lines: Vec<&str> = crate::scenario::strip_bom(source).lines().collect();
         let listed = &self.problems[..self.problems.len().min(MAX_LISTED)];
         let width = listed
             .iter()
@@ -133,12 +139,12 @@ impl ScenarioError {
         let n = self.problems.len();
         let mut out = format!(
             "{}: invalid scenario ({} problem{})",
-            self.origin,
+            escape_control(&self.origin),
             n,
             if n == 1 { "" } else { "s" }
         );
         for p in listed {
-            out.push_str(&format!("\n  {}: {}", self.origin, p));
+            out.push_str(&format!("\n  {}: {}", escape_control(&self.origin), p));
             let Some(l) = p.line else { continue };
             let Some(text) = l.checked_sub(1).and_then(|i| lines.get(i)) else {
                 continue;
@@ -157,7 +163,10 @@ impl ScenarioError {
             }
             for h in hints(&p.message) {
                 let (h_, h__) = (paint.help.render(), paint.help.render_reset());
-                out.push_str(&format!("\n  {blank} {g}={g_} {h_}help{h__}: {h}"));
+                out.push_str(&format!(
+                    "\n  {blank} {g}={g_} {h_}help{h__}: {}",
+                    escape_control(&h)
+                ));
             }
         }
         if let Some(more) = self.unlisted() {
@@ -165,6 +174,44 @@ impl ScenarioError {
         }
         out
     }
+}
+
+/// Why a file's bytes are not text, for a message: the byte offset of the
+/// first byte that is not UTF-8, its value, and the line and column it is
+/// on (`not valid UTF-8: byte 0xFF at offset 123 (line 5, column 10); save
+/// the file as UTF-8`).
+pub fn utf8_problem(bytes: &[u8], e: std::str::Utf8Error) -> String {
+    let at = e.valid_up_to().min(bytes.len());
+    // The prefix is valid UTF-8 by construction.
+    let before = std::str::from_utf8(&bytes[..at]).unwrap_or("");
+    let (line, column) = crate::scenario::locate::line_col(before, before.len());
+    match bytes.get(at).filter(|_| e.error_len().is_some()) {
+        Some(b) => format!(
+            "not valid UTF-8: byte 0x{b:02X} at offset {at} (line {line}, column {column}); save the file as UTF-8"
+        ),
+        None => format!(
+            "not valid UTF-8: the file ends inside a character at offset {at} (line {line}, column {column}); save the file as UTF-8"
+        ),
+    }
+}
+
+/// The quote of one source line under a one-line message, as
+/// [`ScenarioError::annotate`] writes it without colour: a gutter, the line
+/// (a window of a long one) and a caret under the token at `column`; empty
+/// when `line` is not in `source`. For inputs that are not scenarios (a
+/// sweep file), whose error is one message.
+pub fn quote_line(source: &str, line: usize, column: usize) -> String {
+    let source = crate::scenario::strip_bom(source);
+    let Some(text) = line.checked_sub(1).and_then(|i| source.lines().nth(i)) else {
+        return String::new();
+    };
+    let (shown, offset, len) = underline(text, column);
+    let blank = " ".repeat(line.to_string().len());
+    format!(
+        "\n  {blank} |\n  {line} | {shown}\n  {blank} | {}{}",
+        " ".repeat(offset),
+        "^".repeat(len)
+    )
 }
 
 /// Colours of an annotated error; plain styles write nothing. The ANSI codes
@@ -218,12 +265,28 @@ impl Paint {
     }
 }
 
-/// Display width of a character in a quoted source line (tabs as 4 columns).
+/// Display width of a character in a quoted source line (tabs as 4 columns,
+/// a control character as its escape, [`shown_char`]).
 fn char_width(c: char) -> usize {
     if c == '\t' {
         4
+    } else if c.is_control() {
+        c.escape_debug().count()
     } else {
         unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+    }
+}
+
+/// A character of a quoted source line as written to the terminal: a tab as
+/// four spaces, a control character (ESC, CR, NUL) escaped (`\u{1b}`), so
+/// a line of a malformed file cannot move the cursor or clear the screen.
+fn shown_char(c: char) -> String {
+    if c == '\t' {
+        "    ".to_string()
+    } else if c.is_control() {
+        c.escape_debug().collect()
+    } else {
+        c.to_string()
     }
 }
 
@@ -233,16 +296,7 @@ fn char_width(c: char) -> usize {
 /// characters up to a space, `,`, `=`, `]`, `}` or `#`; at least 1).
 fn underline(text: &str, column: usize) -> (String, usize, usize) {
     let text = text.trim_end_matches('\r');
-    let shown: String = text
-        .chars()
-        .map(|c| {
-            if c == '\t' {
-                "    ".to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect();
+    let shown: String = text.chars().map(shown_char).collect();
     let chars: Vec<char> = text.chars().collect();
     let start = column.saturating_sub(1).min(chars.len());
     let offset = chars[..start].iter().map(|&c| char_width(c)).sum();
@@ -294,17 +348,7 @@ fn window(chars: &[char], start: usize, len: usize) -> (String, usize, usize) {
         w += char_width(chars[hi]);
         hi += 1;
     }
-    let expand = |cs: &[char]| -> String {
-        cs.iter()
-            .map(|&c| {
-                if c == '\t' {
-                    "    ".to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    };
+    let expand = |cs: &[char]| -> String { cs.iter().map(|&c| shown_char(c)).collect() };
     let cut_left = lo > 0;
     let mut shown = String::new();
     if cut_left {
@@ -390,7 +434,11 @@ pub enum Error {
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
     /// A run setting is out of range (paths, threads, ...).
-    #[error("invalid argument {name}: {message}")]
+    #[error(
+        "invalid argument {}: {}",
+        escape_control(name),
+        escape_control_lines(message)
+    )]
     Argument {
         /// The setting in the library's words: a flag's name without its
         /// leading `--` (`paths`, `max-paths`, `set`; the binary prints it
@@ -411,7 +459,7 @@ pub enum Error {
     },
     /// The simulation produced a value outside its domain (NaN, infinite),
     /// which means the scenario drives the model somewhere it cannot go.
-    #[error("model error: {0}")]
+    #[error("model error: {}", escape_control_lines(.0))]
     Model(String),
     /// A bug: an invariant did not hold.
     #[error("internal error: {0}")]
@@ -442,6 +490,33 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf8_problem_names_offset_line_and_column() {
+        let bytes = b"a = 1\nb = \"\xC3\xA9\xFF\"\n".to_vec();
+        let e = std::str::from_utf8(&bytes).unwrap_err();
+        assert_eq!(
+            utf8_problem(&bytes, e),
+            "not valid UTF-8: byte 0xFF at offset 13 (line 2, column 7); save the file as UTF-8"
+        );
+        let cut = b"x\xE5\x90".to_vec();
+        let e = std::str::from_utf8(&cut).unwrap_err();
+        assert!(
+            utf8_problem(&cut, e)
+                .contains("ends inside a character at offset 1 (line 1, column 2)")
+        );
+    }
+
+    #[test]
+    fn a_quoted_line_escapes_control_characters_and_keeps_the_caret_under_the_token() {
+        let q = quote_line("a = 1\nb = \"\u{1b}[2J\" x\n", 2, 12);
+        let expected = format!(
+            "\n    |\n  2 | b = \"\\u{{1b}}[2J\" x\n    | {}^",
+            " ".repeat(16)
+        );
+        assert_eq!(q, expected);
+        assert_eq!(quote_line("a", 5, 1), "");
+    }
 
     fn error(problems: Vec<Problem>) -> ScenarioError {
         ScenarioError {

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::model::{Formula, Input, Model, Series, ShockShape, corr};
-use crate::report::format::num;
+use crate::report::format::{count, num};
 
 fn series_name(m: &Model, s: Series) -> String {
     match s {
@@ -19,7 +19,7 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
     let total = m.base_total();
     let _ = writeln!(
         o,
-        "{} — {}{}, base year {}, horizon {} years ({} quarters)",
+        "{} — {}{}, base year {}, horizon {} ({} quarters)",
         m.meta.name,
         m.meta.region,
         m.meta
@@ -28,7 +28,7 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
             .map(|z| format!(" {z}"))
             .unwrap_or_default(),
         m.meta.base_year,
-        m.meta.horizon,
+        count(m.meta.horizon, "year", "years"),
         4 * m.meta.horizon
     );
     let _ = writeln!(o, "Random variates per path: {}", m.draws_per_path());
@@ -110,13 +110,13 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
         let annual = 1.0 - (1.0 - e.probability).powi(quarters.len() as i32);
         let _ = writeln!(
             o,
-            "  {:<22} {}: p = {} per quarter ({}; about {:.0}% a year), lasts {} quarter(s), recovery {}",
+            "  {:<22} {}: p = {} per quarter ({}; about {:.0}% a year), lasts {}, recovery {}",
             e.id,
             e.label,
             e.probability,
             quarters.join(" "),
             100.0 * annual,
-            e.duration,
+            count(e.duration as usize, "quarter", "quarters"),
             e.recovery
         );
         for &(i, l) in &e.sector_impacts {
@@ -132,6 +132,12 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
                 o,
                 "      indicator {:<15} {:+} per full year",
                 m.indicators[j].id, s
+            );
+        }
+        if e.side == crate::scenario::Side::Upside {
+            let _ = writeln!(
+                o,
+                "      upside: raises the targets it helps when it happens"
             );
         }
     }
@@ -238,14 +244,72 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
                 .map(|w| format!("  «{w}»"))
                 .unwrap_or_default()
         );
+        if !t.excused_by.is_empty() {
+            let ids: Vec<&str> = t
+                .excused_by
+                .iter()
+                .map(|&e| m.events[e].id.as_str())
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {:<24} also reported as met or excused: excused when {} is under way in {}",
+                "",
+                ids.join(" or "),
+                t.year
+            );
+        }
+    }
+    if !m.joints.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nJoints ({}), met when all their targets are:",
+            m.joints.len()
+        );
+        for j in &m.joints {
+            let ids: Vec<&str> = j
+                .targets
+                .iter()
+                .map(|&t| m.targets[t].id.as_str())
+                .collect();
+            let _ = writeln!(o, "  {:<24} {}: {}", j.id, j.label, ids.join(" and "));
+        }
+    }
+    if !m.assumptions.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nAssumptions ({}), drawn once per path before its quarters (central value; 5%-95%):",
+            m.assumptions.items.len()
+        );
+        for a in &m.assumptions.items {
+            let d = a.dist;
+            let shape = match d {
+                crate::scenario::types::AssumptionDist::Normal { mean, sd } => {
+                    format!("normal, mean {mean}, sd {sd}")
+                }
+                crate::scenario::types::AssumptionDist::Uniform { low, high } => {
+                    format!("uniform on [{low}, {high}]")
+                }
+                crate::scenario::types::AssumptionDist::Triangular { low, mode, high } => {
+                    format!("triangular on [{low}, {high}], mode {mode}")
+                }
+            };
+            let _ = writeln!(
+                o,
+                "  {:<40} {shape} ({}; {} to {})",
+                a.parameter,
+                num(d.central()),
+                num(d.quantile(0.05)),
+                num(d.quantile(0.95))
+            );
+        }
     }
     let obs = &m.observed;
     if obs.quarters > 0 {
         let year = m.meta.base_year + 1;
         let _ = writeln!(
             o,
-            "\nPublished ({} quarter(s) of {year}; events in them are known):",
-            obs.quarters
+            "\nPublished ({} of {year}; events in them are known):",
+            count(obs.quarters, "quarter", "quarters")
         );
         for p in &obs.published {
             let how = match p.share {
@@ -269,8 +333,313 @@ pub fn explain(m: &Model, warnings: &[String]) -> String {
             let _ = writeln!(o, "  {id:<24} started in Q{q} {year}");
         }
     }
-    for w in warnings {
+    carry_over_and_policies(m, &mut o);
+    for w in warnings.iter().cloned().chain(counted_twice(m)) {
         let _ = writeln!(o, "\nwarning: {w}");
     }
     o
+}
+
+/// Per-year values, base-year profiles and policy rules, when the scenario
+/// has them (nothing is printed otherwise).
+fn carry_over_and_policies(m: &Model, o: &mut String) {
+    let join = |v: &[f64]| v.iter().map(|x| num(*x)).collect::<Vec<_>>().join(", ");
+    let varies = |v: &[f64]| v.iter().any(|&x| x != v[0]);
+    let mut lines = vec![];
+    for s in &m.sectors {
+        if varies(&s.growth_by_year) {
+            lines.push(format!("  {:<22} growth {}", s.id, join(&s.growth_by_year)));
+        }
+        if varies(&s.volatility_by_year) {
+            lines.push(format!(
+                "  {:<22} volatility {}",
+                s.id,
+                join(&s.volatility_by_year)
+            ));
+        }
+    }
+    let nk = m.n_shocks();
+    if !m.shock_scale.is_empty() {
+        for (k, id) in m.shock_ids.iter().enumerate() {
+            let v: Vec<f64> = (0..m.meta.horizon)
+                .map(|y| m.shock_scale[y * nk + k])
+                .collect();
+            if v.iter().any(|&x| x != 1.0) {
+                lines.push(format!("  {id:<22} scale {}", join(&v)));
+            }
+        }
+    }
+    for e in &m.events {
+        if varies(&e.probability_by_year) {
+            lines.push(format!(
+                "  {:<22} probability {}",
+                e.id,
+                join(&e.probability_by_year)
+            ));
+        }
+        if !e.sector_impacts_by_year.is_empty() {
+            lines.push(format!(
+                "  {:<22} sector impact sizes vary by the year an occurrence starts",
+                e.id
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nPer-year values ({}-{}; the last repeats):",
+            m.meta.base_year + 1,
+            m.meta.base_year + m.meta.horizon as i32
+        );
+        for l in lines {
+            let _ = writeln!(o, "{l}");
+        }
+    }
+    // A sector's base year is profiled when its quarters are off the trend.
+    let mut profiled = vec![];
+    for (i, s) in m.sectors.iter().enumerate() {
+        let q = &m.base_quarters[i];
+        let mu = m.mu[i];
+        let l = m.base_log_level[i];
+        let on_trend = (0..4).all(|j| {
+            let t = (l + mu * (j as f64 - 3.0)).exp();
+            (q[j] - t).abs() <= 1e-12 * t.abs().max(1e-300)
+        });
+        let momentum = m.momentum.get(i).copied().unwrap_or(0.0);
+        if s.value_added > 0.0 && (!on_trend || momentum != 0.0) {
+            // With no shocks: d_t = rho^t d_0 on top of the trend (MODEL.md 2.1).
+            let (mut level, mut d, mut first) = (q[3].ln(), momentum, 0.0);
+            for _ in 0..4 {
+                d *= m.ar[i];
+                level += mu + d;
+                first += level.exp();
+            }
+            profiled.push(format!(
+                "  {:<22} quarters {} (% of the year); first-year growth with no shocks {}% (growth {}%){}",
+                s.id,
+                join(&q.map(|x| 100.0 * x / s.value_added)),
+                num(100.0 * (first / s.value_added - 1.0)),
+                num(s.growth),
+                if momentum != 0.0 {
+                    format!(", momentum {}", num(100.0 * momentum))
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    if !profiled.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nBase year {} by quarter (carry-over into {}):",
+            m.meta.base_year,
+            m.meta.base_year + 1
+        );
+        for l in profiled {
+            let _ = writeln!(o, "{l}");
+        }
+    }
+    if !m.policies.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nPolicy rules ({}), a reaction function:",
+            m.policies.len()
+        );
+        for p in &m.policies {
+            let quarters: Vec<String> = (0..4)
+                .filter(|&q| p.check[q])
+                .map(|q| format!("Q{}", q + 1))
+                .collect();
+            let years: Vec<String> = p
+                .years
+                .iter()
+                .enumerate()
+                .filter(|(_, on)| **on)
+                .map(|(y, _)| (m.meta.base_year + 1 + y as i32).to_string())
+                .collect();
+            let sectors: Vec<&str> = p
+                .sectors
+                .iter()
+                .map(|&i| m.sectors[i].id.as_str())
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {:<22} at the end of {} of {}: if year-to-date growth of {} is {} {}%, \
+                 {} min({} x gap, {}) points of annualized growth to {} for {} quarter(s) from {} quarter(s) later",
+                p.id,
+                quarters.join(", "),
+                years.join(", "),
+                p.indicator,
+                if p.below { "below" } else { "above" },
+                num(p.trigger),
+                if p.below { "add" } else { "remove" },
+                num(p.response),
+                num(p.cap),
+                sectors.join(", "),
+                p.duration,
+                p.lag
+            );
+        }
+    }
+}
+
+/// What a risk moves: a sector's level or an indicator's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Moved {
+    Sector(usize),
+    Indicator(usize),
+}
+
+/// One way a risk moves something: (family, is an event, source id, what, sign).
+type Move = (String, bool, String, Moved, bool);
+
+/// Every signed move of every shock (loadings, `linear` terms) and event (impacts).
+fn moves(m: &Model) -> Vec<Move> {
+    let mut v = vec![];
+    for (i, s) in m.sectors.iter().enumerate() {
+        for (k, l) in &s.loadings {
+            if let Some(p) = m.shock_ids.iter().position(|x| x == k) {
+                if *l != 0.0 {
+                    v.push((
+                        m.shock_families[p].clone(),
+                        false,
+                        k.clone(),
+                        Moved::Sector(i),
+                        *l > 0.0,
+                    ));
+                }
+            }
+        }
+    }
+    for (j, ind) in m.indicators.iter().enumerate() {
+        if let Formula::Linear { terms, .. } = &ind.formula {
+            for &(inp, c) in terms {
+                if let (Input::Shock(p), true) = (inp, c != 0.0) {
+                    v.push((
+                        m.shock_families[p].clone(),
+                        false,
+                        m.shock_ids[p].clone(),
+                        Moved::Indicator(j),
+                        c > 0.0,
+                    ));
+                }
+            }
+        }
+    }
+    for e in &m.events {
+        for &(i, l) in &e.sector_impacts {
+            if l != 0.0 {
+                v.push((
+                    e.family.clone(),
+                    true,
+                    e.id.clone(),
+                    Moved::Sector(i),
+                    l > 0.0,
+                ));
+            }
+        }
+        for &(j, s) in &e.indicator_impacts {
+            if s != 0.0 {
+                v.push((
+                    e.family.clone(),
+                    true,
+                    e.id.clone(),
+                    Moved::Indicator(j),
+                    s > 0.0,
+                ));
+            }
+        }
+    }
+    v
+}
+
+/// Warnings for two sources of one family (a shock and an event, or two
+/// events) that move the same sector or indicator in the same direction.
+pub fn counted_twice(m: &Model) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let all = moves(m);
+    // (family, first source, second source) -> what both move, and how.
+    let mut pairs: BTreeMap<(String, (bool, String), (bool, String)), Vec<(Moved, bool)>> =
+        BTreeMap::new();
+    for (a, x) in all.iter().enumerate() {
+        for y in &all[a + 1..] {
+            if x.0 != y.0 || x.3 != y.3 || x.4 != y.4 || !(x.1 || y.1) || (x.1, &x.2) == (y.1, &y.2)
+            {
+                continue;
+            }
+            let (p, q) = if (x.1, &x.2) <= (y.1, &y.2) {
+                (x, y)
+            } else {
+                (y, x)
+            };
+            let list = pairs
+                .entry((x.0.clone(), (p.1, p.2.clone()), (q.1, q.2.clone())))
+                .or_default();
+            if !list.contains(&(x.3, x.4)) {
+                list.push((x.3, x.4));
+            }
+        }
+    }
+    let name =
+        |(event, id): &(bool, String)| format!("{} {id}", if *event { "event" } else { "shock" });
+    pairs
+        .into_iter()
+        .map(|((family, a, b), what)| {
+            let items: Vec<String> = what
+                .iter()
+                .map(|&(w, up)| {
+                    let id = match w {
+                        Moved::Sector(i) => m.sectors[i].id.as_str(),
+                        Moved::Indicator(j) => m.indicators[j].id.as_str(),
+                    };
+                    format!("{id} {}", if up { "up" } else { "down" })
+                })
+                .collect();
+            format!(
+                "family {family:?}: {} and {} both move {} (counted twice? a risk is a shock or an event, not both; if they are distinct, give one its own `family`)",
+                name(&a),
+                name(&b),
+                items.join(", ")
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_sector_with(extra: &str) -> Model {
+        let text = include_str!("../tests/fixtures/two-sector.toml")
+            .replace("recovery = 0.5\n", &format!("recovery = 0.5\n{extra}"));
+        let s = crate::scenario::load(&text, "test").unwrap();
+        Model::compile(&s, "test").unwrap().0
+    }
+
+    #[test]
+    fn a_shock_and_an_event_of_one_family_moving_a_sector_the_same_way_are_reported() {
+        // Default families differ (supply, outage): nothing to report.
+        assert!(counted_twice(&two_sector_with("")).is_empty());
+        // Industry loads -1 on supply and the outage lowers it by 10%.
+        let w = counted_twice(&two_sector_with("family = \"supply\"\n"));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "family \"supply\": shock supply and event outage both move industry down ("
+            ),
+            "{}",
+            w[0]
+        );
+        // Industry loads +1.5 on demand, the other way from the outage; but
+        // both raise prices (a +0.5 term and a +1 impact).
+        let w = counted_twice(&two_sector_with("family = \"demand\"\n"));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "family \"demand\": shock demand and event outage both move prices up ("
+            ),
+            "{}",
+            w[0]
+        );
+    }
 }

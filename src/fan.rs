@@ -52,6 +52,14 @@ pub struct IndicatorFan {
     pub quarterly: bool,
     /// Points in time order.
     pub points: Vec<FanPoint>,
+    /// Published values of years before the base year (display only), in
+    /// year order: the fan chart starts from them.
+    pub history: Vec<(i32, f64)>,
+    /// For each target on this indicator judged relative to another
+    /// indicator: the target id and the distribution of the gap that is
+    /// judged (this indicator minus the other, in the target's year).
+    #[serde(skip)]
+    pub gaps: Vec<(String, LogHistogram)>,
 }
 
 /// Quarterly histograms of the requested indicators: an [`Observer`] the
@@ -65,6 +73,12 @@ pub struct FanObserver<'a> {
     hists: Vec<Vec<LogHistogram>>,
     /// Values that were not finite, per requested indicator.
     nonfinite: Vec<u64>,
+    /// Targets on a requested indicator judged relative to another: (target
+    /// index, indicator, other indicator, 0-based year).
+    relative: Vec<(usize, usize, usize, usize)>,
+    /// The gap of each of `relative` (non-finite gaps are counted in `nonfinite`
+    /// of the indicator).
+    gap_hists: Vec<LogHistogram>,
 }
 
 impl<'a> FanObserver<'a> {
@@ -83,7 +97,16 @@ impl<'a> FanObserver<'a> {
     }
 
     fn empty(model: &'a Model, indicators: &'a [usize]) -> Self {
+        let relative: Vec<(usize, usize, usize, usize)> = model
+            .targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| indicators.contains(&t.indicator))
+            .filter_map(|(k, t)| Some((k, t.indicator, t.relative_to?, t.year_index)))
+            .collect();
         FanObserver {
+            gap_hists: vec![LogHistogram::new(); relative.len()],
+            relative,
             model,
             indicators,
             previous: vec![[0.0; 4]; indicators.len()],
@@ -131,6 +154,9 @@ impl Observer for FanObserver<'_> {
             }
             self.nonfinite[n] += next.nonfinite[n];
         }
+        for (h, other) in self.gap_hists.iter_mut().zip(&next.gap_hists) {
+            h.merge(other);
+        }
     }
 }
 
@@ -153,6 +179,14 @@ impl PathObserver for FanObserver<'_> {
         for n in 0..self.indicators.len() {
             let v = state.indicator(self.indicators[n]);
             self.record(n, 4 * year + 3, v);
+        }
+        for (k, &(_, j, r, y)) in self.relative.iter().enumerate() {
+            if y == year {
+                let gap = state.indicator(j) - state.indicator(r);
+                if gap.is_finite() {
+                    self.gap_hists[k].insert(gap);
+                }
+            }
         }
     }
 }
@@ -217,6 +251,14 @@ pub fn fans(total: &FanObserver) -> Result<Vec<IndicatorFan>> {
             base: ind.base,
             quarterly,
             points,
+            history: ind.history.clone(),
+            gaps: total
+                .relative
+                .iter()
+                .zip(&total.gap_hists)
+                .filter(|((_, i, _, _), _)| *i == j)
+                .map(|((k, ..), h)| (model.targets[*k].id.clone(), h.clone()))
+                .collect(),
         });
     }
     Ok(fans)

@@ -72,23 +72,45 @@ pub fn simulate(
 ) -> Result<RunOutput> {
     let (model, warnings) = Model::compile(scenario, origin)?;
     let start = std::time::Instant::now();
-    let (acc, fans) = if with_fans {
-        if config.paths == 0 {
-            return Err(Error::argument("paths", "must be at least 1"));
-        }
+    if config.paths == 0 {
+        return Err(Error::argument("paths", "must be at least 1"));
+    }
+    // With assumptions, a second variant draws the same numbers but keeps
+    // every assumption at its central value: the split of each target's
+    // spread between assumptions and shocks (common random numbers).
+    let fixed = (!model.assumptions.is_empty()).then(|| {
+        let mut m = model.clone();
+        m.assumptions = m.assumptions.fixed();
+        m
+    });
+    let mut variants = vec![&model];
+    variants.extend(fixed.as_ref());
+    let plan = engine::Plan::full(config);
+    let (acc, fixed_acc, fans) = if with_fans {
         let mut indicators: Vec<usize> = model.targets.iter().map(|t| t.indicator).collect();
         indicators.sort_unstable();
         indicators.dedup();
         let template = fan::FanObserver::new(&model, &indicators)?;
-        let plan = engine::Plan::full(config);
-        let outcome = engine::run(&[&model], &plan, &|_| template.fresh(), progress).swap_remove(0);
-        engine::check_domain(&model, &outcome.acc)?;
-        (outcome.acc, fan::fans(&outcome.observer)?)
+        let mut outcomes = engine::run(&variants, &plan, &|_| template.fresh(), progress);
+        engine::check_domain(&model, &outcomes[0].acc)?;
+        let fixed_acc = (outcomes.len() > 1)
+            .then(|| outcomes.pop().map(|o| o.acc))
+            .flatten();
+        let main = outcomes.swap_remove(0);
+        (main.acc, fixed_acc, fan::fans(&main.observer)?)
     } else {
-        (engine::simulate(&model, config, progress)?, vec![])
+        let mut outcomes = engine::run(&variants, &plan, &|_| model::step::NoObserver, progress);
+        engine::check_domain(&model, &outcomes[0].acc)?;
+        let fixed_acc = (outcomes.len() > 1)
+            .then(|| outcomes.pop().map(|o| o.acc))
+            .flatten();
+        (outcomes.swap_remove(0).acc, fixed_acc, vec![])
     };
+    if let (Some(f), Some(fa)) = (&fixed, &fixed_acc) {
+        engine::check_domain(f, fa)?;
+    }
     let elapsed = start.elapsed().as_secs_f64();
-    let report = Report::build(
+    let mut report = Report::build(
         &model,
         &acc,
         config,
@@ -96,6 +118,9 @@ pub fn simulate(
         rayon::current_num_threads(),
         warnings,
     );
+    if let Some(fa) = &fixed_acc {
+        report.add_assumption_split(&acc, fa);
+    }
     Ok(RunOutput {
         model,
         acc,

@@ -221,10 +221,46 @@ pub fn backtest(forecasts: &[TargetForecast], outcomes: &Outcomes) -> Result<Bac
             (Some(a), Some(b)) => format!("{a}-{b}"),
             _ => "none".into(),
         };
+        // An outcome whose target id no scenario has is a wrong id, not a
+        // wrong year: say so, with the nearest id.
+        let mut ids: Vec<&str> = vec![];
+        for f in forecasts.iter() {
+            if !ids.contains(&f.target.id.as_str()) {
+                ids.push(&f.target.id);
+            }
+        }
+        let mut unknown: Vec<String> = vec![];
+        for o in &outcomes.rows {
+            if ids.contains(&o.target.as_str()) {
+                continue;
+            }
+            let mut u = format!("{:?}", o.target);
+            if let Some(n) = crate::scenario::validate::nearest(&o.target, ids.iter().copied()) {
+                u.push_str(&format!(" (did you mean {n:?}?)"));
+            }
+            if !unknown.contains(&u) {
+                unknown.push(u);
+            }
+        }
+        let every_row_unknown = outcomes
+            .rows
+            .iter()
+            .all(|o| !ids.contains(&o.target.as_str()));
+        if !unknown.is_empty() && every_row_unknown {
+            return Err(Error::argument(
+                ARG,
+                format!(
+                    "no outcome can be scored: no scenario has the target{} {}; the scenarios' targets are {}",
+                    if unknown.len() == 1 { "" } else { "s" },
+                    unknown.join(", "),
+                    ids.join(", ")
+                ),
+            ));
+        }
         return Err(Error::argument(
             ARG,
             format!(
-                "no outcome can be scored: the outcomes cover {} row(s), years {}; the scenarios' targets are for years {}{}",
+                "no outcome can be scored: the outcomes cover {} row(s), years {}; the scenarios' targets are for years {}{}{}",
                 outcomes.rows.len(),
                 span(outcomes.rows.iter().map(|o| o.year).collect()),
                 span(forecasts.iter().map(|f| f.target.year).collect()),
@@ -232,6 +268,11 @@ pub fn backtest(forecasts: &[TargetForecast], outcomes: &Outcomes) -> Result<Bac
                     "; some matched targets lack a judged value (relative_to)"
                 } else {
                     ""
+                },
+                if unknown.is_empty() {
+                    String::new()
+                } else {
+                    format!("; no scenario has the target {}", unknown.join(", "))
                 }
             ),
         ));

@@ -147,6 +147,10 @@ pub fn fragment(cal: &Calibration) -> String {
             stats.push(format!("sd {}", se_text(sd)));
         }
         line(&format!("# {}", stats.join(", ")));
+        // Values near the largest float (±1e308) make the sums of squares
+        // infinite: that is not a constant series, and is not called one.
+        let overflows = s.sd.is_some_and(|sd| !sd.value.is_finite())
+            || s.mean.is_some_and(|m| !m.value.is_finite());
         match &s.ar1 {
             Some(a) => {
                 line(&format!(
@@ -166,9 +170,19 @@ pub fn fragment(cal: &Calibration) -> String {
                     ));
                 }
             }
+            None if overflows => {
+                line("# AR(1): not estimated (its sums of squares overflow a 64-bit float)")
+            }
             None => line(&format!(
                 "# AR(1): not estimated (fewer than {MIN_VALUES} consecutive-year pairs, or constant)"
             )),
+        }
+        if overflows {
+            line(
+                "# values too large for estimates: the standard deviation overflows a 64-bit float \
+                 (state the series in a larger unit): no suggestion",
+            );
+            continue;
         }
         if !s.usable() {
             line("# constant over the sample: no suggestion");

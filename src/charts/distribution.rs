@@ -10,8 +10,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    INK, LINE, MET, MISSED, MUTED, THRESHOLD, draw_err, finite, fit, font, name, padded, pct,
-    tick_format, with_title,
+    CHART_WIDTH, Heading, INK, LINE, MET, MISSED, MUTED, PLOT_HEIGHT, SMALL_TEXT, THRESHOLD,
+    draw_err, finite, font, name, padded, pct, tick_format, with_title,
 };
 use crate::report::TargetResult;
 use crate::report::format::{num, short};
@@ -30,9 +30,6 @@ pub struct Bin {
 
 /// Bins drawn per chart.
 pub const BINS: usize = 60;
-
-/// Chart size in pixels.
-pub const SIZE: (u32, u32) = (760, 430);
 
 /// Regroup a histogram into `n` equal-width bins over `[lo, hi]`.
 ///
@@ -79,8 +76,8 @@ pub fn bins(hist: &LogHistogram, lo: f64, hi: f64, n: usize) -> Vec<Bin> {
 /// The bounds that decide attainment, and whether a value attains.
 type Rule = (Vec<f64>, Box<dyn Fn(f64) -> bool>);
 
-fn attaining(t: &TargetResult) -> Option<Rule> {
-    if t.relative_to.is_some() {
+fn attaining(t: &TargetResult, gap: bool) -> Option<Rule> {
+    if t.relative_to.is_some() && !gap {
         return None;
     }
     let (thr, tol) = (t.threshold, t.tolerance);
@@ -103,6 +100,31 @@ fn attaining(t: &TargetResult) -> Option<Rule> {
 /// # Errors
 /// `Model` when the histogram is empty or a number to draw is not finite.
 pub fn outcome_svg(t: &TargetResult, hist: &LogHistogram, paths: u64) -> crate::Result<String> {
+    draw(t, hist, paths, None)
+}
+
+/// The distribution of the gap that decides a target judged relative to
+/// another indicator ("in step with GDP"): `hist` holds the target's
+/// indicator minus the other one (labelled `other`) in the target year, so
+/// the bound and the attaining side are drawn as for any other target.
+///
+/// # Errors
+/// As [`outcome_svg`].
+pub fn gap_svg(
+    t: &TargetResult,
+    hist: &LogHistogram,
+    paths: u64,
+    other: &str,
+) -> crate::Result<String> {
+    draw(t, hist, paths, Some(other))
+}
+
+fn draw(
+    t: &TargetResult,
+    hist: &LogHistogram,
+    paths: u64,
+    gap: Option<&str>,
+) -> crate::Result<String> {
     if hist.count() == 0 {
         return Err(crate::Error::Model(format!(
             "cannot chart target {}: no finite values",
@@ -112,9 +134,12 @@ pub fn outcome_svg(t: &TargetResult, hist: &LogHistogram, paths: u64) -> crate::
     let q = |p: f64| hist.quantile(p).unwrap_or(f64::NAN);
     let lo = finite("a percentile", q(0.002))?;
     let hi = finite("a percentile", q(0.998))?;
-    let median = finite("the median", t.quantiles.p50)?;
+    let median = match gap {
+        Some(_) => finite("the median", q(0.5))?,
+        None => finite("the median", t.quantiles.p50)?,
+    };
     let probability = finite("the probability", t.probability)?;
-    let rule = attaining(t);
+    let rule = attaining(t, gap.is_some());
     let bounds: Vec<f64> = rule.as_ref().map(|r| r.0.clone()).unwrap_or_default();
     for b in &bounds {
         finite("the threshold", *b)?;
@@ -136,9 +161,10 @@ pub fn outcome_svg(t: &TargetResult, hist: &LogHistogram, paths: u64) -> crate::
         pct(probability)
     );
     let condition = crate::report::table::condition(t);
-    let official = match &t.relative_to {
-        Some(_) => String::new(),
-        None => format!(" · official {} {}", short(t.threshold), t.unit),
+    let official = match (&t.relative_to, gap) {
+        (Some(_), Some(other)) => format!(" · judged on the gap to {other}"),
+        (Some(_), None) => String::new(),
+        (None, _) => format!(" · official {} {}", short(t.threshold), t.unit),
     };
     let subtitle = format!(
         "95% CI {}–{} · met if {}{official} · {}",
@@ -147,43 +173,51 @@ pub fn outcome_svg(t: &TargetResult, hist: &LogHistogram, paths: u64) -> crate::
         condition,
         t.verdict
     );
-    let note = match &t.relative_to {
-        Some(r) => format!(
+    let unit = if t.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", t.unit)
+    };
+    let x_desc = match gap {
+        Some(other) => format!("{} minus {other}, {}{unit}", t.label, t.year),
+        None => format!("{}, {}{unit}", t.label, t.year),
+    };
+    let note = match (&t.relative_to, gap) {
+        (Some(_), Some(_)) => format!(
+            "{paths} paths; bars: the gap judged; {} of them outside the plotted range",
+            pct(outside.max(0.0))
+        ),
+        (Some(r), None) => format!(
             "judged on {} − {r}; the bars show {} itself, so no side is shaded",
             t.indicator, t.indicator
         ),
-        None => format!(
+        (None, _) => format!(
             "{paths} paths; {} of them outside the plotted range",
             pct(outside.max(0.0))
         ),
     };
 
+    let heading = Heading::new(&title, &subtitle, f64::from(CHART_WIDTH) - 32.0);
+    let head_h = heading.height(0);
+    let foot_h = 26;
+    let size = (CHART_WIDTH, head_h + PLOT_HEIGHT + foot_h);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        let (head, body) = root.split_vertically(62);
-        head.draw(&Text::new(
-            title.clone(),
-            (16, 10),
-            font(fit(&title, 17.0, f64::from(SIZE.0) - 32.0))
-                .style(FontStyle::Bold)
-                .color(&INK),
-        ))
-        .map_err(draw_err)?;
-        let sub_px = fit(&subtitle, 13.0, f64::from(SIZE.0) - 32.0);
-        head.draw(&Text::new(subtitle, (16, 36), font(sub_px).color(&MUTED)))
-            .map_err(draw_err)?;
-        let (plot, foot) = body.split_vertically(SIZE.1 - 62 - 22);
-        foot.draw(&Text::new(note, (16, 2), font(11.5).color(&MUTED)))
+        let (head, body) = root.split_vertically(head_h);
+        heading.draw(&head)?;
+        let (plot, foot) = body.split_vertically(PLOT_HEIGHT);
+        let note_px = super::fit(&note, SMALL_TEXT, f64::from(CHART_WIDTH) - 32.0);
+        foot.draw(&Text::new(note, (16, 4), font(note_px).color(&MUTED)))
             .map_err(draw_err)?;
 
         let mut chart = ChartBuilder::on(&plot)
-            .margin_left(12)
-            .margin_right(24)
+            .margin_left(10)
+            .margin_right(18)
             .margin_top(6)
-            .x_label_area_size(44)
-            .y_label_area_size(58)
+            .x_label_area_size(48)
+            .y_label_area_size(62)
             .build_cartesian_2d(x0..x1, 0.0..y1)
             .map_err(draw_err)?;
         let width = bins.first().map(|b| b.hi - b.lo).unwrap_or(0.0);
@@ -191,13 +225,13 @@ pub fn outcome_svg(t: &TargetResult, hist: &LogHistogram, paths: u64) -> crate::
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-            .x_desc(format!("{} in {} ({})", t.indicator, t.year, t.unit))
+            .x_desc(x_desc)
             .y_desc(format!("% of paths per bin of {}", num(width)))
-            .axis_desc_style(font(12.5).color(&INK))
-            .label_style(font(12.0).color(&INK))
+            .axis_desc_style(font(SMALL_TEXT).color(&INK))
+            .label_style(font(14.0).color(&INK))
             .x_label_formatter(&tick_format(x0, x1))
             .y_label_formatter(&|y| format!("{y:.1}"))
-            .x_labels(8)
+            .x_labels(7)
             .y_labels(6)
             .draw()
             .map_err(draw_err)?;
@@ -245,7 +279,7 @@ pub fn outcome_svg(t: &TargetResult, hist: &LogHistogram, paths: u64) -> crate::
         root.draw(&Text::new(
             format!("median {}", num(median)),
             (if median_right { mx + 5 } else { mx - 5 }, my + 22),
-            font(12.0).color(&INK).pos(Pos::new(
+            font(SMALL_TEXT).color(&INK).pos(Pos::new(
                 if median_right {
                     HPos::Left
                 } else {
@@ -279,7 +313,7 @@ pub fn outcome_svg(t: &TargetResult, hist: &LogHistogram, paths: u64) -> crate::
             root.draw(&Text::new(
                 label,
                 (bx + shift, by + 4),
-                font(12.5).color(&THRESHOLD).pos(pos),
+                font(SMALL_TEXT).color(&THRESHOLD).pos(pos),
             ))
             .map_err(draw_err)?;
         }

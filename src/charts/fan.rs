@@ -7,14 +7,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    INK, LINE, MUTED, THRESHOLD, draw_err, finite, fit, font, name, padded, tick_format, with_title,
+    CHART_WIDTH, Heading, INK, LINE, MUTED, PLOT_HEIGHT, SMALL_TEXT, THRESHOLD, draw_err, finite,
+    fit, font, name, padded, tick_format, with_title,
 };
 use crate::fan::IndicatorFan;
 use crate::report::TargetResult;
 use crate::report::format::short;
-
-/// Chart size in pixels.
-pub const SIZE: (u32, u32) = (760, 430);
 
 /// Opacity of the 90% band (the 50% band is drawn over it).
 pub const OUTER_BAND: f64 = 0.18;
@@ -66,13 +64,23 @@ pub fn fan_svg(
         .iter()
         .map(|p| at(base_year, p.year, p.quarter))
         .fold(0.0, f64::max);
-    let (x0, x1) = (-0.4, last + 0.6);
+    // History: annual values of the years before the base year, at the
+    // position of their Q4 (the base year's value sits at the origin).
+    let history: Vec<(f64, f64)> = fan
+        .history
+        .iter()
+        .filter(|(y, v)| *y < base_year && v.is_finite())
+        .map(|&(y, v)| (f64::from(4 * (y - base_year)), v))
+        .collect();
+    let first = history.iter().map(|h| h.0).fold(0.0, f64::min);
+    let (x0, x1) = (first - 0.4, last + 0.6);
     let lo = fan
         .points
         .iter()
         .map(|p| p.p5)
         .chain(base)
         .chain(bound)
+        .chain(history.iter().map(|h| h.1))
         .fold(f64::INFINITY, f64::min);
     let hi = fan
         .points
@@ -80,6 +88,7 @@ pub fn fan_svg(
         .map(|p| p.p95)
         .chain(base)
         .chain(bound)
+        .chain(history.iter().map(|h| h.1))
         .fold(f64::NEG_INFINITY, f64::max);
     let (y0, y1) = padded(lo, hi, 0.08);
 
@@ -93,41 +102,44 @@ pub fn fan_svg(
         }
     );
     let subtitle = format!(
-        "median, 50% and 90% bands of {paths} paths{}; target {} ({}): met if {}",
+        "{paths} paths{}{}; target: {} ({}), met if {}",
         match base {
             Some(b) => format!(", from {} in {base_year}", short(b)),
             None => String::new(),
         },
-        target.id,
+        match (history.first(), fan.history.first()) {
+            (Some(_), Some((y, _))) => format!(" (history from {y})"),
+            _ => String::new(),
+        },
+        target.label,
         target.year,
         crate::report::table::condition(target)
     );
+    let heading = Heading::new(&title, &subtitle, f64::from(CHART_WIDTH) - 32.0);
+    let legend_row = 24;
+    let head_h = heading.height(legend_row);
+    let size = (CHART_WIDTH, head_h + PLOT_HEIGHT);
+    let unit = if fan.unit.is_empty() {
+        fan.label.clone()
+    } else {
+        format!("{} ({})", fan.label, fan.unit)
+    };
 
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        let room = f64::from(SIZE.0) - 32.0;
-        let (head, body) = root.split_vertically(62);
-        head.draw(&Text::new(
-            title.clone(),
-            (16, 10),
-            font(fit(&title, 17.0, room))
-                .style(FontStyle::Bold)
-                .color(&INK),
-        ))
-        .map_err(draw_err)?;
-        let px = fit(&subtitle, 13.0, room);
-        head.draw(&Text::new(subtitle, (16, 36), font(px).color(&MUTED)))
-            .map_err(draw_err)?;
+        let (head, body) = root.split_vertically(head_h);
+        let y = heading.draw(&head)?;
+        legend(&head, y)?;
 
         let mut chart = ChartBuilder::on(&body)
-            .margin_left(12)
-            .margin_right(24)
+            .margin_left(10)
+            .margin_right(18)
             .margin_top(6)
             .margin_bottom(6)
-            .x_label_area_size(48)
-            .y_label_area_size(58)
+            .x_label_area_size(64)
+            .y_label_area_size(62)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(draw_err)?;
         chart
@@ -135,11 +147,13 @@ pub fn fan_svg(
             .disable_x_mesh()
             .x_labels(0)
             .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-            .y_desc(format!("{} ({})", fan.indicator, fan.unit))
-            .axis_desc_style(font(12.5).color(&INK))
-            .label_style(font(12.0).color(&INK))
+            .y_desc(fit_desc(&unit, 14.0, f64::from(PLOT_HEIGHT) - 80.0))
+            .axis_desc_style(
+                font(fit(&unit, 14.0, f64::from(PLOT_HEIGHT) - 80.0).max(SMALL_TEXT)).color(&INK),
+            )
+            .label_style(font(14.0).color(&INK))
             .y_label_formatter(&tick_format(y0, y1))
-            .y_labels(7)
+            .y_labels(6)
             .draw()
             .map_err(draw_err)?;
 
@@ -152,6 +166,25 @@ pub fn fan_svg(
                     [(x, y0), (x, y1)],
                     RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1),
                 ))
+                .map_err(draw_err)?;
+        }
+
+        // History: a grey line and dots up to the base year's value.
+        if !history.is_empty() {
+            let line: Vec<(f64, f64)> = history
+                .iter()
+                .copied()
+                .chain(base.map(|b| (0.0, b)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line, INK.stroke_width(2)))
+                .map_err(draw_err)?;
+            chart
+                .draw_series(
+                    history
+                        .iter()
+                        .map(|&(x, v)| Circle::new((x, v), 3, INK.filled())),
+                )
                 .map_err(draw_err)?;
         }
 
@@ -249,7 +282,7 @@ pub fn fan_svg(
                     crate::report::table::condition(target)
                 ),
                 (px + 6, if above { py - 4 } else { py + 4 }),
-                font(12.0).color(&THRESHOLD).pos(Pos::new(
+                font(SMALL_TEXT).color(&THRESHOLD).pos(Pos::new(
                     HPos::Left,
                     if above { VPos::Bottom } else { VPos::Top },
                 )),
@@ -257,14 +290,26 @@ pub fn fan_svg(
             .map_err(draw_err)?;
         }
 
-        // Time labels: the base year at the origin, Q1..Q3, then the year at Q4.
-        let mut ticks: Vec<(f64, String, bool)> = vec![(0.0, base_year.to_string(), true)];
+        // Time labels. Annual points (history, the base year, a yearly
+        // indicator's values) carry their year; a year-to-date fan's
+        // quarters carry Q1..Q4 with their year on a second row, centred
+        // under its four quarters, so every quarter says which year it is.
+        let mut ticks: Vec<(f64, String, bool)> = history
+            .iter()
+            .zip(&fan.history)
+            .map(|((x, _), (y, _))| (*x, y.to_string(), true))
+            .collect();
+        ticks.push((0.0, base_year.to_string(), true));
+        let mut years_row: Vec<(f64, i32)> = vec![];
         for p in &fan.points {
             let x = at(base_year, p.year, p.quarter);
-            if p.quarter == 4 {
-                ticks.push((x, p.year.to_string(), true));
+            if fan.quarterly {
+                ticks.push((x, format!("Q{}", p.quarter), p.quarter == 4));
+                if p.quarter == 1 {
+                    years_row.push((x + 1.5, p.year));
+                }
             } else {
-                ticks.push((x, format!("Q{}", p.quarter), false));
+                ticks.push((x, p.year.to_string(), true));
             }
         }
         for (x, label, strong) in ticks {
@@ -272,8 +317,20 @@ pub fn fan_svg(
             root.draw(&Text::new(
                 label,
                 (px, py + 6),
-                font(if strong { 12.0 } else { 10.5 })
+                font(if strong { 14.0 } else { SMALL_TEXT })
                     .color(if strong { &INK } else { &MUTED })
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(draw_err)?;
+        }
+        for (x, year) in years_row {
+            let (px, py) = chart.backend_coord(&(x, y0));
+            root.draw(&Text::new(
+                year.to_string(),
+                (px, py + 24),
+                font(14.0)
+                    .style(FontStyle::Bold)
+                    .color(&INK)
                     .pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .map_err(draw_err)?;
@@ -281,17 +338,78 @@ pub fn fan_svg(
         let (_, py) = chart.backend_coord(&(x0, y0));
         root.draw(&Text::new(
             if fan.quarterly {
-                "year to date: Q1, first half (Q2), first three quarters (Q3), year"
+                "year to date: Q1, H1 (Q2), Q1-3 (Q3), whole year (Q4)"
             } else {
                 "year (the model has this indicator per year only)"
             },
-            (f64::from(SIZE.0) as i32 / 2, py + 26),
-            font(12.0)
-                .color(&INK)
+            (CHART_WIDTH as i32 / 2, py + 44),
+            font(SMALL_TEXT)
+                .color(&MUTED)
                 .pos(Pos::new(HPos::Center, VPos::Top)),
         ))
         .map_err(draw_err)?;
         root.present().map_err(draw_err)?;
     }
     Ok(with_title(svg, &title))
+}
+
+/// The axis title `text`, cut with "…" when even at [`SMALL_TEXT`] it would
+/// be longer than `room` pixels.
+fn fit_desc(text: &str, px: f64, room: f64) -> String {
+    if super::text_width(text, px.min(SMALL_TEXT)) <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if super::text_width(&format!("{out}{c}…"), SMALL_TEXT) > room {
+            break;
+        }
+        out.push(c);
+    }
+    format!("{}…", out.trim_end())
+}
+
+/// The legend of the bands, the median and the target, in a row at `y`.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    y: i32,
+) -> crate::Result<()> {
+    let mut x = 16;
+    let label = |area: &DrawingArea<DB, plotters::coord::Shift>, x: i32, text: &str| {
+        area.draw(&Text::new(
+            text.to_string(),
+            (x, y + 1),
+            font(SMALL_TEXT).color(&INK),
+        ))
+        .map_err(draw_err)
+    };
+    // The 50% band is drawn over the 90% band, so its swatch is both.
+    for (name, alphas) in [
+        ("90% of paths", &[OUTER_BAND][..]),
+        ("50% of paths", &[OUTER_BAND, INNER_BAND][..]),
+    ] {
+        for &a in alphas {
+            area.draw(&Rectangle::new(
+                [(x, y + 2), (x + 22, y + 16)],
+                LINE.mix(a).filled(),
+            ))
+            .map_err(draw_err)?;
+        }
+        label(area, x + 28, name)?;
+        x += 28 + super::text_width(name, SMALL_TEXT) as i32 + 16;
+    }
+    area.draw(&Rectangle::new(
+        [(x, y + 8), (x + 22, y + 10)],
+        LINE.filled(),
+    ))
+    .map_err(draw_err)?;
+    label(area, x + 28, "median")?;
+    x += 28 + super::text_width("median", SMALL_TEXT) as i32 + 16;
+    area.draw(&Rectangle::new(
+        [(x, y + 8), (x + 22, y + 10)],
+        THRESHOLD.filled(),
+    ))
+    .map_err(draw_err)?;
+    label(area, x + 28, "target")?;
+    Ok(())
 }

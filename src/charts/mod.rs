@@ -194,17 +194,161 @@ pub fn for_run(run: &crate::RunOutput) -> crate::Result<Vec<crate::report::html:
     let (model, report, acc) = (&run.model, &run.report, &run.acc);
     let mut charts = Vec::with_capacity(report.targets.len());
     for ((t, a), mt) in report.targets.iter().zip(&acc.targets).zip(&model.targets) {
-        let fan = run
-            .fans
-            .iter()
-            .find(|f| f.indicator == model.indicators[mt.indicator].id)
-            .map(|f| fan::fan_svg(f, t, model.meta.base_year, acc.paths))
+        let ind = &model.indicators[mt.indicator];
+        let fan_of = run.fans.iter().find(|f| f.indicator == ind.id);
+        let fan = fan_of
+            .map(|f| {
+                // A running total (`accumulate`) is counted towards its
+                // target's year: its fan stops there.
+                if matches!(ind.formula, crate::model::Formula::Accumulate(..)) {
+                    let mut f = f.clone();
+                    f.points.retain(|p| p.year <= t.year);
+                    fan::fan_svg(&f, t, model.meta.base_year, acc.paths)
+                } else {
+                    fan::fan_svg(f, t, model.meta.base_year, acc.paths)
+                }
+            })
             .transpose()?;
+        // A target judged against another indicator shows the gap judged.
+        let gap = match (mt.relative_to, fan_of) {
+            (Some(r), Some(f)) => f
+                .gaps
+                .iter()
+                .find(|(id, h)| id == &t.id && h.count() > 0)
+                .map(|(_, h)| distribution::gap_svg(t, h, acc.paths, &model.indicators[r].label)),
+            _ => None,
+        };
+        let distribution = match gap {
+            Some(svg) => svg?,
+            None => distribution::outcome_svg(t, &a.hist, acc.paths)?,
+        };
         charts.push(crate::report::html::TargetCharts {
             id: t.id.clone(),
             fan,
-            distribution: Some(distribution::outcome_svg(t, &a.hist, acc.paths)?),
+            distribution: Some(distribution),
         });
     }
     Ok(charts)
+}
+
+/// Width in pixels of the fan and distribution charts. Small enough that,
+/// shown at the full width of a phone (about 360 px), their smallest text
+/// ([`SMALL_TEXT`]) is still about 9 px high.
+pub const CHART_WIDTH: u32 = 560;
+/// Height of the plotting area of the fan and distribution charts (the
+/// heading above it grows with the lines its title and subtitle need).
+pub const PLOT_HEIGHT: u32 = 340;
+/// The smallest font size, in CSS pixels, of a fan or distribution chart.
+pub const SMALL_TEXT: f64 = 13.5;
+
+/// A chart's heading: the title in bold and the subtitle, each wrapped to
+/// `width` pixels at a legible size (never shrunk).
+pub(crate) struct Heading {
+    title: Vec<String>,
+    sub: Vec<String>,
+}
+
+const TITLE_PX: f64 = 17.0;
+const SUB_PX: f64 = 14.0;
+
+impl Heading {
+    pub(crate) fn new(title: &str, subtitle: &str, width: f64) -> Heading {
+        Heading {
+            title: wrap(title, TITLE_PX, width),
+            sub: wrap(subtitle, SUB_PX, width),
+        }
+    }
+
+    /// Pixels the heading takes, with `extra` below it (a legend row).
+    pub(crate) fn height(&self, extra: u32) -> u32 {
+        12 + 23 * self.title.len() as u32 + 19 * self.sub.len() as u32 + 6 + extra
+    }
+
+    /// Draw it from the top left corner of `area`; returns the y below it.
+    pub(crate) fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        area: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> crate::Result<i32> {
+        use plotters::prelude::*;
+        let mut y = 10;
+        for line in &self.title {
+            area.draw(&Text::new(
+                line.clone(),
+                (16, y),
+                font(TITLE_PX).style(FontStyle::Bold).color(&INK),
+            ))
+            .map_err(draw_err)?;
+            y += 23;
+        }
+        y += 2;
+        for line in &self.sub {
+            area.draw(&Text::new(
+                line.clone(),
+                (16, y),
+                font(SUB_PX).color(&MUTED),
+            ))
+            .map_err(draw_err)?;
+            y += 19;
+        }
+        Ok(y + 4)
+    }
+}
+
+/// A parameter path as a person reads it: the label of the sector,
+/// indicator, event, shock or target it belongs to, the field in words and
+/// its unit (`sectors.automobile.growth` -> "Automobile: growth (% a
+/// year)"). Paths the scenario does not know are returned as given.
+pub fn parameter_label(raw: &crate::scenario::RawScenario, path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    let unit = crate::study::params::list(raw)
+        .into_iter()
+        .find(|p| p.path == path)
+        .map(|p| p.unit)
+        .filter(|u| !u.is_empty());
+    let owner = match parts.as_slice() {
+        ["sectors", id, ..] => raw
+            .sectors
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        ["indicators", id, ..] => raw
+            .indicators
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        ["events", id, ..] => raw
+            .events
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        ["shocks", id, ..] => raw
+            .shocks
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        ["targets", id, ..] => raw
+            .targets
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.label.clone()),
+        _ => None,
+    };
+    let field = parts
+        .get(2..)
+        .map(|f| f.join(" ").replace('_', " "))
+        .unwrap_or_default();
+    let text = match owner {
+        Some(o) if !field.is_empty() => format!("{o}: {field}"),
+        Some(o) => o,
+        None => path.to_string(),
+    };
+    match unit {
+        Some(u) => format!("{text} ({u})"),
+        None => text,
+    }
+}
+
+/// [`parameter_label`] of every path in `paths`.
+pub fn parameter_labels(raw: &crate::scenario::RawScenario, paths: &[String]) -> Vec<String> {
+    paths.iter().map(|p| parameter_label(raw, p)).collect()
 }

@@ -59,6 +59,37 @@ pub fn heat(p: f64) -> RGBColor {
 /// `Argument` unless one or two parameters were swept; `Model` if a
 /// probability or a swept value is not finite.
 pub fn sweep_svg(result: &SweepResult) -> crate::Result<String> {
+    draw_sweep(result, &result.parameters, &[])
+}
+
+/// [`sweep_svg`] for a sweep of `raw`: the axes named by label, field and
+/// unit ([`super::parameter_label`]) instead of the parameter paths, and on
+/// a line chart the scenario's own value of the parameter marked.
+///
+/// # Errors
+/// As [`sweep_svg`].
+pub fn sweep_svg_for(
+    result: &SweepResult,
+    raw: &crate::scenario::RawScenario,
+) -> crate::Result<String> {
+    let labels = super::parameter_labels(raw, &result.parameters);
+    let own: Vec<Option<f64>> = result
+        .parameters
+        .iter()
+        .map(|p| {
+            crate::study::params::get(raw, p)
+                .ok()
+                .filter(|v| v.is_finite())
+        })
+        .collect();
+    draw_sweep(result, &labels, &own)
+}
+
+fn draw_sweep(
+    result: &SweepResult,
+    labels: &[String],
+    own: &[Option<f64>],
+) -> crate::Result<String> {
     check_dimensions(result.parameters.len())?;
     for r in &result.rows {
         for v in &r.values {
@@ -82,7 +113,7 @@ pub fn sweep_svg(result: &SweepResult) -> crate::Result<String> {
     let title = format!(
         "{}: P(met) against {}",
         result.scenario,
-        result.parameters.join(" and ")
+        labels.join(" and ")
     );
     let mut svg = String::new();
     {
@@ -116,11 +147,17 @@ pub fn sweep_svg(result: &SweepResult) -> crate::Result<String> {
         let panels = body.split_evenly((rows, cols));
         for ((id, label), panel) in result.labels.iter().zip(&panels) {
             let rows: Vec<&SweepRow> = result.rows.iter().filter(|r| &r.target == id).collect();
-            let heading = format!("{label} ({id})");
+            let heading = label.clone();
             if two {
-                heat_panel(panel, &heading, &result.parameters, &rows)?;
+                heat_panel(panel, &heading, labels, &rows)?;
             } else {
-                line_panel(panel, &heading, &result.parameters[0], &rows)?;
+                line_panel(
+                    panel,
+                    &heading,
+                    &labels[0],
+                    own.first().copied().flatten(),
+                    &rows,
+                )?;
             }
         }
         root.present().map_err(draw_err)?;
@@ -132,6 +169,7 @@ fn line_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     heading: &str,
     parameter: &str,
+    own: Option<f64>,
     rows: &[&SweepRow],
 ) -> crate::Result<()> {
     let mut pts: Vec<(f64, f64, f64, f64)> = rows
@@ -153,6 +191,10 @@ fn line_panel<DB: DrawingBackend>(
         return Ok(());
     }
     let (xmin, xmax) = (pts[0].0, pts[pts.len() - 1].0);
+    let (xmin, xmax) = match own {
+        Some(v) => (xmin.min(v), xmax.max(v)),
+        None => (xmin, xmax),
+    };
     let (x0, x1) = super::padded(xmin, xmax, 0.04);
     let lo = pts.iter().map(|p| p.2).fold(1.0, f64::min);
     let hi = pts.iter().map(|p| p.3).fold(0.0, f64::max);
@@ -186,6 +228,47 @@ fn line_panel<DB: DrawingBackend>(
         .y_labels(6)
         .draw()
         .map_err(draw_err)?;
+    // The even-odds line, and the scenario's own value of the parameter.
+    if (y0..=y1).contains(&0.5) {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0, 0.5), (x1, 0.5)],
+                6,
+                4,
+                MUTED.stroke_width(1),
+            ))
+            .map_err(draw_err)?;
+        let (px, py) = chart.backend_coord(&(x0, 0.5));
+        let (ox, oy) = area.get_base_pixel();
+        area.draw(&Text::new(
+            "50%",
+            (px - ox + 4, py - oy - 3),
+            font(11.0)
+                .color(&MUTED)
+                .pos(Pos::new(HPos::Left, VPos::Bottom)),
+        ))
+        .map_err(draw_err)?;
+    }
+    if let Some(v) = own {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(v, y0), (v, y1)],
+                4,
+                3,
+                super::THRESHOLD.stroke_width(1),
+            ))
+            .map_err(draw_err)?;
+        let (px, py) = chart.backend_coord(&(v, y1));
+        let (ox, oy) = area.get_base_pixel();
+        area.draw(&Text::new(
+            format!("scenario: {}", short(v)),
+            (px - ox + 4, py - oy + 2),
+            font(11.0)
+                .color(&super::THRESHOLD)
+                .pos(Pos::new(HPos::Left, VPos::Top)),
+        ))
+        .map_err(draw_err)?;
+    }
     let band: Vec<(f64, f64)> = pts
         .iter()
         .map(|p| (p.0, p.3))

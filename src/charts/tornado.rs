@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     HIGH_SETTING, INK, LOW_SETTING, MUTED, draw_err, finite, fit, font, pct, with_title, wrap,
 };
-use crate::report::format::num;
+use crate::report::format::setting_pair;
 use crate::study::{SensitivityResult, TargetSensitivity};
 
 /// Width of the chart in pixels.
@@ -25,11 +25,22 @@ fn panel_height(t: &TargetSensitivity) -> u32 {
 }
 
 /// The label of a bar: the input and the settings it was moved between.
-fn bar_label(b: &crate::study::Bar) -> String {
+fn bar_label(b: &crate::study::Bar, raw: Option<&crate::scenario::RawScenario>) -> String {
+    let name = match raw {
+        Some(raw) if b.kind == "event" => raw
+            .events
+            .iter()
+            .find(|e| e.id == b.input)
+            .map(|e| e.label.clone())
+            .unwrap_or_else(|| b.input.clone()),
+        Some(raw) => super::parameter_label(raw, &b.input),
+        None => b.input.clone(),
+    };
     if b.kind == "event" {
-        format!("{}  off → on", b.input)
+        format!("{name}  off → on")
     } else {
-        format!("{}  {} → {}", b.input, num(b.low), num(b.high))
+        let (low, high) = setting_pair(b.low, b.high);
+        format!("{name}  {low} → {high}")
     }
 }
 
@@ -38,6 +49,26 @@ fn bar_label(b: &crate::study::Bar) -> String {
 /// # Errors
 /// `Model` if a probability is not finite.
 pub fn tornado_svg(result: &SensitivityResult) -> crate::Result<String> {
+    draw_tornado(result, None)
+}
+
+/// [`tornado_svg`] for a sensitivity of `raw`: each bar named by the label
+/// of its input, field and unit ([`super::parameter_label`]; an event by its
+/// label) instead of its path or id.
+///
+/// # Errors
+/// As [`tornado_svg`].
+pub fn tornado_svg_for(
+    result: &SensitivityResult,
+    raw: &crate::scenario::RawScenario,
+) -> crate::Result<String> {
+    draw_tornado(result, Some(raw))
+}
+
+fn draw_tornado(
+    result: &SensitivityResult,
+    raw: Option<&crate::scenario::RawScenario>,
+) -> crate::Result<String> {
     let mut notes = vec![format!(
         "{} paths per run, seed {}, the same random numbers in every run.",
         result.paths, result.seed
@@ -75,7 +106,7 @@ pub fn tornado_svg(result: &SensitivityResult) -> crate::Result<String> {
         }
         for t in &result.targets {
             let (panel, below) = rest.split_vertically(panel_height(t));
-            draw_panel(&panel, t)?;
+            draw_panel(&panel, t, raw)?;
             rest = below;
         }
         root.present().map_err(draw_err)?;
@@ -86,6 +117,7 @@ pub fn tornado_svg(result: &SensitivityResult) -> crate::Result<String> {
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     t: &TargetSensitivity,
+    raw: Option<&crate::scenario::RawScenario>,
 ) -> crate::Result<()> {
     let p0 = finite("the baseline probability", t.probability)?;
     let bars: Vec<_> = t.bars.iter().take(MAX_BARS).collect();
@@ -95,9 +127,8 @@ fn draw_panel<DB: DrawingBackend>(
     }
     let (head, body) = area.split_vertically(50);
     let heading = format!(
-        "{} ({}): baseline P(met) {} (95% CI {}–{})",
+        "{}: baseline P(met) {} (95% CI {}–{})",
         t.label,
-        t.id,
         pct(p0),
         pct(t.ci95[0]),
         pct(t.ci95[1])
@@ -188,7 +219,7 @@ fn draw_panel<DB: DrawingBackend>(
         .map_err(draw_err)?;
     for (i, b) in bars.iter().enumerate() {
         let (lx, ly) = chart.backend_coord(&(x0, centre(i)));
-        let label = bar_label(b);
+        let label = bar_label(b, raw);
         let px = fit(&label, 12.0, 384.0);
         area.draw(&Text::new(
             label,

@@ -69,10 +69,20 @@ pub fn run_block<O: Observer>(
     let mut values = vec![f64::NAN; nt];
     let mut judged = vec![f64::NAN; nt];
     let mut acc = Accumulator::new(model);
+    // A model with assumptions patches its own copy at the start of each
+    // path (made once per block: a path allocates nothing).
+    let mut work = (!model.assumptions.is_empty()).then(|| model.clone());
     for _ in 0..paths {
         observer.start_path();
-        model.simulate_path_observed(&mut state, &mut rng, &mut values, &mut judged, observer);
-        acc.record(model, &values, &judged, &state.first_year);
+        let m = match work.as_mut() {
+            Some(w) => {
+                model.assumptions.apply(w, &mut rng);
+                &*w
+            }
+            None => model,
+        };
+        m.simulate_path_observed(&mut state, &mut rng, &mut values, &mut judged, observer);
+        acc.record(m, &values, &judged, &state.first_year, &state.excused);
     }
     acc
 }

@@ -16,7 +16,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::{Formula, Model, first_year_variance};
-use crate::scenario::types::{AssumedParam, AssumptionDist, Impact, Scenario};
+use crate::scenario::types::{AssumedParam, AssumptionDist, Impact, QuarterShape, Scenario};
 
 /// Where an event impact lives in the compiled model.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,6 +57,8 @@ pub struct Item {
     /// Its distribution.
     pub dist: AssumptionDist,
     slot: Slot,
+    /// Drawn but replaced by this value (a sensitivity's low or high setting).
+    pin: Option<f64>,
 }
 
 /// The assumptions of a model (empty for most scenarios: nothing is drawn).
@@ -70,6 +72,8 @@ pub struct Assumptions {
     load_pos: Vec<Vec<usize>>,
     /// Per sector: √V(ρ) of its persistence (MODEL.md 2.3).
     sqrt_v: Vec<f64>,
+    /// Per sector: its base-year profile's shape, if `[base_quarters]` gives one.
+    shapes: Vec<Option<QuarterShape>>,
     /// Some assumption moves a base: derived bases are recomputed.
     moves_bases: bool,
 }
@@ -135,6 +139,7 @@ impl Assumptions {
                     parameter: a.parameter.clone(),
                     dist: a.dist,
                     slot,
+                    pin: None,
                 }
             })
             .collect::<Vec<_>>();
@@ -157,6 +162,15 @@ impl Assumptions {
                 .iter()
                 .map(|sec| first_year_variance(sec.persistence).sqrt())
                 .collect(),
+            shapes: {
+                let mut shapes = vec![None; s.sectors().len()];
+                for p in s.base_profiles() {
+                    for &i in &p.sectors {
+                        shapes[i] = Some(p.shape);
+                    }
+                }
+                shapes
+            },
             moves_bases,
         }
     }
@@ -190,7 +204,11 @@ impl Assumptions {
                     item.dist.quantile(u)
                 }
             };
-            let x = if self.fixed { item.dist.central() } else { x };
+            let x = match item.pin {
+                Some(v) => v,
+                None if self.fixed => item.dist.central(),
+                None => x,
+            };
             sectors_moved |= write(work, item.slot, x);
         }
         if sectors_moved {
@@ -206,25 +224,60 @@ impl Assumptions {
     /// A sector's compiled arrays from its (patched) growth, volatility and
     /// loadings (MODEL.md 2.1 and 2.3).
     fn recompute_sector(&self, w: &mut Model, i: usize) {
+        // The same derivation as compile's `sectors` (MODEL.md 2.1-2.4): the
+        // first year's rate and calibration scale, later years' trend rates,
+        // and the base-year quarters (on the trend or from the profile).
+        let n = w.mu.len();
         let sec = &w.sectors[i];
         let g = sec.growth;
         let m = (1.0 + g / 100.0).ln() / 4.0;
         let scale = 1.0 / (self.sqrt_v[i] * (1.0 + g / 100.0));
+        let rates = super::compile::trend_rates(&sec.growth_by_year);
+        for (y, &rate) in rates.iter().enumerate() {
+            w.mu_by_year[y * n + i] = if y == 0 { m } else { rate };
+            w.idio_by_year[y * n + i] = sec.volatility_by_year[y] / 100.0 * scale;
+        }
         w.mu[i] = m;
         w.idio[i] = sec.volatility / 100.0 * scale;
-        let n = w.mu.len();
         for (p, &pos) in self.load_pos[i].iter().enumerate() {
             let l = w.sectors[i].loadings[p].1 / 100.0 * scale;
             w.load[i * w.load_stride + pos] = l;
             w.load_by_shock[pos * n + i] = l;
         }
-        let denom: f64 = (0..4).map(|j| (-m * j as f64).exp()).sum();
         let v = w.sectors[i].value_added;
+        let q = match &self.shapes[i] {
+            Some(shape) => super::compile::profile_quarters(v, m, shape),
+            None => {
+                let denom: f64 = (0..4).map(|j| (-m * j as f64).exp()).sum();
+                let c = v / denom;
+                std::array::from_fn(|j| c * (m * (j as f64 - 3.0)).exp())
+            }
+        };
+        w.base_quarters[i] = q;
+        // Policy rules compare year-to-date growth in year 1 with these quarters.
+        if !w.base_cumulative.is_empty() {
+            for j in 0..4 {
+                w.base_cumulative[j * n + i] = q[..=j].iter().sum();
+            }
+        }
         w.base_log_level[i] = if v > 0.0 {
-            (v / denom).ln()
+            match &self.shapes[i] {
+                Some(_) => q[3].ln(),
+                None => (v / (0..4).map(|j| (-m * j as f64).exp()).sum::<f64>()).ln(),
+            }
         } else {
             f64::NEG_INFINITY
         };
+    }
+
+    /// A copy in which assumption `k` still draws but always writes `value`
+    /// (the other assumptions are unchanged; common random numbers hold).
+    pub fn pinned(&self, k: usize, value: f64) -> Self {
+        let mut out = self.clone();
+        if let Some(item) = out.items.get_mut(k) {
+            item.pin = Some(value);
+        }
+        out
     }
 
     /// A copy of these assumptions that writes central values.
@@ -240,11 +293,16 @@ impl Assumptions {
 fn write(w: &mut Model, slot: Slot, x: f64) -> bool {
     match slot {
         Slot::SectorGrowth(i) => {
-            w.sectors[i].growth = x.max(FLOOR_PERCENT);
+            // One draw for every year (a per-year growth is replaced in all years).
+            let g = x.max(FLOOR_PERCENT);
+            w.sectors[i].growth = g;
+            w.sectors[i].growth_by_year.fill(g);
             return true;
         }
         Slot::SectorVolatility(i) => {
-            w.sectors[i].volatility = x.max(0.0);
+            let v = x.max(0.0);
+            w.sectors[i].volatility = v;
+            w.sectors[i].volatility_by_year.fill(v);
             return true;
         }
         Slot::SectorLoading(i, p, _) => {
@@ -269,13 +327,30 @@ fn write(w: &mut Model, slot: Slot, x: f64) -> bool {
                 means.iter_mut().for_each(|v| *v = x);
             }
         }
-        Slot::EventProbability(e) => w.events[e].probability = x.clamp(0.0, 1.0),
+        // One draw for every year: the per-year copies the path reads follow.
+        Slot::EventProbability(e) => {
+            let p = x.clamp(0.0, 1.0);
+            let ne = w.events.len();
+            w.events[e].probability = p;
+            w.events[e].probability_by_year.fill(p);
+            for y in 0..w.meta.horizon {
+                w.event_probability[y * ne + e] = p;
+            }
+        }
         Slot::ImpactSize(e, ImpactSlot::Sector(k)) => {
-            w.events[e].sector_impacts[k].1 = (1.0 + x.max(FLOOR_PERCENT) / 100.0).ln();
+            let l = (1.0 + x.max(FLOOR_PERCENT) / 100.0).ln();
+            w.events[e].sector_impacts[k].1 = l;
+            for year in &mut w.events[e].sector_impacts_by_year {
+                year[k].1 = l;
+            }
         }
         Slot::ImpactSize(e, ImpactSlot::Indicator { k, indicator, m }) => {
             w.events[e].indicator_impacts[k].1 = x;
             w.indicator_events[indicator][m].1 = x;
+            // Built in the same order as `indicator_events`, one list per year.
+            for year in &mut w.indicator_events_by_year {
+                year[indicator][m].1 = x;
+            }
         }
         Slot::Threshold(t) => {
             w.targets[t].threshold = x;

@@ -8,8 +8,8 @@
 use rand_distr::ChiSquared;
 
 use super::{
-    Event, Formula, Indicator, Input, Joint, Meta, Model, Sector, Series, ShockShape, Target,
-    Warnings, assumptions, corr, first_year_variance, observed,
+    Event, Formula, Indicator, Input, Joint, Meta, Model, Policy, Sector, Series, ShockShape,
+    Target, Warnings, assumptions, corr, first_year_variance, observed,
 };
 use crate::error::{Problem, ScenarioError};
 use crate::scenario::types::{self, Impact, Op, Scenario, ShockDist};
@@ -123,9 +123,9 @@ fn correlation(
     }
     let id = |p: usize| &s.shocks()[c.order[p]].id;
     warnings.push(format!(
-        "shock_correlation: matrix was not positive semi-definite (smallest eigenvalue {:.6}); \
+        "shock_correlation: matrix was not positive semi-definite (smallest eigenvalue {}); \
          replaced by the nearest correlation matrix (Higham 2002); largest change {:.4} at ({}, {}): {} -> {:.4}",
-        corr::min_eigenvalue(&c.matrix),
+        crate::report::format::eigenvalue(corr::min_eigenvalue(&c.matrix)),
         worst.0,
         id(worst.1),
         id(worst.2),
@@ -143,10 +143,72 @@ struct Sectors {
     load: Vec<f64>,
     base_log_level: Vec<f64>,
     display: Vec<Sector>,
+    /// horizon x sectors.
+    mu_by_year: Vec<f64>,
+    /// horizon x sectors.
+    idio_by_year: Vec<f64>,
+    base_quarters: Vec<[f64; 4]>,
+    /// Empty when every sector starts at d_0 = 0.
+    momentum: Vec<f64>,
+}
+
+/// Quarterly log growth of each simulated year on a sector's trend path
+/// (MODEL.md 2.4). The first year's is `ln(1 + g_1/100)/4`. A later year's
+/// keeps the previous year's rate when its growth is the same and the
+/// previous rate was that growth's own; otherwise it is the rate `m` that
+/// makes the year's four quarters, continuing from the previous year's last
+/// quarter, sum to `(1 + g_y/100)` times the previous year's:
+/// `Σ_{q=1..4} x^q = (1 + g_y/100) · Σ_{q=1..4} e^{m_{y-1}(q-4)}`, `x = e^m`.
+pub(crate) fn trend_rates(growth: &[f64]) -> Vec<f64> {
+    let own = |g: f64| (1.0 + g / 100.0).ln() / 4.0;
+    let mut out: Vec<f64> = Vec::with_capacity(growth.len());
+    for (y, &g) in growth.iter().enumerate() {
+        let m = match out.last() {
+            None => own(g),
+            Some(&prev) if g == growth[y - 1] && prev == own(g) => prev,
+            Some(&prev) => {
+                let r = (1.0 + g / 100.0)
+                    * (1..=4)
+                        .map(|q| (prev * (q as f64 - 4.0)).exp())
+                        .sum::<f64>();
+                // x + x^2 + x^3 + x^4 = r is increasing in x > 0: Newton from
+                // the rate of the year's own growth.
+                let mut x = own(g).exp();
+                for _ in 0..100 {
+                    let f = x + x * x + x * x * x + x * x * x * x - r;
+                    let d = 1.0 + 2.0 * x + 3.0 * x * x + 4.0 * x * x * x;
+                    let step = f / d;
+                    x -= step;
+                    if step.abs() <= 1e-16 * x {
+                        break;
+                    }
+                }
+                x.ln()
+            }
+        };
+        out.push(m);
+    }
+    out
+}
+
+/// The base year's quarterly levels of a sector with value added `v` and
+/// first-year quarterly trend rate `m`, from its profile (MODEL.md 2.1).
+pub(crate) fn profile_quarters(v: f64, m: f64, shape: &types::QuarterShape) -> [f64; 4] {
+    let raw: [f64; 4] = match shape {
+        // The year before on the trend: its quarters are proportional to
+        // e^{m j}; each base-year quarter is that times (1 + yoy/100).
+        types::QuarterShape::Yoy(yoy) => {
+            std::array::from_fn(|j| (m * (j as f64 - 3.0)).exp() * (1.0 + yoy[j] / 100.0))
+        }
+        types::QuarterShape::Shares(sh) => *sh,
+    };
+    let total: f64 = raw.iter().sum();
+    raw.map(|x| v * x / total)
 }
 
 fn sectors(s: &Scenario, shocks: &Shocks, load_stride: usize) -> Sectors {
     let n = s.sectors().len();
+    let horizon = s.header().horizon;
     let mut out = Sectors {
         mu: Vec::with_capacity(n),
         ar: Vec::with_capacity(n),
@@ -154,7 +216,24 @@ fn sectors(s: &Scenario, shocks: &Shocks, load_stride: usize) -> Sectors {
         load: vec![0.0; n * load_stride],
         base_log_level: Vec::with_capacity(n),
         display: Vec::with_capacity(n),
+        mu_by_year: vec![0.0; horizon * n],
+        idio_by_year: vec![0.0; horizon * n],
+        base_quarters: Vec::with_capacity(n),
+        momentum: vec![],
     };
+    // Each sector's profile, if one names it (validation: at most one).
+    let mut profile = vec![None; n];
+    for p in s.base_profiles() {
+        for &i in &p.sectors {
+            profile[i] = Some(p);
+        }
+    }
+    if s.base_profiles().iter().any(|p| p.momentum != 0.0) {
+        out.momentum = profile
+            .iter()
+            .map(|p| p.map_or(0.0, |p| p.momentum / 100.0))
+            .collect();
+    }
     for (i, sec) in s.sectors().iter().enumerate() {
         let m = (1.0 + sec.growth / 100.0).ln() / 4.0;
         // Annual growth is (1 + g) times the average level deviation, to
@@ -165,16 +244,39 @@ fn sectors(s: &Scenario, shocks: &Shocks, load_stride: usize) -> Sectors {
         out.mu.push(m);
         out.ar.push(sec.persistence);
         out.idio.push(sec.volatility / 100.0 * scale);
+        // Later years: their own trend rate; volatility in proportion to the
+        // first year's, with the first year's calibration factor.
+        let rates = trend_rates(&sec.growth_by_year);
+        for y in 0..horizon {
+            out.mu_by_year[y * n + i] = if y == 0 { m } else { rates[y] };
+            out.idio_by_year[y * n + i] = sec.volatility_by_year[y] / 100.0 * scale;
+        }
         for &(k, l) in &sec.loadings {
             out.load[i * load_stride + shocks.position[k]] = l / 100.0 * scale;
         }
         // Base-year quarters on the trend: q_j = c * exp(m * j), j = -3..0, summing to V.
         let denom: f64 = (0..4).map(|j| (-m * j as f64).exp()).sum();
-        out.base_log_level.push(if sec.value_added > 0.0 {
-            (sec.value_added / denom).ln()
-        } else {
-            f64::NEG_INFINITY
-        });
+        match profile[i] {
+            None => {
+                let l = if sec.value_added > 0.0 {
+                    (sec.value_added / denom).ln()
+                } else {
+                    f64::NEG_INFINITY
+                };
+                out.base_log_level.push(l);
+                out.base_quarters
+                    .push(std::array::from_fn(|q| (l + m * (q as f64 - 3.0)).exp()));
+            }
+            Some(p) => {
+                let q = profile_quarters(sec.value_added, m, &p.shape);
+                out.base_log_level.push(if sec.value_added > 0.0 {
+                    q[3].ln()
+                } else {
+                    f64::NEG_INFINITY
+                });
+                out.base_quarters.push(q);
+            }
+        }
         out.display.push(Sector {
             id: sec.id.clone(),
             label: sec.label.clone(),
@@ -188,6 +290,8 @@ fn sectors(s: &Scenario, shocks: &Shocks, load_stride: usize) -> Sectors {
                 .iter()
                 .map(|&(k, v)| (s.shocks()[k].id.clone(), v))
                 .collect(),
+            growth_by_year: sec.growth_by_year.clone(),
+            volatility_by_year: sec.volatility_by_year.clone(),
         });
     }
     out
@@ -251,6 +355,7 @@ fn indicators(
                     .transpose()?,
                 noise_persistence: ind.persistence,
                 base: None,
+                history: ind.history.clone(),
             })
         })
         .collect()
@@ -319,8 +424,36 @@ fn bases(s: &Scenario, indicators: &mut [Indicator], origin: &str) -> Result<(),
     }
 }
 
-fn event(e: &types::Event) -> Event {
+fn event(e: &types::Event, horizon: usize) -> Event {
+    let sector_sizes: Vec<&Vec<f64>> = e
+        .impacts
+        .iter()
+        .zip(&e.impact_sizes)
+        .filter(|(imp, _)| matches!(imp, Impact::Sector { .. }))
+        .map(|(_, sizes)| sizes)
+        .collect();
+    let varies = sector_sizes.iter().any(|v| v.iter().any(|&x| x != v[0]));
+    let sector_impacts_by_year = if varies {
+        (0..horizon)
+            .map(|y| {
+                e.impacts
+                    .iter()
+                    .zip(&e.impact_sizes)
+                    .filter_map(|(imp, sizes)| match *imp {
+                        Impact::Sector { sector, .. } => {
+                            Some((sector, (1.0 + sizes[y] / 100.0).ln()))
+                        }
+                        Impact::Indicator { .. } => None,
+                    })
+                    .collect()
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     Event {
+        probability_by_year: e.probability_by_year.clone(),
+        sector_impacts_by_year,
         id: e.id.clone(),
         label: e.label.clone(),
         probability: e.probability,
@@ -357,6 +490,67 @@ impl Target {
             Op::AtMost => (f64::NEG_INFINITY, t + tol),
             Op::About => (t - tol, t + tol),
         };
+    }
+}
+
+/// Per year, per indicator, the events that move it with that year's size;
+/// empty when no indicator impact varies by year.
+fn indicator_events_by_year(s: &Scenario, n_indicators: usize) -> Vec<Vec<Vec<(usize, f64)>>> {
+    let varies = s.events().iter().any(|e| {
+        e.impacts
+            .iter()
+            .zip(&e.impact_sizes)
+            .any(|(imp, v)| matches!(imp, Impact::Indicator { .. }) && v.iter().any(|&x| x != v[0]))
+    });
+    if !varies {
+        return vec![];
+    }
+    (0..s.header().horizon)
+        .map(|y| {
+            let mut out = vec![vec![]; n_indicators];
+            for (e, ev) in s.events().iter().enumerate() {
+                for (imp, sizes) in ev.impacts.iter().zip(&ev.impact_sizes) {
+                    if let Impact::Indicator { indicator, .. } = *imp {
+                        out[indicator].push((e, sizes[y]));
+                    }
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// Each shock's per-year multiplier, horizon x shocks in matrix order; empty
+/// when all are 1.
+fn shock_scale(s: &Scenario, shocks: &Shocks) -> Vec<f64> {
+    if s.shocks().iter().all(|k| k.scale.iter().all(|&x| x == 1.0)) {
+        return vec![];
+    }
+    let nk = shocks.ids.len();
+    let mut out = vec![1.0; s.header().horizon * nk];
+    for (k, shock) in s.shocks().iter().enumerate() {
+        for (y, &x) in shock.scale.iter().enumerate() {
+            out[y * nk + shocks.position[k]] = x;
+        }
+    }
+    out
+}
+
+fn policy(p: &types::Policy) -> Policy {
+    Policy {
+        id: p.id.clone(),
+        label: p.label.clone(),
+        indicator: p.indicator.clone(),
+        weights: p.weights.clone(),
+        trigger: p.trigger,
+        below: p.op == types::PolicyOp::Below,
+        check: p.check,
+        years: p.years.clone(),
+        lag: p.lag as usize,
+        duration: p.duration as usize,
+        response: p.response,
+        cap: p.cap,
+        sectors: p.sectors.clone(),
     }
 }
 
@@ -399,7 +593,12 @@ impl Model {
 
         let mut indicators = indicators(scenario, &shocks, origin)?;
         bases(scenario, &mut indicators, origin)?;
-        let events: Vec<Event> = scenario.events().iter().map(event).collect();
+        let horizon = scenario.header().horizon;
+        let events: Vec<Event> = scenario
+            .events()
+            .iter()
+            .map(|e| event(e, horizon))
+            .collect();
         let targets = scenario.targets().iter().map(target).collect();
         let mut indicator_events = vec![vec![]; indicators.len()];
         for (e, ev) in events.iter().enumerate() {
@@ -407,16 +606,29 @@ impl Model {
                 indicator_events[j].push((e, size));
             }
         }
+        let indicator_events_by_year = indicator_events_by_year(scenario, indicators.len());
+        let shock_scale = shock_scale(scenario, &shocks);
+        let policies: Vec<Policy> = scenario.policies().iter().map(policy).collect();
+        let base_cumulative = if policies.is_empty() {
+            vec![]
+        } else {
+            (0..4)
+                .flat_map(|q| {
+                    sec.base_quarters
+                        .iter()
+                        .map(move |b| b[..=q].iter().sum::<f64>())
+                })
+                .collect()
+        };
 
         let observed = observed::compile(
             scenario,
             &observed::SectorParams {
-                mu: &sec.mu,
                 idio: &sec.idio,
                 load: &sec.load,
                 load_stride,
-                base_log_level: &sec.base_log_level,
                 correlation: &shocks.correlation,
+                base_quarters: &sec.base_quarters,
             },
             origin,
         )?;
@@ -434,6 +646,14 @@ impl Model {
             },
             sectors: sec.display,
             mu: sec.mu,
+            mu_by_year: sec.mu_by_year,
+            idio_by_year: sec.idio_by_year,
+            shock_scale,
+            base_quarters: sec.base_quarters,
+            momentum: sec.momentum,
+            policies,
+            base_cumulative,
+            indicator_events_by_year,
             ar: sec.ar,
             idio: sec.idio,
             load_by_shock: (0..n_shocks)
@@ -451,6 +671,9 @@ impl Model {
             chol,
             correlation: shocks.correlation,
             repaired: shocks.repaired,
+            event_probability: (0..horizon)
+                .flat_map(|y| events.iter().map(move |e| e.probability_by_year[y]))
+                .collect(),
             events,
             indicators,
             order: scenario.order().to_vec(),

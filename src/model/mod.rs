@@ -91,6 +91,8 @@ pub struct Indicator {
     pub noise_persistence: f64,
     /// Base-year value, when defined.
     pub base: Option<f64>,
+    /// Published values of earlier years, in year order (display only).
+    pub history: Vec<(i32, f64)>,
 }
 
 /// How a common shock's quarterly value is made from its correlated normal `z`.
@@ -132,10 +134,28 @@ pub struct Event {
     pub sector_impacts: Vec<(usize, f64)>,
     /// (indicator, annual-value change for a full year of the event).
     pub indicator_impacts: Vec<(usize, f64)>,
+    /// Start probability in each simulated year (`horizon` values).
+    pub probability_by_year: Vec<f64>,
+    /// `sector_impacts` of an occurrence that starts in each simulated year;
+    /// empty when no size varies by year (then `sector_impacts` applies).
+    pub sector_impacts_by_year: Vec<Vec<(usize, f64)>>,
     /// Label family (explain's double-counting check).
     pub family: String,
     /// Downside or upside (display only).
     pub side: crate::scenario::Side,
+}
+
+impl Event {
+    /// The (sector, log impact) list of an occurrence that started in
+    /// 0-based year `start`.
+    #[inline]
+    pub fn impacts_of(&self, start: u32) -> &[(usize, f64)] {
+        if self.sector_impacts_by_year.is_empty() {
+            &self.sector_impacts
+        } else {
+            &self.sector_impacts_by_year[start as usize]
+        }
+    }
 }
 
 /// A compiled target.
@@ -213,6 +233,10 @@ pub struct Sector {
     pub persistence: f64,
     /// (shock id, loading in percentage points).
     pub loadings: Vec<(String, f64)>,
+    /// `growth` of each simulated year.
+    pub growth_by_year: Vec<f64>,
+    /// `volatility` of each simulated year.
+    pub volatility_by_year: Vec<f64>,
 }
 
 /// Descriptive facts about the scenario, carried into reports.
@@ -232,6 +256,37 @@ pub struct Meta {
     pub value_unit: String,
 }
 
+/// A compiled policy rule (MODEL.md 2.5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Id from the scenario.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Id of the sector or indicator read.
+    pub indicator: String,
+    /// The (sector, weight) sum whose year-to-date growth is read.
+    pub weights: Vec<(usize, f64)>,
+    /// Trigger, percent.
+    pub trigger: f64,
+    /// `true` for `op = "below"` (adds growth), `false` for `above`.
+    pub below: bool,
+    /// Checked at the end of these quarters (index 0 = Q1).
+    pub check: [bool; 4],
+    /// Checked in these simulated years.
+    pub years: Vec<bool>,
+    /// Quarters from the check to the first quarter moved.
+    pub lag: usize,
+    /// Quarters moved.
+    pub duration: usize,
+    /// Points of annualized growth per point of shortfall.
+    pub response: f64,
+    /// Most points of annualized growth moved.
+    pub cap: f64,
+    /// Sectors moved.
+    pub sectors: Vec<usize>,
+}
+
 /// Warnings produced while compiling (for example a repaired correlation matrix).
 pub type Warnings = Vec<String>;
 
@@ -242,8 +297,28 @@ pub struct Model {
     pub meta: Meta,
     /// Sectors (display).
     pub sectors: Vec<Sector>,
-    /// Quarterly mean log growth per sector.
+    /// Quarterly mean log growth per sector (the first simulated year's).
     pub mu: Vec<f64>,
+    /// Quarterly mean log growth of each simulated year: horizon x sectors,
+    /// row-major (every row is `mu` when growth does not vary by year).
+    pub mu_by_year: Vec<f64>,
+    /// Scale of the idiosyncratic normal in each simulated year: horizon x
+    /// sectors, row-major (every row is `idio` when volatility does not vary).
+    pub idio_by_year: Vec<f64>,
+    /// Multiplier of each shock's value in each simulated year: horizon x
+    /// shocks (matrix order), row-major; empty when every scale is 1.
+    pub shock_scale: Vec<f64>,
+    /// The base year's four quarterly levels of each sector (on the trend
+    /// without `[base_quarters]`).
+    pub base_quarters: Vec<[f64; 4]>,
+    /// Starting deviation `d_0` of each sector; empty when all are 0.
+    pub momentum: Vec<f64>,
+    /// The policy rules, in file order.
+    pub policies: Vec<Policy>,
+    /// With policies: each sector's base-year value added summed through
+    /// each quarter, quarters x sectors row-major (what year-to-date growth
+    /// of the first simulated year compares with); empty otherwise.
+    pub base_cumulative: Vec<f64>,
     /// Quarterly AR(1) per sector.
     pub ar: Vec<f64>,
     /// Scale of the idiosyncratic normal per sector (log growth per quarter).
@@ -277,12 +352,18 @@ pub struct Model {
     pub repaired: Option<f64>,
     /// Events.
     pub events: Vec<Event>,
+    /// Each event's start probability in each simulated year: horizon x
+    /// events, row-major.
+    pub event_probability: Vec<f64>,
     /// Indicators, in scenario order.
     pub indicators: Vec<Indicator>,
     /// Evaluation order of indicators.
     pub order: Vec<usize>,
     /// For each indicator, the events that move it: (event, size per full year).
     pub indicator_events: Vec<Vec<(usize, f64)>>,
+    /// The same for each simulated year, `[year][indicator]`, when an
+    /// indicator impact's size varies by year; empty otherwise.
+    pub indicator_events_by_year: Vec<Vec<Vec<(usize, f64)>>>,
     /// Targets.
     pub targets: Vec<Target>,
     /// Published quarters of the first simulated year (a nowcast).
@@ -352,9 +433,10 @@ impl Model {
     }
 
     /// Base-year level of sector `i` in 0-based quarter `q` (the base year's
-    /// quarters lie on the sector's trend and sum to its value added).
+    /// quarters sum to its value added; they lie on the sector's trend unless
+    /// `[base_quarters]` gives their profile).
     pub fn base_quarter_level(&self, i: usize, q: usize) -> f64 {
-        (self.base_log_level[i] + self.mu[i] * (q as f64 - 3.0)).exp()
+        self.base_quarters[i][q]
     }
 
     /// Base-year GDP-like total: the sum of all sectors' value added.

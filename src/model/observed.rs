@@ -65,18 +65,18 @@ pub struct Published {
 
 /// The sector parts of the model that conditioning needs, already compiled.
 pub(super) struct SectorParams<'a> {
-    pub mu: &'a [f64],
     pub idio: &'a [f64],
     pub load: &'a [f64],
     pub load_stride: usize,
-    pub base_log_level: &'a [f64],
     pub correlation: &'a [Vec<f64>],
+    /// The base year's quarterly levels (on the trend, or from `[base_quarters]`).
+    pub base_quarters: &'a [[f64; 4]],
 }
 
 impl SectorParams<'_> {
-    /// Base-year level of sector `i` in 0-based quarter `q` (on the trend).
+    /// Base-year level of sector `i` in 0-based quarter `q`.
     pub fn base_quarter(&self, i: usize, q: usize) -> f64 {
-        (self.base_log_level[i] + self.mu[i] * (q as f64 - 3.0)).exp()
+        self.base_quarters[i][q]
     }
 
     /// Covariance of the sectors' quarterly innovations, with every shock at

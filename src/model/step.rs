@@ -40,6 +40,15 @@ pub struct PathState {
     obs_level: Vec<f64>,
     obs_before: Vec<f64>,
     obs_scale: Vec<f64>,
+    /// For each event, the 0-based year its current (or last) occurrence started.
+    event_year: Vec<u32>,
+    /// Policy rules only (empty otherwise): growth added by the rules that
+    /// fired, per quarter of the path and sector (quarters x sectors).
+    boost: Vec<f64>,
+    /// Policy rules only: each sector's value added summed through each
+    /// quarter of the previous year (quarters x sectors) and of this year.
+    cum_prev: Vec<f64>,
+    cum_cur: Vec<f64>,
 }
 
 impl PathState {
@@ -98,6 +107,14 @@ impl PathState {
             obs_level: vec![0.0; ns],
             obs_before: vec![0.0; ns],
             obs_scale: vec![1.0; nk],
+            event_year: vec![0; ne],
+            boost: if model.policies.is_empty() {
+                vec![]
+            } else {
+                vec![0.0; 4 * model.meta.horizon * ns]
+            },
+            cum_prev: vec![0.0; model.base_cumulative.len()],
+            cum_cur: vec![0.0; model.base_cumulative.len()],
         }
     }
 }
@@ -186,7 +203,11 @@ impl Model {
     ) {
         let nk = self.n_shocks();
         let sec = &mut st.sectors;
-        sec.deviation.fill(0.0);
+        if self.momentum.is_empty() {
+            sec.deviation.fill(0.0);
+        } else {
+            sec.deviation.copy_from_slice(&self.momentum);
+        }
         sec.trend.copy_from_slice(&self.base_log_level);
         sec.permanent.fill(0.0);
         for (prev, sector) in sec.prev_annual.iter_mut().zip(&self.sectors) {
@@ -199,8 +220,26 @@ impl Model {
         st.event_left.iter_mut().for_each(|x| *x = 0);
         st.first_year.iter_mut().for_each(|x| *x = u32::MAX);
         let horizon = self.meta.horizon;
+        let ns = self.n_sectors();
+        let policies = !self.policies.is_empty();
+        if policies {
+            st.boost.fill(0.0);
+            st.cum_prev.copy_from_slice(&self.base_cumulative);
+        }
 
+        let ne = self.events.len();
         for year in 0..horizon {
+            let shock_scale = if self.shock_scale.is_empty() {
+                None
+            } else {
+                Some(&self.shock_scale[year * nk..][..nk])
+            };
+            let probability = &self.event_probability[year * ne..][..ne];
+            let indicator_events = if self.indicator_events_by_year.is_empty() {
+                &self.indicator_events
+            } else {
+                &self.indicator_events_by_year[year]
+            };
             st.sectors.annual.fill(0.0);
             st.shock_year.iter_mut().for_each(|x| *x = 0.0);
             st.event_quarters.iter_mut().for_each(|x| *x = 0);
@@ -223,27 +262,33 @@ impl Model {
                         ShockShape::StudentT { group } => z * st.t_scale[group],
                         ShockShape::TwoPiece { down, up } => z * if z < 0.0 { down } else { up },
                     };
+                    // The year's scale (MODEL.md 2.4), when a shock has one.
+                    let f = match shock_scale {
+                        None => f,
+                        Some(scale) => f * scale[k],
+                    };
                     st.shocks[k] = f;
                     st.shock_year[k] += f;
                 }
 
                 // Events: start, then apply while under way.
                 st.sectors.temporary.fill(0.0);
-                for (e, ev) in self.events.iter().enumerate() {
+                for ((e, ev), &p) in self.events.iter().enumerate().zip(probability) {
                     let u: f64 = rng.random();
                     // In published quarters the events are known, not drawn.
                     let starts = if year == 0 && quarter < self.observed.quarters {
                         self.observed.event_start[e] == Some(quarter)
                     } else {
-                        ev.may_start[quarter] && u < ev.probability
+                        ev.may_start[quarter] && u < p
                     };
                     if st.event_left[e] == 0 && starts {
                         st.event_left[e] = ev.duration;
+                        st.event_year[e] = year as u32;
                     }
                     if st.event_left[e] > 0 {
                         st.event_quarters[e] += 1;
                         st.first_year[e] = st.first_year[e].min(year as u32);
-                        for &(i, size) in &ev.sector_impacts {
+                        for &(i, size) in ev.impacts_of(st.event_year[e]) {
                             st.sectors.temporary[i] += size;
                         }
                     }
@@ -254,10 +299,20 @@ impl Model {
                 } else {
                     &[]
                 };
-                if conditions.is_empty() {
-                    self.step_sectors(&mut st.sectors, &st.shocks[..nk], rng);
+                let t = 4 * year + quarter;
+                let boost = if policies {
+                    Some(&st.boost[t * ns..(t + 1) * ns])
                 } else {
-                    self.step_sectors_observed(st, rng, conditions);
+                    None
+                };
+                if conditions.is_empty() {
+                    self.step_sectors(&mut st.sectors, &st.shocks[..nk], rng, year, boost);
+                } else {
+                    self.step_sectors_observed(st, rng, conditions, t);
+                }
+
+                if policies {
+                    self.react(st, year, quarter);
                 }
 
                 observer.quarter_end(year, quarter, st);
@@ -267,7 +322,7 @@ impl Model {
                     if st.event_left[e] > 0 {
                         st.event_left[e] -= 1;
                         if st.event_left[e] == 0 {
-                            for &(i, size) in &ev.sector_impacts {
+                            for &(i, size) in ev.impacts_of(st.event_year[e]) {
                                 st.sectors.permanent[i] += (1.0 - ev.recovery) * size;
                             }
                         }
@@ -291,7 +346,7 @@ impl Model {
                     st.noise[j] = ind.noise_persistence * st.noise[j] + ind.noise_sd * z;
                     noise = st.noise[j];
                 }
-                for &(e, size) in &self.indicator_events[j] {
+                for &(e, size) in &indicator_events[j] {
                     noise += size * st.event_quarters[e] as f64 / 4.0;
                 }
                 let v = match &ind.formula {
@@ -374,6 +429,9 @@ impl Model {
             let sec = &mut st.sectors;
             sec.prev_annual.copy_from_slice(&sec.annual);
             std::mem::swap(&mut st.ind, &mut st.prev_ind);
+            if policies {
+                std::mem::swap(&mut st.cum_prev, &mut st.cum_cur);
+            }
         }
     }
 
@@ -382,8 +440,19 @@ impl Model {
     /// the common part shock by shock, the AR(1) and log levels, then one
     /// `exp` per sector. Each sum is added in the same order as a sector-by-
     /// sector loop would add it, so the values are identical to it.
+    ///
+    /// `year` picks the year's mean growth and volatility (MODEL.md 2.4);
+    /// `boost` is the growth the policy rules add to each sector this quarter
+    /// (MODEL.md 2.5), `None` without rules.
     #[inline]
-    fn step_sectors<R: Rng + ?Sized>(&self, s: &mut Sectors, shocks: &[f64], rng: &mut R) {
+    fn step_sectors<R: Rng + ?Sized>(
+        &self,
+        s: &mut Sectors,
+        shocks: &[f64],
+        rng: &mut R,
+        year: usize,
+        boost: Option<&[f64]>,
+    ) {
         let n = s.deviation.len();
         fill_normals(rng, &mut s.eps);
         // Σ_k λ_ik f_k for every sector i, shocks in matrix order.
@@ -395,15 +464,34 @@ impl Model {
                 *c += l * f;
             }
         }
-        let (mu, ar, idio) = (&self.mu[..n], &self.ar[..n], &self.idio[..n]);
+        // `[start..][..n]`: slices of length n the compiler can see, so
+        // the loop below needs no bounds checks.
+        let (mu, ar, idio) = (
+            &self.mu_by_year[year * n..][..n],
+            &self.ar[..n],
+            &self.idio_by_year[year * n..][..n],
+        );
         let (dev, trend, eps) = (&mut s.deviation[..n], &mut s.trend[..n], &s.eps[..n]);
         let (permanent, temporary) = (&s.permanent[..n], &s.temporary[..n]);
-        for i in 0..n {
-            let d = ar[i] * dev[i] + idio[i] * eps[i] + common[i];
-            dev[i] = d;
-            trend[i] += mu[i] + d;
-            // The common part is used; the slot now holds the log level.
-            common[i] = trend[i] + permanent[i] + temporary[i];
+        match boost {
+            None => {
+                for i in 0..n {
+                    let d = ar[i] * dev[i] + idio[i] * eps[i] + common[i];
+                    dev[i] = d;
+                    trend[i] += mu[i] + d;
+                    // The common part is used; the slot now holds the log level.
+                    common[i] = trend[i] + permanent[i] + temporary[i];
+                }
+            }
+            Some(boost) => {
+                let boost = &boost[..n];
+                for i in 0..n {
+                    let d = ar[i] * dev[i] + idio[i] * eps[i] + common[i];
+                    dev[i] = d;
+                    trend[i] += mu[i] + boost[i] + d;
+                    common[i] = trend[i] + permanent[i] + temporary[i];
+                }
+            }
         }
         for (a, &x) in s.annual[..n].iter_mut().zip(&s.work[..n]) {
             *a += x.exp();
@@ -420,21 +508,38 @@ impl Model {
         st: &mut PathState,
         rng: &mut R,
         conditions: &[ExactCondition],
+        t: usize,
     ) {
         let ns = self.n_sectors();
         let nk = self.n_shocks();
+        // Published quarters are in the first year: its mean growth, plus
+        // what policy rules that fired add this quarter.
+        let boost = &st.boost;
+        let mu = |i: usize| {
+            if boost.is_empty() {
+                self.mu[i]
+            } else {
+                self.mu[i] + boost[t * ns + i]
+            }
+        };
         for k in 0..nk {
-            st.obs_scale[k] = match self.shock_shapes[k] {
-                ShockShape::Gaussian => 1.0,
-                ShockShape::StudentT { group } => st.t_scale[group],
-                ShockShape::TwoPiece { down, up } => {
-                    if st.shocks[k] < 0.0 {
-                        down
-                    } else {
-                        up
-                    }
-                }
+            let year_scale = if self.shock_scale.is_empty() {
+                1.0
+            } else {
+                self.shock_scale[k]
             };
+            st.obs_scale[k] = year_scale
+                * match self.shock_shapes[k] {
+                    ShockShape::Gaussian => 1.0,
+                    ShockShape::StudentT { group } => st.t_scale[group],
+                    ShockShape::TwoPiece { down, up } => {
+                        if st.shocks[k] < 0.0 {
+                            down
+                        } else {
+                            up
+                        }
+                    }
+                };
         }
         let mut innovation = vec![0.0; ns];
         let sec = &st.sectors;
@@ -445,16 +550,15 @@ impl Model {
             innovation[i] = self.idio[i] * st.obs_eps[i] + common;
             let d = self.ar[i] * sec.deviation[i] + innovation[i];
             st.obs_level[i] =
-                (sec.trend[i] + self.mu[i] + d + sec.permanent[i] + sec.temporary[i]).exp();
+                (sec.trend[i] + mu(i) + d + sec.permanent[i] + sec.temporary[i]).exp();
             st.obs_before[i] = sec.annual[i];
         }
         let params = observed::SectorParams {
-            mu: &self.mu,
             idio: &self.idio,
             load: &self.load,
             load_stride: self.load_stride,
-            base_log_level: &self.base_log_level,
             correlation: &self.correlation,
+            base_quarters: &self.base_quarters,
         };
         let draw = QuarterDraw {
             before: &st.obs_before,
@@ -477,8 +581,48 @@ impl Model {
         for i in 0..ns {
             let d = self.ar[i] * sec.deviation[i] + innovation[i];
             sec.deviation[i] = d;
-            sec.trend[i] += self.mu[i] + d;
+            sec.trend[i] += mu(i) + d;
             sec.annual[i] += (sec.trend[i] + sec.permanent[i] + sec.temporary[i]).exp();
+        }
+    }
+
+    /// The policy reaction function at the end of 0-based `quarter` of
+    /// `year` (MODEL.md 2.5): record the year-to-date sums, then let each
+    /// rule checked now compare its year-to-date growth with its trigger
+    /// and, when it fires, add growth to later quarters of `boost`.
+    /// Deterministic, allocates nothing.
+    fn react(&self, st: &mut PathState, year: usize, quarter: usize) {
+        let ns = self.n_sectors();
+        let at = quarter * ns..(quarter + 1) * ns;
+        st.cum_cur[at.clone()].copy_from_slice(&st.sectors.annual);
+        let quarters = 4 * self.meta.horizon;
+        for p in &self.policies {
+            if !(p.check[quarter] && p.years[year]) {
+                continue;
+            }
+            let (mut now, mut before) = (0.0, 0.0);
+            for &(i, w) in &p.weights {
+                now += w * st.sectors.annual[i];
+                before += w * st.cum_prev[at.start + i];
+            }
+            let ytd = 100.0 * (now / before - 1.0);
+            let shortfall = if p.below {
+                p.trigger - ytd
+            } else {
+                ytd - p.trigger
+            };
+            // NaN (a zero base) does not fire.
+            if !(shortfall > 0.0) {
+                continue;
+            }
+            let size = (p.response * shortfall).min(p.cap) / 400.0;
+            let delta = if p.below { size } else { -size };
+            let first = 4 * year + quarter + p.lag;
+            for t in first..(first + p.duration).min(quarters) {
+                for &i in &p.sectors {
+                    st.boost[t * ns + i] += delta;
+                }
+            }
         }
     }
 }

@@ -114,6 +114,30 @@ pub fn sig4(x: f64) -> String {
     trim_zeros(format!("{x:.decimals$}"))
 }
 
+/// Two settings of one input (a sensitivity bar's low and high) with 4
+/// significant digits ([`sig4`]), or more where 4 would write them the same
+/// (`0.0361 → 0.0362`): a reader must see that they differ.
+pub fn setting_pair(low: f64, high: f64) -> (String, String) {
+    let (a, b) = (sig4(low), sig4(high));
+    if a != b || low == high || special(low).is_some() || special(high).is_some() {
+        return (a, b);
+    }
+    for digits in 5..=15 {
+        let f = |x: f64| {
+            if x == 0.0 {
+                return "0".to_string();
+            }
+            let d = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 17) as usize;
+            trim_zeros(format!("{x:.d$}"))
+        };
+        let (a, b) = (f(low), f(high));
+        if a != b {
+            return (a, b);
+        }
+    }
+    (exact(low), exact(high))
+}
+
 /// 3 decimals below 10 in magnitude, 2 below 100, 1 above; trailing zeros
 /// dropped. The comments of a calibrated fragment, whose levels (hundreds of
 /// 亿元) keep a decimal.
@@ -159,6 +183,12 @@ fn trim_zeros(s: String) -> String {
         s
     };
     if s == "-0" { "0".into() } else { s }
+}
+
+/// A count and its noun, singular for exactly one: `count(1, "year", "years")`
+/// is `1 year`, `count(4, "year", "years")` is `4 years`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Pad on the right to a width in chars (ids and numbers are ASCII).
@@ -256,6 +286,15 @@ mod tests {
         assert_eq!(exact(-0.0), "0");
         assert_eq!(sig4(24.3612), "24.36");
         assert_eq!(sig4(0.041234), "0.04123");
+        assert_eq!(
+            setting_pair(0.036, 0.044),
+            ("0.036".to_string(), "0.044".to_string())
+        );
+        assert_eq!(
+            setting_pair(0.0361234, 0.0361249),
+            ("0.036123".to_string(), "0.036125".to_string())
+        );
+        assert_eq!(setting_pair(2.0, 2.0), ("2".to_string(), "2".to_string()));
         assert_eq!(decimals_321(1234.56), "1234.6");
         assert_eq!(decimals_3210(1234.56), "1235");
         assert_eq!(decimals_3210(-0.0001), "0");
@@ -290,5 +329,94 @@ mod tests {
             ),
             "a     1\nbbb  22\n"
         );
+    }
+}
+
+/// Text from a scenario (a label, a name, an id, a quoted line) made safe
+/// for a terminal: every control character (ESC, which starts a sequence
+/// that can clear the screen or recolour it, CR, which returns the cursor
+/// and overwrites what was written, NUL, backspace, a newline inside a
+/// label, DEL and the C1 controls) is written as a Rust escape (`\u{1b}`,
+/// `\r`, `\0`, `\n`, `\t`), so it shows as the characters it is and the
+/// layout around it stays. Text without control characters (every shipped
+/// scenario) is returned as it is, borrowed. Every text output (tables,
+/// summaries, error messages) writes scenario text through this; JSON and
+/// CSV carry the text itself (their own quoting keeps it inert).
+pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`escape_control`] line by line: the newlines between lines of a
+/// multi-line message stay, a CR, ESC or NUL inside a line is escaped.
+pub fn escape_control_lines(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.split('\n')
+            .map(|l| escape_control(l).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_plain_text_is_kept() {
+        assert_eq!(escape_control("GDP 吉林 ≥ 5%"), "GDP 吉林 ≥ 5%");
+        assert!(matches!(
+            escape_control("GDP"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            escape_control("a\u{1b}[2Jb\rc\0d\ne\tf\u{7f}g\u{9b}h"),
+            "a\\u{1b}[2Jb\\rc\\0d\\ne\\tf\\u{7f}g\\u{9b}h"
+        );
+        assert_eq!(escape_control_lines("a\u{1b}b\nc\rd"), "a\\u{1b}b\nc\\rd");
+        for s in ["\u{1b}[2J", "x\ry", "\0", "\u{85}"] {
+            assert!(!escape_control(s).chars().any(char::is_control), "{s:?}");
+        }
+    }
+}
+
+/// The smallest eigenvalue of a correlation matrix in a message: six
+/// decimals (`-0.123457`), or, when that would show only zeros (a matrix
+/// rejected at -2e-10, just past the tolerance of 1e-10), three significant
+/// digits in scientific notation (`-2.00e-10`), never `-0.000000`.
+pub fn eigenvalue(x: f64) -> String {
+    if x == 0.0 || x.abs() >= 5e-7 || !x.is_finite() {
+        let s = format!("{x:.6}");
+        if s == "-0.000000" {
+            "0.000000".into()
+        } else {
+            s
+        }
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+#[cfg(test)]
+mod eigenvalue_tests {
+    #[test]
+    fn a_tiny_eigenvalue_is_not_minus_zero() {
+        assert_eq!(super::eigenvalue(-2e-10), "-2.00e-10");
+        assert_eq!(super::eigenvalue(-0.1234567), "-0.123457");
+        assert_eq!(super::eigenvalue(0.0), "0.000000");
+        assert_eq!(super::eigenvalue(-0.0), "0.000000");
     }
 }

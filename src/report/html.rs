@@ -47,22 +47,27 @@ pub struct HtmlInput<'a> {
 const CSS: &str = r#"
 :root { --ink:#222; --muted:#666; --line:#ddd; --met:#2ca02c; --toss:#e6a117; --miss:#d62728; --accent:#1f77b4; }
 * { box-sizing: border-box; }
+html { -webkit-text-size-adjust:100%; text-size-adjust:100%; }
 body { margin:0; background:#f6f6f4; color:var(--ink);
   font: 15px/1.5 "Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; }
-main { max-width:1180px; margin:0 auto; padding:28px 32px 48px; background:#fff; }
+main { max-width:1180px; margin:0 auto; padding:28px 32px 48px; background:#fff; overflow-wrap:break-word; }
 h1 { font-size:26px; margin:0 0 4px; }
 h2 { font-size:20px; margin:36px 0 10px; padding-bottom:4px; border-bottom:2px solid var(--line); }
 h3 { font-size:16px; margin:22px 0 8px; }
+h1, h2, h3 { break-after:avoid; page-break-after:avoid; }
 p { margin:6px 0; }
 .sub, .muted, figcaption, .source { color:var(--muted); }
 .source { font-size:13px; }
 .desc { white-space:pre-wrap; font-size:14px; color:#444; background:#fafafa; border-left:3px solid var(--line); padding:8px 12px; }
 .joint { display:flex; gap:16px; flex-wrap:wrap; margin:14px 0; }
-.card { flex:1 1 240px; border:1px solid var(--line); border-radius:6px; padding:12px 16px; }
+.card { flex:1 1 240px; min-width:0; border:1px solid var(--line); border-radius:6px; padding:12px 16px; }
 .card .big { font-size:28px; font-weight:700; }
+.scroll { overflow-x:auto; max-width:100%; }
 table { border-collapse:collapse; width:100%; font-size:14px; margin:6px 0 12px; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { background:#f0f0ee; font-weight:600; white-space:nowrap; }
+tr { break-inside:avoid; page-break-inside:avoid; }
+thead { display:table-header-group; }
 tbody tr:nth-child(even) { background:#fbfbfa; }
 td.num, th.num { text-align:right; white-space:nowrap; font-variant-numeric:tabular-nums; }
 td.nowrap { white-space:nowrap; }
@@ -76,18 +81,53 @@ td.nowrap { white-space:nowrap; }
 .v-toss { background:#fdf1d6; color:#8a5a00; }
 .v-miss { background:#fbe3e3; color:#9b1c1c; }
 .v-none { background:#eee; color:#444; }
-figure { margin:18px 0 28px; }
-figure svg { max-width:100%; height:auto; display:block; border:1px solid #eee; margin:6px 0; }
+figure { margin:18px 0 28px; break-inside:avoid; page-break-inside:avoid; }
+figure svg { display:block; width:100%; max-width:100%; height:auto; border:1px solid #eee; margin:6px 0; }
 figcaption { font-size:14px; }
 .charts-pair { display:flex; flex-wrap:wrap; gap:8px; }
-.charts-pair > div { flex:1 1 700px; min-width:0; max-width:780px; }
-dl.meta { display:grid; grid-template-columns:max-content 1fr; gap:2px 18px; font-size:14px; }
+.charts-pair > div { flex:1 1 520px; min-width:0; max-width:640px; }
+dl.meta { display:grid; grid-template-columns:max-content minmax(0,1fr); gap:2px 18px; font-size:14px; }
 dl.meta dt { color:var(--muted); }
-dl.meta dd { margin:0; }
-code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size:13px; }
+dl.meta dd { margin:0; min-width:0; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size:13px; overflow-wrap:anywhere; }
 .warn { color:#9b1c1c; }
 footer { margin-top:36px; font-size:13px; color:var(--muted); }
-@media print { body { background:#fff; } main { padding:0; } figure { break-inside:avoid; } }
+@media (max-width: 720px) {
+  main { padding:16px 12px 32px; }
+  h1 { font-size:22px; }
+  h2 { font-size:18px; margin-top:28px; }
+  .card { flex-basis:100%; }
+  dl.meta { grid-template-columns:minmax(0,1fr); }
+  dl.meta dd { margin-bottom:6px; }
+  /* The results table stacks: one block per target, each cell on its own line with its heading. */
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display:block; width:100%; }
+  table.stack thead { display:none; }
+  table.stack tr { border:1px solid var(--line); border-radius:6px; margin:0 0 10px; padding:4px 0; }
+  table.stack td { border:0; padding:3px 10px; text-align:left; white-space:normal; display:flex; gap:12px; justify-content:space-between; }
+  table.stack td::before { content:attr(data-label); color:var(--muted); font-size:13px; flex:0 0 auto; }
+  table.stack td.name { display:block; font-weight:600; }
+  table.stack td.name::before { content:none; }
+  table.stack td > * { text-align:right; }
+  table.stack td.name > * { text-align:left; }
+}
+@page { margin:14mm 12mm; }
+@media print {
+  body { background:#fff; font-size:11pt; }
+  main { max-width:none; padding:0; }
+  .scroll { overflow:visible; }
+  table { font-size:9pt; }
+  th, td { padding:3px 5px; }
+  .joint { break-inside:avoid; }
+  /* One target per page: its fan and its distribution, one above the other. */
+  #charts > h2 { break-before:page; }
+  figure { break-before:page; margin:0; }
+  #charts > h2 + figure { break-before:avoid; }
+  .charts-pair { display:block; }
+  .charts-pair > div { max-width:none; }
+  figure svg { width:auto; max-width:100%; max-height:112mm; margin:2mm auto; border:0; }
+  section#assumptions > h2 { break-before:page; }
+  a { color:inherit; text-decoration:none; }
+}
 "#;
 
 fn verdict_class(v: &str) -> &'static str {
@@ -202,10 +242,13 @@ pub fn render(input: &HtmlInput) -> String {
     } else {
         let _ = writeln!(
             h,
-            "<div class=\"card\"><div class=\"muted\">All {} headline targets met together</div>\
+            "<div class=\"card\"><div class=\"muted\">{}</div>\
              <div class=\"big\">{}</div><div class=\"muted\">95% CI {}–{}</div></div>\n\
              <div class=\"card\"><div class=\"muted\">Every one of the {} targets met</div><div class=\"big\">{}</div></div>",
-            r.joint.targets.len(),
+            match r.joint.targets.len() {
+                1 => "The 1 headline target met".to_string(),
+                n => format!("All {n} headline targets met together"),
+            },
             pct(r.joint.probability),
             pct(r.joint.ci95[0]),
             pct(r.joint.ci95[1]),
@@ -279,16 +322,14 @@ pub fn render(input: &HtmlInput) -> String {
 fn title_of(t: &TargetResult) -> String {
     match &t.label_zh {
         Some(zh) => format!(
-            "{} · {} <span class=\"muted\">({}, {})</span>",
+            "{} · {} <span class=\"muted\">({})</span>",
             text(zh),
             text(&t.label),
-            text(&t.id),
             t.year
         ),
         None => format!(
-            "{} <span class=\"muted\">({}, {})</span>",
+            "{} <span class=\"muted\">({})</span>",
             text(&t.label),
-            text(&t.id),
             t.year
         ),
     }
@@ -307,8 +348,8 @@ fn at_risk_card(r: &Report) -> String {
         if let Some(d) = r.worst_driver(&t.id) {
             let _ = write!(
                 h,
-                "<br><span class=\"muted\">if <code>{}</code> happens ({} of paths): {}, otherwise {}</span>",
-                text(&d.event),
+                "<br><span class=\"muted\">if “{}” happens ({} of paths): {}, otherwise {}</span>",
+                text(&d.event_label),
                 pct(d.event_share),
                 pct(d.probability_with.unwrap_or(f64::NAN)),
                 pct(d.probability_without.unwrap_or(f64::NAN))
@@ -322,7 +363,7 @@ fn at_risk_card(r: &Report) -> String {
 
 fn headline_table(r: &Report) -> String {
     let mut h = String::from(
-        "<table class=\"targets\">\n<thead><tr><th>Target</th><th>Year</th><th class=\"num\">Official</th>\
+        "<div class=\"scroll\"><table class=\"targets stack\">\n<thead><tr><th>Target</th><th>Year</th><th class=\"num\">Official</th>\
          <th>Met if</th><th class=\"num\">P(met)</th><th class=\"num\">95% CI</th>\
          <th class=\"num\">p05 · median · p95</th><th>Verdict</th></tr></thead>\n<tbody>\n",
     );
@@ -343,11 +384,11 @@ fn headline_table(r: &Report) -> String {
         };
         let _ = writeln!(
             h,
-            "<tr id=\"target-{}\"><td>{}<span class=\"en\">{}<code>{}</code></span></td><td>{}</td>\
-             <td class=\"num\">{}</td><td class=\"nowrap\">{}</td>\
-             <td class=\"num\"><b>{}</b><span class=\"bar\"><span style=\"width:{:.1}%\"></span></span></td>\
-             <td class=\"num\">{}–{}</td><td class=\"num\">{} · {} · {}</td>\
-             <td><span class=\"verdict {}\">{}</span></td></tr>",
+            "<tr id=\"target-{}\"><td class=\"name\">{}<span class=\"en\">{}<code>{}</code></span></td><td data-label=\"Year\">{}</td>\
+             <td class=\"num\" data-label=\"Official\">{}</td><td class=\"nowrap\" data-label=\"Met if\"><span>{}</span></td>\
+             <td class=\"num\" data-label=\"P(met)\"><span><b>{}</b><span class=\"bar\"><span style=\"width:{:.1}%\"></span></span></span></td>\
+             <td class=\"num\" data-label=\"95% CI\">{}–{}</td><td class=\"num\" data-label=\"p05 · median · p95\">{} · {} · {}</td>\
+             <td data-label=\"Verdict\"><span class=\"verdict {}\">{}</span></td></tr>",
             attr(&t.id),
             labels(&t.label, t.label_zh.as_deref()),
             if t.headline {
@@ -370,7 +411,7 @@ fn headline_table(r: &Report) -> String {
             text(&t.verdict)
         );
     }
-    h.push_str("</tbody>\n</table>\n");
+    h.push_str("</tbody>\n</table></div>\n");
     h
 }
 
@@ -384,7 +425,7 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
     let _ = writeln!(
         h,
         "<h3>Sectors</h3>\n<p class=\"muted\">Base year {}: value added {} {} in all.</p>\n\
-         <table>\n<thead><tr><th>Sector</th><th class=\"num\">Value added ({})</th><th class=\"num\">Share</th>\
+         <div class=\"scroll\"><table>\n<thead><tr><th>Sector</th><th class=\"num\">Value added ({})</th><th class=\"num\">Share</th>\
          <th class=\"num\">Growth %</th><th class=\"num\">Volatility pp</th><th class=\"num\">Persistence</th>\
          <th>Loadings on shocks (pp)</th><th>Source</th></tr></thead>\n<tbody>",
         r.baseline.year,
@@ -411,18 +452,18 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
             } else {
                 "n/a".into()
             },
-            short(s.growth),
-            short(s.volatility),
+            s.growth.format_with(short),
+            s.volatility.format_with(short),
             short(s.persistence),
             loadings.join(", "),
             opt(s.source.as_deref())
         );
     }
-    h.push_str("</tbody>\n</table>\n");
+    h.push_str("</tbody>\n</table></div>\n");
 
     if !raw.shocks.is_empty() {
         h.push_str(
-            "<h3>Common shocks</h3>\n<table>\n<thead><tr><th>Shock</th><th>Distribution</th><th>Source</th></tr></thead>\n<tbody>\n",
+            "<h3>Common shocks</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Shock</th><th>Distribution</th><th>Source</th></tr></thead>\n<tbody>\n",
         );
         for s in &raw.shocks {
             let dist = match ShockDist::of_raw(s) {
@@ -445,7 +486,7 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
                 opt(s.source.as_deref())
             );
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
         if let Some(c) = &raw.shock_correlation {
             let _ = writeln!(
                 h,
@@ -460,7 +501,7 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
 
     if !raw.events.is_empty() {
         h.push_str(
-            "<h3>Rare events</h3>\n<table>\n<thead><tr><th>Event</th><th class=\"num\">P(start) per quarter</th>\
+            "<h3>Rare events</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Event</th><th class=\"num\">P(start) per quarter</th>\
              <th class=\"num\">Lasts (quarters)</th><th>May start in</th><th class=\"num\">Recovery</th>\
              <th>Impacts while it lasts</th><th>Source</th></tr></thead>\n<tbody>\n",
         );
@@ -477,8 +518,10 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
                 .impacts
                 .iter()
                 .map(|i| match (&i.sector, &i.indicator) {
-                    (Some(s), _) => format!("{} {}%", text(s), short(i.size)),
-                    (_, Some(ind)) => format!("{} {:+}", text(ind), i.size),
+                    (Some(s), _) => format!("{} {}%", text(s), i.size.format_with(short)),
+                    (_, Some(ind)) => {
+                        format!("{} {}", text(ind), i.size.format_with(|x| format!("{x:+}")))
+                    }
                     _ => String::new(),
                 })
                 .collect();
@@ -488,7 +531,7 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
                  <td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"source\">{}</td></tr>",
                 labels(&e.label, e.label_zh.as_deref()),
                 text(&e.id),
-                short(e.probability),
+                e.probability.format_with(short),
                 e.duration,
                 quarters,
                 pct(e.recovery.unwrap_or(1.0)),
@@ -496,11 +539,11 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
                 opt(e.source.as_deref())
             );
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
     }
 
     h.push_str(
-        "<h3>Targets as written</h3>\n<table>\n<thead><tr><th>Target</th><th>Indicator</th><th>Wording</th><th>Source</th></tr></thead>\n<tbody>\n",
+        "<h3>Targets as written</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Target</th><th>Indicator</th><th>Wording</th><th>Source</th></tr></thead>\n<tbody>\n",
     );
     for t in &raw.targets {
         let _ = writeln!(
@@ -513,7 +556,7 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
             opt(t.source.as_deref())
         );
     }
-    h.push_str("</tbody>\n</table>\n");
+    h.push_str("</tbody>\n</table></div>\n");
 
     let sourced: Vec<_> = raw
         .indicators
@@ -522,7 +565,7 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
         .collect();
     if !sourced.is_empty() {
         h.push_str(
-            "<h3>Indicators</h3>\n<table>\n<thead><tr><th>Indicator</th><th>Kind</th><th>Source</th></tr></thead>\n<tbody>\n",
+            "<h3>Indicators</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Indicator</th><th>Kind</th><th>Source</th></tr></thead>\n<tbody>\n",
         );
         for i in sourced {
             let _ = writeln!(
@@ -534,7 +577,7 @@ fn assumptions(r: &Report, raw: &RawScenario) -> String {
                 opt(i.source.as_deref())
             );
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
     }
     h.push_str("</section>\n");
     h

@@ -5,6 +5,8 @@
 pub mod format;
 pub mod html;
 pub mod table;
+#[cfg(feature = "xlsx")]
+pub mod xlsx;
 
 use serde::Serialize;
 
@@ -182,6 +184,45 @@ pub struct TargetResult {
     /// Calibrated words for the probability (IPCC likelihood scale), or
     /// "too few paths to say" when the 95% interval is wider than 10 points.
     pub verdict: String,
+    /// P(met or excused), for a target with `excused_by`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability_excused: Option<f64>,
+    /// 95% Wilson interval of `probability_excused`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci95_excused: Option<[f64; 2]>,
+    /// Share of the variance of the margin (judged value − threshold) that
+    /// the assumptions explain, when the scenario has `[[assumptions]]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption_share: Option<f64>,
+    /// P(met) with every assumption at its central value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability_fixed: Option<f64>,
+}
+
+/// A `[[joints]]` entry's result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct JointResult {
+    /// Joint id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Target ids.
+    pub targets: Vec<String>,
+    /// Probability that all of them are attained on the same path.
+    pub probability: f64,
+    /// 95% Wilson interval.
+    pub ci95: [f64; 2],
+}
+
+/// `headline_expected_met`: how many headline targets a path attains, on average.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExpectedMet {
+    /// Mean number attained (the sum of their probabilities).
+    pub mean: f64,
+    /// Its Monte Carlo standard error.
+    pub se: f64,
+    /// Number of headline targets.
+    pub of: usize,
 }
 
 /// `joint` block.
@@ -204,6 +245,9 @@ pub struct Driver {
     pub target: String,
     /// Event id.
     pub event: String,
+    /// Event label, for the table and the HTML page (the JSON keeps the id).
+    #[serde(skip)]
+    pub event_label: String,
     /// Share of paths on which the event happened by the target year.
     pub event_share: f64,
     /// P(attained | event happened).
@@ -225,6 +269,10 @@ pub struct Report {
     pub targets: Vec<TargetResult>,
     /// Joint attainment.
     pub joint: Joint,
+    /// Named joint probabilities (`[[joints]]`), in file order.
+    pub joints: Vec<JointResult>,
+    /// Expected number of headline targets met.
+    pub headline_expected_met: ExpectedMet,
     /// Event-conditional probabilities, per target and event.
     pub drivers: Vec<Driver>,
     /// Compile-time warnings (for example a repaired correlation matrix).
@@ -320,9 +368,44 @@ impl Report {
                     } else {
                         verdict(p).to_string()
                     },
+                    probability_excused: None,
+                    ci95_excused: None,
+                    assumption_share: None,
+                    probability_fixed: None,
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut targets = targets;
+        for (t, r) in targets.iter_mut().enumerate() {
+            if model.targets[t].excused_by.is_empty() {
+                continue;
+            }
+            if let Some(&h) = acc.excused_hits.get(t) {
+                let (lo, hi) = wilson(h, n, Z95);
+                r.probability_excused = Some(h as f64 / n as f64);
+                r.ci95_excused = Some([lo, hi]);
+            }
+        }
+        let joints = model
+            .joints
+            .iter()
+            .zip(&acc.joint_hits)
+            .map(|(j, &h)| {
+                let (lo, hi) = wilson(h, n, Z95);
+                JointResult {
+                    id: j.id.clone(),
+                    label: j.label.clone(),
+                    targets: j
+                        .targets
+                        .iter()
+                        .map(|&t| model.targets[t].id.clone())
+                        .collect(),
+                    probability: h as f64 / n as f64,
+                    ci95: [lo, hi],
                 }
             })
             .collect();
+        let (mean, se, of) = acc.headline_expected_met(model);
         let (jlo, jhi) = wilson(acc.joint_headline, n, Z95);
         let nt = model.targets.len();
         let mut drivers = vec![];
@@ -333,6 +416,7 @@ impl Report {
                 drivers.push(Driver {
                     target: target.id.clone(),
                     event: event.id.clone(),
+                    event_label: event.label.clone(),
                     event_share: with_n as f64 / n as f64,
                     probability_with: ratio(with_hits, with_n),
                     probability_without: ratio(acc.targets[t].hits - with_hits, n - with_n),
@@ -398,8 +482,28 @@ impl Report {
                     .collect(),
                 all_probability: acc.joint_all as f64 / n as f64,
             },
+            joints,
+            headline_expected_met: ExpectedMet { mean, se, of },
             drivers,
             warnings,
+        }
+    }
+
+    /// Add the split of each target's spread between the assumptions and the
+    /// shocks and events: `fixed` is the same run with every assumption at
+    /// its central value (same paths, same draws). `assumption_share` is
+    /// `1 − Var_fixed / Var` of the margin, clamped to [0, 1].
+    pub fn add_assumption_split(&mut self, acc: &Accumulator, fixed: &Accumulator) {
+        for (t, r) in self.targets.iter_mut().enumerate() {
+            let (Some(v), Some(vf)) = (acc.margin_variance(t), fixed.margin_variance(t)) else {
+                continue;
+            };
+            r.assumption_share = Some(if v > 0.0 {
+                (1.0 - vf / v).clamp(0.0, 1.0)
+            } else {
+                0.0
+            });
+            r.probability_fixed = Some(fixed.targets[t].probability(fixed.paths));
         }
     }
 
@@ -420,59 +524,108 @@ impl Report {
         }
     }
 
+    /// Whether some target is reported met-or-excused / with the assumption split.
+    fn has_excused(&self) -> bool {
+        self.targets.iter().any(|t| t.probability_excused.is_some())
+    }
+    fn has_split(&self) -> bool {
+        self.targets.iter().any(|t| t.assumption_share.is_some())
+    }
+
+    /// CSV columns that appear only when the scenario uses the feature.
+    fn extra_columns(&self) -> Vec<String> {
+        let mut v = vec![];
+        if self.has_excused() {
+            v.extend([
+                "probability_excused",
+                "ci95_excused_low",
+                "ci95_excused_high",
+            ]);
+        }
+        if self.has_split() {
+            v.extend(["assumption_share", "probability_fixed"]);
+        }
+        v.into_iter().map(String::from).collect()
+    }
+
+    fn extra_values(&self, t: &TargetResult) -> Vec<String> {
+        let o = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+        let mut v = vec![];
+        if self.has_excused() {
+            v.push(o(t.probability_excused));
+            v.push(o(t.ci95_excused.map(|c| c[0])));
+            v.push(o(t.ci95_excused.map(|c| c[1])));
+        }
+        if self.has_split() {
+            v.push(o(t.assumption_share));
+            v.push(o(t.probability_fixed));
+        }
+        v
+    }
+
     fn csv(&self) -> crate::Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(vec![]);
         let err = |e: csv::Error| crate::Error::Internal(format!("CSV: {e}"));
-        w.write_record([
-            "id",
-            "label",
-            "label_zh",
-            "indicator",
-            "unit",
-            "year",
-            "op",
-            "threshold",
-            "tolerance",
-            "relative_to",
-            "headline",
-            "probability",
-            "ci95_low",
-            "ci95_high",
-            "std_error",
-            "mean",
-            "p05",
-            "p25",
-            "p50",
-            "p75",
-            "p95",
-            "verdict",
-        ])
+        w.write_record(
+            [
+                "id",
+                "label",
+                "label_zh",
+                "indicator",
+                "unit",
+                "year",
+                "op",
+                "threshold",
+                "tolerance",
+                "relative_to",
+                "headline",
+                "probability",
+                "ci95_low",
+                "ci95_high",
+                "std_error",
+                "mean",
+                "p05",
+                "p25",
+                "p50",
+                "p75",
+                "p95",
+                "verdict",
+            ]
+            .into_iter()
+            .map(String::from)
+            .chain(self.extra_columns()),
+        )
         .map_err(err)?;
         for t in &self.targets {
-            w.write_record([
-                t.id.clone(),
-                t.label.clone(),
-                t.label_zh.clone().unwrap_or_default(),
-                t.indicator.clone(),
-                t.unit.clone(),
-                t.year.to_string(),
-                t.op.clone(),
-                t.threshold.to_string(),
-                t.tolerance.to_string(),
-                t.relative_to.clone().unwrap_or_default(),
-                t.headline.to_string(),
-                t.probability.to_string(),
-                t.ci95[0].to_string(),
-                t.ci95[1].to_string(),
-                t.std_error.to_string(),
-                t.mean.to_string(),
-                t.quantiles.p05.to_string(),
-                t.quantiles.p25.to_string(),
-                t.quantiles.p50.to_string(),
-                t.quantiles.p75.to_string(),
-                t.quantiles.p95.to_string(),
-                t.verdict.clone(),
-            ])
+            let extra = self.extra_values(t);
+            w.write_record(
+                [
+                    t.id.clone(),
+                    t.label.clone(),
+                    t.label_zh.clone().unwrap_or_default(),
+                    t.indicator.clone(),
+                    t.unit.clone(),
+                    t.year.to_string(),
+                    t.op.clone(),
+                    t.threshold.to_string(),
+                    t.tolerance.to_string(),
+                    t.relative_to.clone().unwrap_or_default(),
+                    t.headline.to_string(),
+                    t.probability.to_string(),
+                    t.ci95[0].to_string(),
+                    t.ci95[1].to_string(),
+                    t.std_error.to_string(),
+                    t.mean.to_string(),
+                    t.quantiles.p05.to_string(),
+                    t.quantiles.p25.to_string(),
+                    t.quantiles.p50.to_string(),
+                    t.quantiles.p75.to_string(),
+                    t.quantiles.p95.to_string(),
+                    t.verdict.clone(),
+                ]
+                .into_iter()
+                .chain(extra),
+            )
             .map_err(err)?;
         }
         w.into_inner()

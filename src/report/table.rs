@@ -15,7 +15,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::format::{num, pct_of_paths, short};
+use super::format::{count, num, pct_of_paths, short};
 use super::{Report, TargetResult};
 
 /// "Met if" column: the bound actually applied.
@@ -152,8 +152,11 @@ fn footer(r: &Report) -> String {
         ));
     } else {
         out.push_str(&format!(
-            "\nAll {} headline targets met together: {} (95% CI {}–{}); every target: {}\n",
-            r.joint.targets.len(),
+            "\n{}: {} (95% CI {}–{}); every target: {}\n",
+            match r.joint.targets.len() {
+                1 => "The 1 headline target met".to_string(),
+                n => format!("All {n} headline targets met together"),
+            },
             pct_of_paths(r.joint.probability),
             pct_of_paths(r.joint.ci95[0]),
             pct_of_paths(r.joint.ci95[1]),
@@ -161,13 +164,18 @@ fn footer(r: &Report) -> String {
         ));
     }
 
+    out.push_str(&new_readings(r));
     out.push_str("Most at risk:");
     for t in r.most_at_risk(3) {
-        out.push_str(&format!("\n  {} {}", t.id, pct_of_paths(t.probability)));
+        out.push_str(&format!(
+            "\n  {} {}",
+            label(t, Labels::Both, " "),
+            pct_of_paths(t.probability)
+        ));
         if let Some(d) = r.worst_driver(&t.id) {
             out.push_str(&format!(
-                " — if {} happens ({} of paths): {}, otherwise {}",
-                d.event,
+                " — if “{}” happens ({} of paths): {}, otherwise {}",
+                d.event_label,
                 pct_of_paths(d.event_share),
                 pct_of_paths(d.probability_with.unwrap_or(f64::NAN)),
                 pct_of_paths(d.probability_without.unwrap_or(f64::NAN))
@@ -181,6 +189,57 @@ fn footer(r: &Report) -> String {
     out
 }
 
+/// Lines for the readings only some scenarios have: named joints (with the
+/// expected number of headline targets met), met-or-excused targets, and the
+/// split of each target's spread between assumptions and shocks.
+fn new_readings(r: &Report) -> String {
+    let mut out = String::new();
+    if !r.joints.is_empty() {
+        let e = &r.headline_expected_met;
+        out.push_str(&format!(
+            "Expected headline targets met: {:.2} of {} (standard error {:.3})\n",
+            e.mean, e.of, e.se
+        ));
+        for j in &r.joints {
+            out.push_str(&format!(
+                "Joint {} ({}): {} (95% CI {}–{})\n",
+                j.id,
+                j.targets.join(" + "),
+                pct_of_paths(j.probability),
+                pct_of_paths(j.ci95[0]),
+                pct_of_paths(j.ci95[1])
+            ));
+        }
+    }
+    for t in &r.targets {
+        if let (Some(p), Some(ci)) = (t.probability_excused, t.ci95_excused) {
+            out.push_str(&format!(
+                "{}: met {}; met or excused {} (95% CI {}–{})\n",
+                t.id,
+                pct_of_paths(t.probability),
+                pct_of_paths(p),
+                pct_of_paths(ci[0]),
+                pct_of_paths(ci[1])
+            ));
+        }
+    }
+    if r.targets.iter().any(|t| t.assumption_share.is_some()) {
+        out.push_str("Spread from assumptions (share of variance; P(met) with assumptions at central values):\n");
+        for t in &r.targets {
+            if let (Some(a), Some(pf)) = (t.assumption_share, t.probability_fixed) {
+                out.push_str(&format!(
+                    "  {} {:.0}% of variance; {} instead of {}\n",
+                    t.id,
+                    100.0 * a,
+                    pct_of_paths(pf),
+                    pct_of_paths(t.probability)
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The lines before the table: scenario, run, conditioning, precision.
 fn header(r: &Report) -> String {
     let mut out = String::new();
@@ -189,11 +248,11 @@ fn header(r: &Report) -> String {
         None => r.scenario.region.clone(),
     };
     out.push_str(&format!(
-        "{} ({}; base year {}, horizon {} years)\n{} paths, seed {}, {:.2} s\n\n",
+        "{} ({}; base year {}, horizon {})\n{} paths, seed {}, {:.2} s\n\n",
         r.scenario.name,
         region,
         r.scenario.base_year,
-        r.scenario.horizon,
+        count(r.scenario.horizon, "year", "years"),
         r.run.paths,
         r.run.seed,
         r.run.elapsed_s
@@ -222,8 +281,8 @@ fn header(r: &Report) -> String {
             )
             .collect();
         out.push_str(&format!(
-            "Conditioned on {} published quarter(s) of {}: {}\n\n",
-            o.quarters,
+            "Conditioned on {} of {}: {}\n\n",
+            count(o.quarters, "published quarter", "published quarters"),
             r.scenario.base_year + 1,
             if figures.is_empty() {
                 "no figures; events known".to_string()

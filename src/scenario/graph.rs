@@ -99,6 +99,19 @@ pub fn sector_aggregate(raw: &RawScenario, id: &str) -> Option<Vec<(usize, f64)>
     Some(weights.into_iter().filter(|&(_, w)| w != 0.0).collect())
 }
 
+/// The (sector, weight) sum that `id` names, when it names one: a sector
+/// (weight 1), a `sum` of sectors without noise and with non-negative
+/// weights (flattened), or the `growth` of either (see [`sector_aggregate`]).
+/// Policy rules read the year-to-date growth of such a sum.
+pub fn sector_weights(raw: &RawScenario, id: &str) -> Option<Vec<(usize, f64)>> {
+    if let Some(w) = sector_aggregate(raw, id) {
+        return Some(w);
+    }
+    let mut weights = BTreeMap::new();
+    flatten_sum(raw, id, 1.0, &mut weights, 0)?;
+    Some(weights.into_iter().filter(|&(_, w)| w != 0.0).collect())
+}
+
 fn flatten_sum(
     raw: &RawScenario,
     id: &str,

@@ -50,6 +50,7 @@ impl Scenario {
 /// # Errors
 /// A [`ScenarioError`] with one problem.
 pub fn parse(text: &str, origin: &str) -> Result<RawScenario, ScenarioError> {
+    let text = strip_bom(text);
     toml::from_str::<RawScenario>(text).map_err(|e| {
         let (line, column) = match e.span() {
             Some(span) => {
@@ -66,10 +67,28 @@ pub fn parse(text: &str, origin: &str) -> Result<RawScenario, ScenarioError> {
                 field,
                 line,
                 column,
-                message: e.message().trim().to_string(),
+                message: parse_message(e.message()),
             }],
         }
     })
+}
+
+/// A text without the UTF-8 byte order mark some editors write at its
+/// start (it is not part of the TOML, and left in it would shift every
+/// column of the first line by one and name a field `\u{feff}name`).
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The TOML reader's message in words a scenario's author can act on.
+fn parse_message(message: &str) -> String {
+    let m = message.trim();
+    if m.contains("recurse") || m.contains("recursion") {
+        return "nested too deeply: arrays and inline tables inside each other beyond the TOML \
+                reader's limit (the deepest values of a scenario, like `matrix = [[1.0, 0.3], [0.3, 1.0]]`, nest two levels)"
+            .to_string();
+    }
+    m.to_string()
 }
 
 /// The key assigned on a line (`growth = 5.0.1` -> `growth`), or the table
@@ -93,6 +112,7 @@ fn key_on_line(text: &str, line: usize) -> String {
 /// # Errors
 /// Every problem found.
 pub fn load(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+    let text = strip_bom(text);
     let raw = parse(text, origin)?;
     let findings = match validate::validate(raw) {
         Ok(s) => return Ok(s),

@@ -44,12 +44,145 @@ pub struct RawScenario {
     /// What is already published for the first simulated year (a nowcast).
     #[serde(default)]
     pub observed: Option<RawObserved>,
+    /// The base year's quarterly profile and starting momentum (carry-over).
+    /// Absent: the base year's quarters lie on each sector's trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_quarters: Option<RawBaseQuarters>,
+    /// The policy reaction function: rules that move sectors' growth when a
+    /// path falls behind (or runs ahead of) a trigger.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<RawPolicy>,
     /// Uncertain inputs: a distribution per parameter, drawn once per path.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<RawAssumption>,
     /// Named sets of targets whose joint probability is reported.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joints: Vec<RawJoint>,
+}
+
+/// A number for every simulated year, or one per simulated year starting at
+/// `base_year + 1` (an array shorter than the horizon repeats its last value;
+/// longer is an error). Serializes as it was written.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum PerYear {
+    /// The same value in every simulated year.
+    One(f64),
+    /// One value per simulated year from the first; the last repeats.
+    Years(Vec<f64>),
+}
+
+impl PerYear {
+    /// The values as written (one for [`PerYear::One`]).
+    pub fn values(&self) -> &[f64] {
+        match self {
+            PerYear::One(v) => std::slice::from_ref(v),
+            PerYear::Years(v) => v,
+        }
+    }
+    /// The first simulated year's value (NaN for an empty array, which
+    /// validation rejects).
+    pub fn first(&self) -> f64 {
+        self.values().first().copied().unwrap_or(f64::NAN)
+    }
+    /// The value when it is one number for every year.
+    pub fn scalar(&self) -> Option<f64> {
+        match self {
+            PerYear::One(v) => Some(*v),
+            PerYear::Years(_) => None,
+        }
+    }
+    /// The values formatted by `f`: one value, or the per-year values joined
+    /// by " / " (for display).
+    pub fn format_with(&self, f: impl Fn(f64) -> String) -> String {
+        self.values()
+            .iter()
+            .map(|&x| f(x))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+    /// One value per simulated year: `horizon` values, the last written one
+    /// repeated (validation keeps the array non-empty and within the horizon).
+    pub fn resolve(&self, horizon: usize) -> Vec<f64> {
+        let v = self.values();
+        (0..horizon)
+            .map(|y| v.get(y).or(v.last()).copied().unwrap_or(f64::NAN))
+            .collect()
+    }
+}
+
+impl From<f64> for PerYear {
+    fn from(v: f64) -> Self {
+        PerYear::One(v)
+    }
+}
+
+impl<'de> Deserialize<'de> for PerYear {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = PerYear;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or an array of numbers (one per simulated year)")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<PerYear, E> {
+                Ok(PerYear::One(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<PerYear, E> {
+                Ok(PerYear::One(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<PerYear, E> {
+                Ok(PerYear::One(v as f64))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<PerYear, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = a.next_element::<f64>()? {
+                    out.push(x);
+                }
+                Ok(PerYear::Years(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[base_quarters]`: the base year's quarterly profile (carry-over).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawBaseQuarters {
+    /// Where the quarterly figures come from.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// One profile per sector or sum of sectors.
+    #[serde(default)]
+    pub profiles: Vec<RawProfile>,
+}
+
+/// `[[base_quarters.profiles]]`: the quarterly shape of the base year of a
+/// sector, or of every sector of a `sum` indicator of sectors.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    /// A sector id, or a `sum` indicator of sectors (each of its sectors gets the profile).
+    pub of: String,
+    /// Year-on-year growth (percent) of each single quarter Q1..Q4 of the
+    /// base year over the same quarter of the year before (taken on the
+    /// sector's trend). Exactly one of `yoy` and `shares`.
+    #[serde(default)]
+    pub yoy: Option<Vec<f64>>,
+    /// Each quarter's share of the base year's total (four values > 0 summing to 1).
+    #[serde(default)]
+    pub shares: Option<Vec<f64>>,
+    /// Starting value of the AR(1) growth deviation `d_0`, percent of
+    /// quarterly growth (default 0).
+    #[serde(default)]
+    pub momentum: Option<f64>,
+    /// Where the figures come from.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `[[assumptions]]`: an input whose value is not known, drawn once per path
@@ -99,15 +232,45 @@ pub struct RawJoint {
     pub source: Option<String>,
 }
 
-/// A number for every simulated year, or one array of them starting at
-/// `base_year + 1` (a shorter array repeats its last value).
+/// `[[policies]]`: one rule of the policy reaction function.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(untagged)]
-pub enum PerYear {
-    /// The same value every year.
-    One(f64),
-    /// One value per year.
-    Years(Vec<f64>),
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// Unique id among policies.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Local-language label, optional.
+    #[serde(default)]
+    pub label_zh: Option<String>,
+    /// A sector, or a `sum` or `growth` indicator of sectors, whose
+    /// year-to-date growth (percent, over the same quarters of the year before) is read.
+    pub indicator: String,
+    /// Percent: the year-to-date growth the rule compares with.
+    pub trigger: f64,
+    /// `below` (default: fires when growth is below `trigger`) or `above`.
+    #[serde(default)]
+    pub op: Option<String>,
+    /// Quarters (1-4) at whose end the rule is checked (default `[2]`).
+    #[serde(default)]
+    pub check_quarters: Option<Vec<u32>>,
+    /// Calendar years in which it is checked (default every simulated year).
+    #[serde(default)]
+    pub years: Option<Vec<i32>>,
+    /// Quarters from the check to the first quarter moved (>= 1, default 1).
+    #[serde(default)]
+    pub lag: Option<u32>,
+    /// Quarters moved (>= 1).
+    pub duration: u32,
+    /// Percentage points of annualized growth added per point of shortfall (>= 0).
+    pub response: f64,
+    /// Most percentage points of annualized growth added (>= 0).
+    pub cap: f64,
+    /// Sectors whose growth is moved.
+    pub sectors: Vec<String>,
+    /// Where the rule comes from.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `[observed]`: quarters of the first simulated year that are already published.
@@ -202,11 +365,11 @@ pub struct RawSector {
     pub label_zh: Option<String>,
     /// Base-year value added, in the scenario's value unit (must be >= 0).
     pub value_added: f64,
-    /// Mean annual real growth, percent.
-    pub growth: f64,
+    /// Mean annual real growth, percent (per year: a number or one per simulated year).
+    pub growth: PerYear,
     /// Standard deviation of the sector's own (idiosyncratic) annual growth
-    /// shock, percentage points, for the first simulated year.
-    pub volatility: f64,
+    /// shock, percentage points, for the first simulated year (per year).
+    pub volatility: PerYear,
     /// Quarterly AR(1) coefficient of the sector's growth deviations, in [0, 1).
     #[serde(default)]
     pub persistence: f64,
@@ -243,6 +406,10 @@ pub struct RawShock {
     /// Scale of the upside half of a `two_piece` shock (> 0).
     #[serde(default)]
     pub up: Option<f64>,
+    /// Multiplies the shock's quarterly draw in each simulated year (>= 0,
+    /// default 1; per year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<PerYear>,
     /// Label family of the risk (default: the id up to its first `_`);
     /// `explain` warns when two sources of one family move the same thing
     /// the same way.
@@ -282,8 +449,8 @@ pub struct RawEvent {
     #[serde(default)]
     pub label_zh: Option<String>,
     /// Probability that the event starts in a quarter in which it may start
-    /// and is not already under way, in [0, 1].
-    pub probability: f64,
+    /// and is not already under way, in [0, 1] (per year).
+    pub probability: PerYear,
     /// Quarters the event lasts once started (>= 1).
     pub duration: u32,
     /// Quarters of the year (1-4) in which it may start; all when absent.
@@ -319,8 +486,8 @@ pub struct RawImpact {
     /// the event, pro rata for the quarters of the year it lasts.
     #[serde(default)]
     pub indicator: Option<String>,
-    /// Size of the impact (see `sector` and `indicator`).
-    pub size: f64,
+    /// Size of the impact (see `sector` and `indicator`; per year).
+    pub size: PerYear,
 }
 
 /// `[[indicators]]`: an annual series derived from sectors, shocks and other indicators.
@@ -380,6 +547,11 @@ pub struct RawIndicator {
     /// Where the numbers come from.
     #[serde(default)]
     pub source: Option<String>,
+    /// Published values of years up to the base year (year -> value), for
+    /// display only: fan charts start from them. Left out of the serialized
+    /// form when absent, so a scenario without it keeps its fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<BTreeMap<String, f64>>,
 }
 
 /// `[[targets]]`: an official target.

@@ -173,6 +173,10 @@ pub struct Sector {
     pub persistence: f64,
     /// (shock index, loading in percentage points), in id order as written.
     pub loadings: Vec<(usize, f64)>,
+    /// `growth` for each simulated year (`horizon` values; the first is `growth`).
+    pub growth_by_year: Vec<f64>,
+    /// `volatility` for each simulated year (`horizon` values; the first is `volatility`).
+    pub volatility_by_year: Vec<f64>,
 }
 
 /// A validated common shock.
@@ -184,6 +188,8 @@ pub struct Shock {
     pub label: String,
     /// Its distribution, parameters checked.
     pub dist: ShockDist,
+    /// Multiplier of its draw in each simulated year (`horizon` values, default 1).
+    pub scale: Vec<f64>,
     /// Label family (default: the id up to its first `_`).
     pub family: String,
 }
@@ -267,8 +273,12 @@ pub struct Event {
     pub may_start: [bool; 4],
     /// Share of a level loss recovered at the end (default 1).
     pub recovery: f64,
-    /// Impacts, in file order.
+    /// Impacts, in file order (each with its first-year size).
     pub impacts: Vec<Impact>,
+    /// Start probability for each simulated year (`horizon` values).
+    pub probability_by_year: Vec<f64>,
+    /// Per impact (file order), its size for each simulated year.
+    pub impact_sizes: Vec<Vec<f64>>,
     /// Label family (default: the id up to its first `_`).
     pub family: String,
     /// Downside or upside: as written, else upside when every impact is >= 0
@@ -332,6 +342,9 @@ pub struct Indicator {
     /// The (sector, weight) sum this indicator is the growth of, when it is
     /// one (such an indicator has year-to-date quarterly values).
     pub aggregate: Option<Vec<(usize, f64)>>,
+    /// Published values of years before the base year, in year order
+    /// (display only; the model never reads them).
+    pub history: Vec<(i32, f64)>,
 }
 
 /// A validated target.
@@ -504,6 +517,68 @@ pub struct Observed {
     pub events: Vec<(usize, usize)>,
 }
 
+/// The base year's quarterly shape as a profile gives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum QuarterShape {
+    /// Single-quarter year-on-year growth of Q1..Q4, percent (each > -100).
+    Yoy([f64; 4]),
+    /// Shares of the base year's total (each > 0, summing to 1).
+    Shares([f64; 4]),
+}
+
+/// One `[[base_quarters.profiles]]` entry, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseProfile {
+    /// The sectors that get it (one, or every sector of a `sum`), ascending.
+    pub sectors: Vec<usize>,
+    /// The quarterly shape.
+    pub shape: QuarterShape,
+    /// Starting AR(1) deviation `d_0`, percent of quarterly growth.
+    pub momentum: f64,
+}
+
+/// Direction of a policy rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyOp {
+    /// Fires when year-to-date growth is below the trigger; adds growth.
+    Below,
+    /// Fires when year-to-date growth is above the trigger; removes growth.
+    Above,
+}
+
+/// One `[[policies]]` rule, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Local label.
+    pub label_zh: Option<String>,
+    /// Id of the sector or indicator read (for display).
+    pub indicator: String,
+    /// The (sector, weight) sum whose year-to-date growth is read.
+    pub weights: Vec<(usize, f64)>,
+    /// Trigger, percent.
+    pub trigger: f64,
+    /// Direction.
+    pub op: PolicyOp,
+    /// Checked at the end of these quarters (index 0 = Q1).
+    pub check: [bool; 4],
+    /// Checked in these simulated years (`horizon` flags).
+    pub years: Vec<bool>,
+    /// Quarters from the check to the first quarter moved (>= 1).
+    pub lag: u32,
+    /// Quarters moved (>= 1).
+    pub duration: u32,
+    /// Points of annualized growth per point of shortfall (>= 0).
+    pub response: f64,
+    /// Most points of annualized growth moved (>= 0).
+    pub cap: f64,
+    /// Sectors moved, in file order.
+    pub sectors: Vec<usize>,
+}
+
 /// A validated scenario: only [`validate`](super::validate) builds one, so
 /// every later stage may rely on its invariants (ids resolve, ranges hold,
 /// indicators have no cycle) without checking again.
@@ -526,6 +601,10 @@ pub struct Scenario {
     pub(crate) joints: Vec<Joint>,
     /// Indicator id -> index.
     pub(crate) indicator_index: BTreeMap<String, usize>,
+    /// `[[base_quarters.profiles]]`, in file order (empty without the table).
+    pub(crate) base_profiles: Vec<BaseProfile>,
+    /// `[[policies]]`, in file order.
+    pub(crate) policies: Vec<Policy>,
 }
 
 impl Scenario {
@@ -569,6 +648,14 @@ impl Scenario {
     /// `[observed]`, when given.
     pub fn observed(&self) -> Option<&Observed> {
         self.observed.as_ref()
+    }
+    /// The base year's quarterly profiles (empty: quarters on the trend).
+    pub fn base_profiles(&self) -> &[BaseProfile] {
+        &self.base_profiles
+    }
+    /// The policy rules, in file order.
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
     }
     /// Uncertain inputs, in file order.
     pub fn assumptions(&self) -> &[Assumption] {

@@ -97,6 +97,21 @@ pub struct Accumulator {
     pub event_paths: Vec<u64>,
     /// Same layout: of those, paths attaining the target.
     pub event_hits: Vec<u64>,
+    /// Sum over paths of the squared number of headline targets attained
+    /// (the plain sum is that of the headline targets' hits).
+    #[serde(default)]
+    pub headline_met_sq: u64,
+    /// Per target, when some target has `excused_by` (else empty): paths on
+    /// which it was attained or excused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excused_hits: Vec<u64>,
+    /// Per `[[joints]]` entry: paths attaining all of its targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joint_hits: Vec<u64>,
+    /// Per target, when the model has assumptions (else empty): the sum of
+    /// the margin `judged − threshold` and of its square, over finite paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub margin_sums: Vec<[f64; 2]>,
 }
 
 impl Accumulator {
@@ -119,15 +134,37 @@ impl Accumulator {
             joint_all: 0,
             event_paths: vec![0; ne * nt],
             event_hits: vec![0; ne * nt],
+            headline_met_sq: 0,
+            excused_hits: if model.targets.iter().any(|t| !t.excused_by.is_empty()) {
+                vec![0; nt]
+            } else {
+                vec![]
+            },
+            joint_hits: vec![0; model.joints.len()],
+            margin_sums: if model.assumptions.is_empty() {
+                vec![]
+            } else {
+                vec![[0.0; 2]; nt]
+            },
         }
     }
 
-    /// Fold one path in.
+    /// Fold one path in: each target's indicator value and judged value,
+    /// the first year each event was under way, and whether each target was
+    /// excused (one of its `excused_by` events under way in its year).
     #[inline]
-    pub fn record(&mut self, model: &Model, values: &[f64], judged: &[f64], first_year: &[u32]) {
+    pub fn record(
+        &mut self,
+        model: &Model,
+        values: &[f64],
+        judged: &[f64],
+        first_year: &[u32],
+        excused: &[bool],
+    ) {
         self.paths += 1;
         let mut all = true;
         let mut headline = true;
+        let mut headline_met = 0u64;
         for (t, (acc, target)) in self.targets.iter_mut().zip(&model.targets).enumerate() {
             let v = values[t];
             let hit = if v.is_finite() && judged[t].is_finite() {
@@ -143,10 +180,30 @@ impl Accumulator {
             all &= hit;
             if target.headline {
                 headline &= hit;
+                headline_met += u64::from(hit);
+            }
+            if let Some(x) = self.excused_hits.get_mut(t) {
+                *x += u64::from(hit || excused[t]);
+            }
+            if let Some(m) = self.margin_sums.get_mut(t) {
+                let d = judged[t] - target.threshold;
+                if d.is_finite() {
+                    m[0] += d;
+                    m[1] += d * d;
+                }
             }
         }
         self.joint_all += u64::from(all);
         self.joint_headline += u64::from(headline);
+        self.headline_met_sq += headline_met * headline_met;
+        for (h, joint) in self.joint_hits.iter_mut().zip(&model.joints) {
+            let met = joint.targets.iter().all(|&t| {
+                values[t].is_finite()
+                    && judged[t].is_finite()
+                    && model.targets[t].attained(judged[t])
+            });
+            *h += u64::from(met);
+        }
 
         // Conditional counts, only for the events that were under way on this
         // path (on most paths none was, and this loop does nothing).
@@ -185,6 +242,49 @@ impl Accumulator {
         for (a, b) in self.event_hits.iter_mut().zip(&other.event_hits) {
             *a += b;
         }
+        self.headline_met_sq += other.headline_met_sq;
+        for (a, b) in self.excused_hits.iter_mut().zip(&other.excused_hits) {
+            *a += b;
+        }
+        for (a, b) in self.joint_hits.iter_mut().zip(&other.joint_hits) {
+            *a += b;
+        }
+        for (a, b) in self.margin_sums.iter_mut().zip(&other.margin_sums) {
+            a[0] += b[0];
+            a[1] += b[1];
+        }
+    }
+
+    /// Expected number of headline targets attained on a path (the sum of
+    /// their probabilities), its Monte Carlo standard error, and how many
+    /// headline targets there are.
+    pub fn headline_expected_met(&self, model: &Model) -> (f64, f64, usize) {
+        let n = self.paths as f64;
+        let of = model.targets.iter().filter(|t| t.headline).count();
+        let sum: u64 = model
+            .targets
+            .iter()
+            .zip(&self.targets)
+            .filter(|(t, _)| t.headline)
+            .map(|(_, a)| a.hits)
+            .sum();
+        let mean = sum as f64 / n;
+        let var = (self.headline_met_sq as f64 / n - mean * mean).max(0.0);
+        // Sample variance (n - 1) over n for the standard error of the mean.
+        let se = if self.paths > 1 {
+            (var * n / (n - 1.0) / n).sqrt()
+        } else {
+            0.0
+        };
+        (mean, se, of)
+    }
+
+    /// Variance of target `t`'s margin (judged value − threshold) over the
+    /// finite paths, when the margin sums are kept (a model with assumptions).
+    pub fn margin_variance(&self, t: usize) -> Option<f64> {
+        let m = self.margin_sums.get(t)?;
+        let n = self.paths.saturating_sub(self.targets[t].nonfinite) as f64;
+        (n > 1.0).then(|| ((m[1] - m[0] * m[0] / n) / (n - 1.0)).max(0.0))
     }
 }
 

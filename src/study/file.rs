@@ -51,10 +51,20 @@ struct RawSweepSet {
 
 /// Whether a file's text is a sweep file (a TOML table with a `[sweep]` table)
 /// rather than a scenario.
+///
+/// A text that is not valid TOML is a sweep file when one of its lines is a
+/// `[sweep]` or `[[sweep.set]]` header (a scenario has neither), so that a
+/// syntax error in a sweep file is reported as one, with its line, and not
+/// as a scenario with an unknown field `sweep`.
 pub fn is_sweep_file(text: &str) -> bool {
+    let text = crate::scenario::strip_bom(text);
     match text.parse::<toml::Table>() {
         Ok(t) => t.contains_key("sweep"),
-        Err(_) => false,
+        Err(_) => text.lines().any(|l| {
+            let l = l.trim();
+            let header = l.split('#').next().unwrap_or("").trim();
+            header == "[sweep]" || header.starts_with("[[sweep.") || header.starts_with("[sweep.")
+        }),
     }
 }
 
@@ -64,17 +74,21 @@ pub fn is_sweep_file(text: &str) -> bool {
 /// # Errors
 /// `Argument` named after the file, with the line of a TOML problem.
 pub fn parse_sweep_file(text: &str, origin: &str) -> Result<SweepFile> {
+    let text = crate::scenario::strip_bom(text);
     let raw: RawSweepFile = toml::from_str(text).map_err(|e| {
-        let at = e
+        let (at, quote) = e
             .span()
             .map(|s| {
                 let (l, c) = crate::scenario::locate::line_col(text, s.start);
-                format!("line {l}, column {c}: ")
+                (
+                    format!("line {l}, column {c}: "),
+                    crate::error::quote_line(text, l, c),
+                )
             })
             .unwrap_or_default();
         Error::argument(
             origin,
-            format!("invalid sweep file: {at}{}", e.message().trim()),
+            format!("invalid sweep file: {at}{}{quote}", e.message().trim()),
         )
     })?;
     let s = raw.sweep;

@@ -10,6 +10,7 @@ use super::*;
 use crate::engine::{self, NoProgress, RunConfig};
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::model::step::NoObserver;
 use crate::scenario::Scenario;
 use crate::stats::TargetAccumulator;
 
@@ -209,38 +210,43 @@ pub fn sweep_resumable(
     check_axes(base.raw(), axes)?;
     let t0 = Instant::now();
     let points = grid(axes);
-    // Make, validate and compile every point (in parallel), then report the
-    // first invalid one in grid order, so the error does not depend on timing.
-    let prepared: Vec<Result<(Model, Vec<String>)>> = points
-        .par_iter()
-        .map(|p| {
-            let settings: Vec<(String, f64)> = axes
-                .iter()
-                .zip(p)
-                .map(|(a, v)| (a.path.clone(), *v))
-                .collect();
-            let s = super::params::apply(base, &settings, origin)?;
-            compile(
-                &s,
-                &format!("{origin} with {}", super::params::describe(&settings)),
-            )
-        })
+    let n = points.len();
+    let settings_of = |p: &[f64]| -> Vec<(String, f64)> {
+        axes.iter()
+            .zip(p)
+            .map(|(a, v)| (a.path.clone(), *v))
+            .collect()
+    };
+    let prepare = |i: usize| -> Result<(Model, Vec<String>)> {
+        let settings = settings_of(&points[i]);
+        let s = super::params::apply(base, &settings, origin)?;
+        compile(
+            &s,
+            &format!("{origin} with {}", super::params::describe(&settings)),
+        )
+    };
+    // Make, validate and compile every point (in parallel) before anything
+    // is simulated, and report the first invalid one in grid order, so the
+    // error does not depend on timing. Only the warnings are kept: a point's
+    // model is compiled again when its turn comes, so memory does not grow
+    // with the grid (a compiled model is tens of kilobytes).
+    let checked: Vec<Result<Vec<String>>> = (0..n)
+        .into_par_iter()
+        .map(|i| prepare(i).map(|(_, w)| w))
         .collect();
-    let mut models = Vec::with_capacity(points.len());
     let mut warnings: Vec<String> = vec![];
-    for r in prepared {
-        let (m, w) = r?;
-        for x in w {
+    for r in checked {
+        for x in r? {
             if !warnings.contains(&x) {
                 warnings.push(x);
             }
         }
-        models.push(m);
     }
-    let first = &models[0];
+    warnings.extend(repeated_values(axes));
+    let (first, _) = prepare(0)?;
     let mut selected: Vec<usize> = vec![];
     for t in targets {
-        let i = target_index(first, t, "target")?;
+        let i = target_index(&first, t, "target")?;
         if !selected.contains(&i) {
             selected.push(i);
         }
@@ -248,8 +254,11 @@ pub fn sweep_resumable(
     if selected.is_empty() {
         selected = (0..first.targets.len()).collect();
     }
-    let n = points.len();
-    let mut results: Vec<Option<PointResult>> = vec![None; n];
+    // The selected targets' numbers of each point done: what is printed.
+    let mut results: Vec<Option<Vec<TargetNumbers>>> = vec![None; n];
+    let keep = |p: &PointResult| -> Vec<TargetNumbers> {
+        selected.iter().map(|&t| p.targets[t]).collect()
+    };
     for p in &control.done {
         let fits =
             p.index < n && points[p.index] == p.values && p.targets.len() == first.targets.len();
@@ -259,7 +268,7 @@ pub fn sweep_resumable(
                 p.index
             )));
         }
-        results[p.index] = Some(p.clone());
+        results[p.index] = Some(keep(p));
     }
     let prepare_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
@@ -268,17 +277,32 @@ pub fn sweep_resumable(
     // Progress counts the points simulated in this run, out of those left.
     let done = AtomicUsize::new(0);
     let left = todo.len();
-    // Chunks of `threads` points bound how many runs are in flight (memory)
-    // while keeping every thread busy when the runs are short; the stop flag
-    // is checked as each point is about to start.
+    // Chunks of `threads` points bound how many runs (and compiled models)
+    // are in flight while keeping every thread busy when the runs are short;
+    // the stop flag is checked as each point is about to start.
     for part in todo.chunks(threads.max(1)) {
         if control.stop.load(Ordering::SeqCst) {
             break;
         }
-        let chunk: Vec<&Model> = part.iter().map(|&i| &models[i]).collect();
-        let accs = engine::simulate_variants(&chunk, config, &NoProgress)?;
-        let mut got = Vec::with_capacity(part.len());
-        for (&i, acc) in part.iter().zip(&accs) {
+        let chunk: Vec<Model> = part
+            .par_iter()
+            .map(|&i| prepare(i).map(|(m, _)| m))
+            .collect::<Result<_>>()?;
+        let refs: Vec<&Model> = chunk.iter().collect();
+        if config.paths == 0 {
+            return Err(Error::argument("paths", "must be at least 1"));
+        }
+        let outcomes = engine::run(
+            &refs,
+            &engine::Plan::full(config),
+            &|_| NoObserver,
+            &NoProgress,
+        );
+        for ((&i, o), m) in part.iter().zip(outcomes).zip(&chunk) {
+            if let Err(e) = engine::check_domain(m, &o.acc) {
+                return Err(at_point(e, i, n, &settings_of(&points[i])));
+            }
+            let acc = &o.acc;
             let point = PointResult {
                 index: i,
                 values: points[i].clone(),
@@ -290,11 +314,7 @@ pub fn sweep_resumable(
             };
             (control.on_point)(&point)?;
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, left);
-            got.push(Some(point));
-        }
-        for p in got.into_iter().flatten() {
-            let i = p.index;
-            results[i] = Some(p);
+            results[i] = Some(keep(&point));
         }
     }
     let elapsed_s = t1.elapsed().as_secs_f64();
@@ -305,12 +325,11 @@ pub fn sweep_resumable(
             points: n,
         });
     }
-    let mut rows = vec![];
-    for p in results.into_iter().flatten() {
-        for &t in &selected {
-            let x = &p.targets[t];
+    let mut rows = Vec::with_capacity(n * selected.len());
+    for (values, numbers) in points.into_iter().zip(results.into_iter().flatten()) {
+        for (&t, x) in selected.iter().zip(numbers) {
             rows.push(SweepRow {
-                values: p.values.clone(),
+                values: values.clone(),
                 target: first.targets[t].id.clone(),
                 probability: x.probability,
                 ci95_low: x.ci95_low,
@@ -338,4 +357,49 @@ pub fn sweep_resumable(
         rows,
         warnings,
     }))
+}
+
+/// A model error of one grid point, naming the point: which of the grid it
+/// is and its settings, so the failing combination can be fixed or left out.
+fn at_point(e: Error, index: usize, points: usize, settings: &[(String, f64)]) -> Error {
+    match e {
+        Error::Model(m) => Error::Model(format!(
+            "at grid point {} of {points} ({}): {m}",
+            index + 1,
+            super::params::describe(settings)
+        )),
+        other => other,
+    }
+}
+
+/// Warnings for an axis with a value twice (`0.1, 0.1`, or a range so
+/// fine that neighbouring values round to the same 13 significant digits):
+/// those grid points are the same and print the same.
+fn repeated_values(axes: &[Axis]) -> Vec<String> {
+    let mut out = vec![];
+    for a in axes {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut repeated: Vec<String> = vec![];
+        for v in &a.values {
+            let text = crate::report::format::exact(*v);
+            if !seen.insert(text.clone()) && !repeated.contains(&text) {
+                repeated.push(text);
+            }
+        }
+        if !repeated.is_empty() {
+            out.push(format!(
+                "{}: the value{} {} {} more than once, so some grid points are the same point \
+                 (printed alike; give distinct values)",
+                a.path,
+                if repeated.len() == 1 { "" } else { "s" },
+                repeated.join(", "),
+                if repeated.len() == 1 {
+                    "appears"
+                } else {
+                    "appear"
+                }
+            ));
+        }
+    }
+    out
 }

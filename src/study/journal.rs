@@ -175,6 +175,15 @@ fn parse_point(line: &str, header: &JournalHeader, points: &[Vec<f64>]) -> Optio
     {
         return None;
     }
+    // A checksum is recomputed by anyone who edits a line: the numbers must
+    // also be numbers a sweep writes. A probability and its interval lie in
+    // [0, 1], and no number is NaN.
+    let plausible = numbers
+        .chunks(6)
+        .all(|x| x.iter().all(|v| !v.is_nan()) && x[..3].iter().all(|v| (0.0..=1.0).contains(v)));
+    if !plausible {
+        return None;
+    }
     Some(PointResult {
         index,
         values,

@@ -21,7 +21,7 @@ use crate::stats::Accumulator;
 pub struct Bar {
     /// The input: a parameter path, or `event ID`.
     pub input: String,
-    /// `parameter` or `event`.
+    /// `parameter`, `event` or `assumption` (moved to its 5% and 95% quantiles).
     pub kind: String,
     /// How far it was moved, in words: `±10% of value`, `±1 sd (stated)`,
     /// `forced off / on`.
@@ -109,6 +109,8 @@ struct Input {
     amount: Option<f64>,
     low: f64,
     high: f64,
+    /// For an assumption row: its index among the model's assumptions.
+    assumption: Option<usize>,
 }
 
 /// Whether a path's number can change a target whose inputs are `up`.
@@ -132,14 +134,21 @@ fn relevant(raw: &RawScenario, path: &str, up: &BTreeSet<String>, target: &str) 
 fn default_inputs(raw: &RawScenario) -> Vec<(String, f64)> {
     let mut v = vec![];
     for s in &raw.sectors {
-        v.push((format!("sectors.{}.growth", s.id), s.growth));
-        v.push((format!("sectors.{}.volatility", s.id), s.volatility));
+        // Per-year arrays are not one number and are left out.
+        if let Some(x) = s.growth.scalar() {
+            v.push((format!("sectors.{}.growth", s.id), x));
+        }
+        if let Some(x) = s.volatility.scalar() {
+            v.push((format!("sectors.{}.volatility", s.id), x));
+        }
         for (k, x) in &s.loadings {
             v.push((format!("sectors.{}.loadings.{k}", s.id), *x));
         }
     }
     for e in &raw.events {
-        v.push((format!("events.{}.probability", e.id), e.probability));
+        if let Some(x) = e.probability.scalar() {
+            v.push((format!("events.{}.probability", e.id), x));
+        }
     }
     for ind in raw.indicators.iter().filter(|i| i.kind == "linear") {
         if let Some(x) = ind.intercept {
@@ -196,14 +205,36 @@ pub fn sensitivity(
     let mut skipped = vec![];
     let mut inputs: Vec<Input> = vec![];
     let mut defaults = default_inputs(raw);
-    for (path, _) in stated {
+    for (path, amount) in stated {
         super::params::check_path(raw, path)?;
+        // A whole-number parameter moves by whole steps: say so about the
+        // amount given, not about the value it would have led to.
+        if super::params::is_integer_path(raw, path)? && amount.fract() != 0.0 {
+            return Err(Error::argument(
+                "sd",
+                format!(
+                    "{path}={amount}: {path} is a whole number (years or quarters), so it moves by a whole amount; got {amount}"
+                ),
+            ));
+        }
         if !defaults.iter().any(|(p, _)| p == path) {
             defaults.push((path.clone(), super::params::get(raw, path)?));
         }
     }
+    let assumed: Vec<&str> = base_model
+        .assumptions
+        .items
+        .iter()
+        .map(|a| a.parameter.as_str())
+        .collect();
     for (path, value) in defaults {
         if !is_relevant(&path) {
+            continue;
+        }
+        if assumed.contains(&path.as_str()) {
+            skipped.push(format!(
+                "{path}: drawn from its assumption on every path; see its assumption row"
+            ));
             continue;
         }
         let sd = stated.iter().find(|(p, _)| *p == path).map(|(_, a)| *a);
@@ -234,6 +265,7 @@ pub fn sensitivity(
             amount: Some(amount),
             low,
             high,
+            assumption: None,
         });
     }
     for e in &raw.events {
@@ -241,15 +273,34 @@ pub fn sensitivity(
         if !is_relevant(&path) {
             continue;
         }
+        // A probability drawn per path is pinned at 0 and 1 instead.
+        let pin = assumed.iter().position(|a| *a == path);
         inputs.push(Input {
             name: format!("event {}", e.id),
             path,
             kind: "event",
             basis: "forced off / on (probability 0 / 1)".into(),
-            value: e.probability,
+            value: e.probability.first(),
             amount: None,
             low: 0.0,
             high: 1.0,
+            assumption: pin,
+        });
+    }
+    for (k, a) in base_model.assumptions.items.iter().enumerate() {
+        if !is_relevant(&a.parameter) {
+            continue;
+        }
+        inputs.push(Input {
+            name: format!("assumption {}", a.parameter),
+            path: a.parameter.clone(),
+            kind: "assumption",
+            basis: format!("5% / 95% quantiles of its {} distribution", a.dist.name()),
+            value: a.dist.central(),
+            amount: None,
+            low: tidy(a.dist.quantile(0.05)),
+            high: tidy(a.dist.quantile(0.95)),
+            assumption: Some(k),
         });
     }
 
@@ -258,6 +309,16 @@ pub fn sensitivity(
     let mut models: Vec<Model> = vec![];
     let mut kept: Vec<(Input, usize)> = vec![];
     for inp in inputs {
+        if let Some(k) = inp.assumption {
+            // The assumption still draws (common random numbers) but writes its quantile.
+            for x in [inp.low, inp.high] {
+                let mut m = base_model.clone();
+                m.assumptions = m.assumptions.pinned(k, x);
+                models.push(m);
+            }
+            kept.push((inp, models.len() - 2));
+            continue;
+        }
         let mut pair = vec![];
         for x in [inp.low, inp.high] {
             let settings = [(inp.path.clone(), x)];

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::*;
 use crate::error::{Error, Result};
-use crate::report::format::{Align, exact, lpad, pad, pct, row, sig4};
+use crate::report::format::{Align, exact, lpad, pad, pct, row, setting_pair, sig4};
 
 /// Bars shown per target in the table (the CSV and JSON carry all).
 pub const TABLE_BARS: usize = 15;
@@ -181,8 +181,14 @@ impl SensitivityResult {
 fn setting(b: &Bar) -> String {
     match (b.kind.as_str(), b.amount) {
         ("event", _) => "off → on".into(),
-        (_, Some(a)) => format!("{} → {} (±{})", sig4(b.low), sig4(b.high), sig4(a)),
-        _ => format!("{} → {}", sig4(b.low), sig4(b.high)),
+        (_, Some(a)) => {
+            let (low, high) = setting_pair(b.low, b.high);
+            format!("{low} → {high} (±{})", sig4(a))
+        }
+        _ => {
+            let (low, high) = setting_pair(b.low, b.high);
+            format!("{low} → {high}")
+        }
     }
 }
 

@@ -63,3 +63,68 @@ fn upstream_of_faw_sales_excludes_grain() {
     assert!(up.contains("automobile") && up.contains("faw_sales_growth"));
     assert!(!up.contains("grain_output"));
 }
+
+#[test]
+fn a_sweep_file_with_a_syntax_error_is_still_a_sweep_file() {
+    let text = "[sweep]\nscenario = \"x.toml\"\n[[sweep.set]]\npath = \"a.b\"\nvalues = \"0, 1\n";
+    assert!(is_sweep_file(text));
+    assert!(is_sweep_file(&format!("\u{feff}{text}")));
+    assert!(!is_sweep_file("[scenario]\nname = \"x\n"));
+    let e = parse_sweep_file(text, "f.toml").unwrap_err().to_string();
+    assert!(e.contains("invalid sweep file: line 5, column 15:"), "{e}");
+    assert!(e.contains("5 | values = \"0, 1"), "{e}");
+}
+
+#[test]
+fn a_journal_line_with_nan_numbers_is_not_trusted_even_with_its_checksum() {
+    let base = crate::scenario::load(
+        include_str!("../../tests/fixtures/two-sector.toml"),
+        "two-sector.toml",
+    )
+    .unwrap();
+    let axes = vec![Axis {
+        path: "sectors.industry.growth".into(),
+        values: vec![1.0, 2.0],
+    }];
+    let config = RunConfig {
+        paths: 64,
+        ..RunConfig::default()
+    };
+    let header = JournalHeader::new(&base, &axes, &config).unwrap();
+    let numbers = |p: f64, q: f64| TargetNumbers {
+        probability: p,
+        ci95_low: 0.0,
+        ci95_high: 1.0,
+        p05: q,
+        p50: q,
+        p95: q,
+    };
+    let point = |index: usize, p: f64, q: f64| PointResult {
+        index,
+        values: vec![axes[0].values[index]],
+        targets: vec![numbers(p, q); header.targets.len()],
+    };
+    let good = journal_line(&point(0, 0.5, 5.0));
+    for bad in [
+        point(1, f64::NAN, 5.0),
+        point(1, 0.5, f64::NAN),
+        point(1, 1.5, 5.0),
+    ] {
+        // The checksum of each line is right: only its numbers are wrong.
+        let text = format!(
+            "{}{good}{}{good}",
+            header.line().unwrap(),
+            journal_line(&bad)
+        );
+        let e = read_journal(text.as_bytes(), &header, "j").unwrap_err();
+        assert!(e.to_string().contains("line 3 of j is damaged"), "{e}");
+    }
+    let text = format!("{}{good}", header.line().unwrap());
+    assert_eq!(
+        read_journal(text.as_bytes(), &header, "j")
+            .unwrap()
+            .points
+            .len(),
+        1
+    );
+}

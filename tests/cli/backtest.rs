@@ -382,3 +382,76 @@ fn shipped_jilin_outcomes_cannot_score_the_2022_scenario_yet() {
         );
     }
 }
+
+#[test]
+fn shipped_jilin_scenarios_score_against_their_outcomes() {
+    // The ex-ante scenarios for 2019, 2021, 2022 and 2023 against the published results of those
+    // years: every outcome row matches a target, and which targets were met follows from the
+    // outcomes and the thresholds alone (no Monte Carlo in it).
+    let scenarios =
+        ["2019", "2021", "2022", "2023"].map(|y| path(&format!("scenarios/jilin-{y}.toml")));
+    let out = attain()
+        .arg("backtest")
+        .args(&scenarios)
+        .args([
+            "--outcomes",
+            &path("scenarios/outcomes/jilin-2019-2023.csv"),
+            "--paths",
+            "2000",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v["unmatched"].as_array().unwrap().len(),
+        0,
+        "{}",
+        v["unmatched"]
+    );
+    let mut met: Vec<(String, u64, bool)> = v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let scenario = c["scenario"].as_str().unwrap();
+            let year = c["year"].as_u64().unwrap();
+            // Ex ante: each scenario judges the year after its base year (jilin-2022 also judges
+            // later years, which have no outcomes yet).
+            assert!(
+                scenario.ends_with(&format!("jilin-{year}.toml")),
+                "{scenario} {year}"
+            );
+            (
+                c["target"].as_str().unwrap().to_owned(),
+                year,
+                c["met"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    met.sort();
+    let want = [
+        ("gdp_growth", 2019, false),
+        ("gdp_growth", 2021, true),
+        ("gdp_growth", 2022, false),
+        ("gdp_growth", 2023, true),
+        ("grain_output", 2022, true),
+        ("grain_output", 2023, true),
+        ("rural_income_growth", 2023, true),
+        ("urban_income_growth", 2023, false),
+    ]
+    .map(|(t, y, m)| (t.to_owned(), y, m));
+    assert_eq!(met, want);
+    assert_eq!(v["summary"]["cases"], 8);
+    assert_eq!(v["summary"]["met"], 5);
+    for y in ["2019", "2021", "2023"] {
+        let file = path(&format!("scenarios/jilin-{y}.toml"));
+        let s = attain::scenario::load(&std::fs::read_to_string(&file).unwrap(), &file)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.raw().scenario.base_year + 1, y.parse::<i32>().unwrap());
+    }
+}

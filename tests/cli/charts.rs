@@ -466,3 +466,84 @@ fn chart_flags_are_checked_before_simulating() {
         .assert()
         .code(2);
 }
+
+/// A fan starts from history: the years before the base year (indicator
+/// field `history`, display only) are drawn and labelled; the bands have
+/// legend swatches; every quarter of a year-to-date axis is under its year.
+#[test]
+fn fan_starts_from_history_with_a_legend_and_quarters_under_their_year() {
+    let text = TWO_SECTOR.replace(
+        "of = \"gdp\"\n",
+        "of = \"gdp\"\nhistory = { 2019 = 6.25, 2020 = 2.125 }\n",
+    );
+    assert_ne!(text, TWO_SECTOR);
+    let s = scenario::load(&text, "test").unwrap();
+    let plain = scenario::load(TWO_SECTOR, "test").unwrap();
+    let (model, w) = Model::compile(&s, "test").unwrap();
+    let (model0, _) = Model::compile(&plain, "test").unwrap();
+    let config = RunConfig {
+        paths: 2000,
+        seed: 7,
+    };
+    let acc = simulate(&model, &config, &NoProgress).unwrap();
+    // Display only: the same numbers with and without history.
+    let acc0 = simulate(&model0, &config, &NoProgress).unwrap();
+    assert_eq!(acc.targets[0].hits, acc0.targets[0].hits);
+    let report = Report::build(&model, &acc, &config, 0.0, 1, w);
+    let g = model
+        .indicators
+        .iter()
+        .position(|i| i.id == "gdp_growth")
+        .unwrap();
+    let fans = attain::fan::simulate_fan(&model, &config, &[g]).unwrap();
+    assert_eq!(fans[0].history, vec![(2019, 6.25), (2020, 2.125)]);
+    let t = report
+        .targets
+        .iter()
+        .find(|t| t.indicator == "gdp_growth")
+        .unwrap();
+    let svg = charts::fan::fan_svg(&fans[0], t, 2021, config.paths).unwrap();
+    let doc = parse(&svg);
+    let all = texts(&doc);
+    for label in [
+        "2019", "2020", "2021", "2022", "2023", "Q1", "Q2", "Q3", "Q4",
+    ] {
+        assert!(all.iter().any(|s| s == label), "{label} in {all:?}");
+    }
+    // Each year's label is centred under its four quarters.
+    let x_of = |label: &str| -> Vec<f64> {
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text") && n.text().map(str::trim) == Some(label))
+            .map(|n| n.attribute("x").unwrap().parse().unwrap())
+            .collect()
+    };
+    let (q1, q4, y2022) = (x_of("Q1"), x_of("Q4"), x_of("2022"));
+    assert_eq!(q1.len(), 2, "a Q1 per simulated year");
+    assert!(
+        y2022.len() == 1 && q1[0] < y2022[0] && y2022[0] < q4[0],
+        "{q1:?} {y2022:?} {q4:?}"
+    );
+    assert!(x_of("2019")[0] < x_of("2020")[0] && x_of("2020")[0] < x_of("2021")[0]);
+    // Legend swatches in the colours and opacities of the two bands.
+    let swatches: Vec<_> = with_attr(&doc, "rect", "fill", &hex(LINE)).collect();
+    let opacity = |o: f64| {
+        swatches
+            .iter()
+            .filter(|r| r.attribute("opacity") == Some(&*o.to_string()))
+            .count()
+    };
+    assert_eq!(
+        opacity(charts::fan::OUTER_BAND),
+        2,
+        "90% swatch, and under the 50% one"
+    );
+    assert_eq!(opacity(charts::fan::INNER_BAND), 1, "50% swatch");
+    assert!(all.iter().any(|s| s == "90% of paths") && all.iter().any(|s| s == "50% of paths"));
+    // The axis names the indicator by its label and unit, not its id.
+    assert!(all.iter().any(|s| s == "GDP growth (%)"), "{all:?}");
+    assert!(!all.iter().any(|s| s.contains("gdp_growth")), "{all:?}");
+    // A history year after the base year is refused, naming the field.
+    let bad = TWO_SECTOR.replace("of = \"gdp\"\n", "of = \"gdp\"\nhistory = { 2022 = 1.0 }\n");
+    let e = scenario::load(&bad, "bad.toml").unwrap_err().to_string();
+    assert!(e.contains("indicators[gdp_growth].history.2022"), "{e}");
+}

@@ -6,7 +6,7 @@
 //! Terminal behaviour is checked under a pseudo-terminal made by util-linux
 //! `script`, and the man page is rendered with groff. Those checks need the
 //! tools, so they are `#[ignore]`d (they show as ignored, not as passed):
-//! `.ci/run` installs the tools and runs them with `cargo test --profile ci
+//! `.ci/run` installs the tools and runs them with `cargo test --release
 //! --test cli -- --ignored`, where a missing tool is a failure. The
 //! non-terminal checks, and the CLICOLOR_FORCE checks of the colour policy,
 //! run everywhere.
@@ -488,7 +488,7 @@ const NEEDS_TERMINAL: &str =
 /// the terminal received. Panics without util-linux `script` or a
 /// pseudo-terminal to run it on: the tests that call this are `#[ignore]`d
 /// and run where the tools are.
-fn on_terminal(command: &str, env: &[(&str, &str)]) -> String {
+pub(crate) fn on_terminal(command: &str, env: &[(&str, &str)]) -> String {
     let version = Process::new("script")
         .arg("--version")
         .output()
@@ -520,7 +520,7 @@ fn on_terminal(command: &str, env: &[(&str, &str)]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn sh_quote(s: &str) -> String {
+pub(crate) fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 

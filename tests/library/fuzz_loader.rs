@@ -9,6 +9,9 @@ use proptest::prelude::*;
 
 const SHIPPED: &[&str] = &[
     repo_file!("scenarios/jilin-2022.toml"),
+    repo_file!("scenarios/jilin-2019.toml"),
+    repo_file!("scenarios/jilin-2021.toml"),
+    repo_file!("scenarios/jilin-2023.toml"),
     repo_file!("tests/fixtures/two-sector.toml"),
 ];
 

@@ -8,8 +8,10 @@ mod common;
 
 mod correlation;
 mod fuzz_loader;
+mod model_years;
 mod nowcast;
 mod nowcast_jilin;
 mod report_snapshot;
+mod semantics;
 mod stability;
 mod statistics;

@@ -33,14 +33,18 @@ pub enum FormatArg {
     Json,
     /// One CSV row per target.
     Csv,
+    /// Excel workbook (results, assumptions with sources, run settings); needs --out FILE.
+    Xlsx,
 }
 
-impl From<FormatArg> for attain::Format {
-    fn from(f: FormatArg) -> Self {
-        match f {
-            FormatArg::Table => attain::Format::Table,
-            FormatArg::Json => attain::Format::Json,
-            FormatArg::Csv => attain::Format::Csv,
+impl FormatArg {
+    /// The library's text format; `None` for the workbook.
+    pub fn text(self) -> Option<attain::Format> {
+        match self {
+            FormatArg::Table => Some(attain::Format::Table),
+            FormatArg::Json => Some(attain::Format::Json),
+            FormatArg::Csv => Some(attain::Format::Csv),
+            FormatArg::Xlsx => None,
         }
     }
 }
@@ -85,6 +89,8 @@ pub enum StudyFormatArg {
     Csv,
     /// JSON with the fields documented in docs/SWEEPS.md.
     Json,
+    /// Excel workbook (results, assumptions with sources, run settings); needs --out FILE.
+    Xlsx,
 }
 
 /// Output format of `solve`.
@@ -101,14 +107,14 @@ pub enum SolveFormatArg {
 /// defaults differ restates them with `mut_arg`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Number of Monte Carlo paths [default: 65536, enough for every 95% interval to be narrower than one percentage point]. At most 2^36 (68719476736: hours of work, far beyond any useful precision; shard a larger run).
-    #[arg(long, value_parser = parse::paths)]
+    /// Number of Monte Carlo paths [default: 65536, enough for every 95% interval to be narrower than one percentage point]. A whole number, also written 1e5, 100k or 1M. At most 2^36 (68719476736: hours of work, far beyond any useful precision; shard a larger run).
+    #[arg(long, short = 'n', value_parser = parse::paths)]
     pub paths: Option<u64>,
     /// Seed of the random number generator [default: 20220124]. Same seed, same results, whatever --threads.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads [default: all cores], at most 1024. Does not change results.
-    #[arg(long, value_parser = parse::threads)]
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS], at most 1024. Does not change results.
+    #[arg(long, short = 'j', value_parser = parse::threads)]
     pub threads: Option<usize>,
 }
 
@@ -138,11 +144,19 @@ pub fn helps(
 #[derive(Debug, Args)]
 pub struct OutArgs {
     /// Write the output to FILE (atomically) instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Print nothing on standard error except errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--bom` of the commands with a CSV output.
+#[derive(Debug, Args)]
+pub struct BomArgs {
+    /// With --format csv: start with a UTF-8 byte-order mark, so that Excel opens the file as UTF-8 (Chinese labels shown correctly).
+    #[arg(long)]
+    pub bom: bool,
 }
 
 /// The subcommands.
@@ -223,6 +237,8 @@ pub enum BacktestFormatArg {
     Table,
     /// JSON with the fields documented in docs/BACKTEST.md.
     Json,
+    /// Excel workbook (cases, scores, coverage, reliability, run settings); needs --out FILE.
+    Xlsx,
 }
 
 #[cfg(test)]

@@ -83,15 +83,24 @@ pub fn read_text(path: &Path, arg: &str) -> Result<String> {
         Error::argument(arg, format!("cannot read {}: {e}", path.display()))
     };
     let bytes = read_capped(path).map_err(|e| fail(&e))?;
-    String::from_utf8(bytes).map_err(|_| fail(&"stream did not contain valid UTF-8"))
+    String::from_utf8(bytes)
+        .map_err(|e| fail(&attain::error::utf8_problem(e.as_bytes(), e.utf8_error())))
 }
 
 /// Refuse to write `out` when it is one of `inputs` (the same device and
 /// inode: another name, a hard link or a symbolic link to an input is still
-/// that input). Checked before the command reads or runs anything else.
+/// that input), when it is a folder, or when its folder does not exist.
+/// Checked before the command reads or runs anything else.
 pub fn refuse_inputs(out: Option<&Path>, inputs: &[&Path]) -> Result<()> {
     let Some(out) = out else { return Ok(()) };
-    let Ok(o) = std::fs::metadata(out) else {
+    check_out("out", out)?;
+    refuse_input_files("out", out, inputs)
+}
+
+/// Refuse to write `path` (a file the flag `flag` names or makes) when it
+/// is one of `inputs`.
+pub fn refuse_input_files(flag: &str, path: &Path, inputs: &[&Path]) -> Result<()> {
+    let Ok(o) = std::fs::metadata(path) else {
         return Ok(());
     };
     for input in inputs {
@@ -99,16 +108,95 @@ pub fn refuse_inputs(out: Option<&Path>, inputs: &[&Path]) -> Result<()> {
             && same_file(&o, &i)
         {
             return Err(Error::argument(
-                "out",
+                flag,
                 format!(
                     "{} is the input file {}: refusing to overwrite it (write the output to another file)",
-                    out.display(),
+                    path.display(),
                     input.display()
                 ),
             ));
         }
     }
     Ok(())
+}
+
+/// A file to write must not be a folder, and its folder must exist: both are
+/// bad arguments (exit code 2), named in the user's words.
+pub fn check_out(flag: &str, path: &Path) -> Result<()> {
+    let target = resolve_links(path);
+    if target.is_dir() {
+        return Err(Error::argument(
+            flag,
+            format!(
+                "{} is a folder, not a file: name a file to write (for example {})",
+                path.display(),
+                path.join("results.json").display()
+            ),
+        ));
+    }
+    let dir = folder_of(&target);
+    if !dir.is_dir() {
+        return Err(Error::argument(
+            flag,
+            format!(
+                "cannot write {}: the folder {} does not exist (create it first, or choose another file)",
+                path.display(),
+                dir.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The folder a file is written in (`.` for a bare name).
+fn folder_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Same file: the same device and inode.
+pub fn same_path(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => same_file(&x, &y),
+        _ => false,
+    }
+}
+
+/// `--format xlsx` (a binary format) only into a file: refused on standard
+/// output, before anything runs.
+pub fn require_out_for_xlsx(xlsx: bool, out: Option<&Path>) -> Result<()> {
+    if xlsx && out.is_none() {
+        return Err(Error::argument(
+            "format",
+            "xlsx is a binary file format and is not written to standard output: add --out FILE.xlsx (or --out /dev/stdout to pipe it)",
+        ));
+    }
+    Ok(())
+}
+
+/// `--bom` is for CSV only.
+pub fn check_bom(bom: bool, csv: bool) -> Result<()> {
+    if bom && !csv {
+        return Err(Error::argument(
+            "bom",
+            "a byte-order mark is only written with --format csv",
+        ));
+    }
+    Ok(())
+}
+
+/// CSV bytes with a UTF-8 byte-order mark in front when `bom` (Excel then
+/// reads the file as UTF-8 and shows Chinese labels correctly).
+pub fn with_bom(bytes: Vec<u8>, bom: bool) -> Vec<u8> {
+    if !bom {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 3);
+    out.extend_from_slice(b"\xEF\xBB\xBF");
+    out.extend_from_slice(&bytes);
+    out
 }
 
 #[cfg(unix)]
@@ -167,10 +255,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .and_then(|_| f.flush())
             .map_err(io(format!("cannot write {}", path.display())));
     }
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    if existing.as_ref().is_some_and(std::fs::Metadata::is_dir) || !folder_of(&target).is_dir() {
+        // A folder, or a file in a folder that does not exist: said in the
+        // user's words, not as a failure to create the temporary file.
+        check_out("out", path)?;
+    }
+    let dir = folder_of(&target);
     let mut builder = tempfile::Builder::new();
     // A new file is created as `open(2)` with 0666 creates it: the umask
     // decides (a temporary file would otherwise be private, 0600).
@@ -179,10 +269,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(&dir).map_err(io(format!(
-        "cannot create a temporary file in {}",
-        dir.display()
-    )))?;
+    // tempfile's error names the temporary file; the user knows the folder.
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| Error::Io {
+        context: format!(
+            "cannot write {} (in the folder {})",
+            path.display(),
+            dir.display()
+        ),
+        source: std::io::Error::from(e.kind()),
+    })?;
     tmp.write_all(bytes)
         .map_err(io(format!("cannot write {}", path.display())))?;
     // An existing file keeps its mode.

@@ -63,14 +63,73 @@ fn bounded(name: &str, s: &str, max: u64, why: &str) -> std::result::Result<u64,
     Ok(v)
 }
 
-/// `--paths N`: at least 1, at most [`MAX_PATHS`].
+/// `--paths N`: at least 1, at most [`MAX_PATHS`]; also `1e5`, `100k`, `1M`.
 pub fn paths(s: &str) -> std::result::Result<u64, Boxed> {
-    bounded("paths", s, MAX_PATHS, " (2^36; shard a larger run)")
+    bounded(
+        "paths",
+        &whole_number("paths", s)?,
+        MAX_PATHS,
+        " (2^36; shard a larger run)",
+    )
 }
 
-/// `--max-paths N`: at least 1, at most [`MAX_PATHS`].
+/// `--max-paths N`: at least 1, at most [`MAX_PATHS`]; also `1e5`, `100k`, `1M`.
 pub fn max_paths(s: &str) -> std::result::Result<u64, Boxed> {
-    bounded("max-paths", s, MAX_PATHS, " (2^36)")
+    bounded(
+        "max-paths",
+        &whole_number("max-paths", s)?,
+        MAX_PATHS,
+        " (2^36)",
+    )
+}
+
+/// A count written with a power of ten, as digits: `1e5`, `2.5e3`, `100k`,
+/// `1M`, `2G` (k = 10^3, M = 10^6, G = 10^9; an exponent and a suffix may
+/// not be combined). The value must be a whole number: `1.5e0` is refused,
+/// not rounded. Plain digits, and anything else, pass through unchanged
+/// (for the integer parser and its messages).
+fn whole_number(name: &str, s: &str) -> std::result::Result<String, Boxed> {
+    let t = s.trim();
+    let (body, suffix_exp) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 3i64),
+        Some((i, 'M')) => (&t[..i], 6),
+        Some((i, 'G')) => (&t[..i], 9),
+        _ => (t, 0),
+    };
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) if suffix_exp == 0 => match body[i + 1..].parse::<i64>() {
+            Ok(e) if e.abs() <= 40 => (&body[..i], e),
+            _ => return Ok(s.to_string()),
+        },
+        _ => (body, 0),
+    };
+    if suffix_exp == 0 && mantissa.len() == body.len() && !mantissa.contains('.') {
+        return Ok(s.to_string());
+    }
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digit = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digit(int) || !digit(frac) {
+        return Ok(s.to_string());
+    }
+    // digits x 10^shift, exactly.
+    let mut digits = format!("{int}{frac}");
+    let shift = exp + suffix_exp - frac.len() as i64;
+    if shift >= 0 {
+        digits.extend(std::iter::repeat_n('0', shift as usize));
+    } else {
+        let cut = (-shift) as usize;
+        let keep = digits.len().saturating_sub(cut);
+        if digits[keep..].bytes().any(|b| b != b'0') {
+            return Err(Error::argument(name, format!("must be a whole number, got {t}")).into());
+        }
+        digits.truncate(keep);
+    }
+    let digits = digits.trim_start_matches('0');
+    Ok(if digits.is_empty() {
+        "0".into()
+    } else {
+        digits.to_string()
+    })
 }
 
 /// `--threads N`: at least 1, at most [`MAX_THREADS`].
@@ -233,6 +292,25 @@ mod tests {
             "invalid digit found in string"
         );
         assert!(precision("0.6").is_err() && precision("0.5").is_ok());
+        for (text, n) in [
+            ("1e5", 100_000),
+            ("100k", 100_000),
+            ("1M", 1_000_000),
+            ("2.5e3", 2500),
+            ("1.5k", 1500),
+            ("3G", 3_000_000_000),
+            ("10E0", 10),
+            ("1200e-2", 12),
+        ] {
+            assert_eq!(paths(text).unwrap(), n, "{text}");
+        }
+        for text in ["1.5e0", "1.5", "1.2345k", "1e-1"] {
+            let e = paths(text).unwrap_err().to_string();
+            assert!(e.contains("must be a whole number"), "{text}: {e}");
+        }
+        assert!(paths("0k").unwrap_err().to_string().contains("at least 1"));
+        assert!(paths("1e12").unwrap_err().to_string().contains("at most"));
+        assert!(paths("1e5k").is_err() && paths("k").is_err() && paths("1m").is_err());
         assert!(probability("1").is_ok() && probability("NaN").is_err());
     }
 

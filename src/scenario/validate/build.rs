@@ -64,12 +64,17 @@ pub(super) fn build(raw: RawScenario, order: Vec<usize>) -> Option<Scenario> {
         horizon: h.horizon as usize,
         value_unit: h.value_unit.clone().unwrap_or_default(),
     };
+    let horizon = h.horizon as usize;
     let sectors = raw
         .sectors
         .iter()
-        .map(|s| sector(s, &index))
+        .map(|s| sector(s, &index, horizon))
         .collect::<Option<Vec<_>>>()?;
-    let shocks = raw.shocks.iter().map(shock).collect::<Option<Vec<_>>>()?;
+    let shocks = raw
+        .shocks
+        .iter()
+        .map(|s| shock(s, horizon))
+        .collect::<Option<Vec<_>>>()?;
     let correlation = match &raw.shock_correlation {
         None => None,
         Some(c) => Some(Correlation {
@@ -85,7 +90,7 @@ pub(super) fn build(raw: RawScenario, order: Vec<usize>) -> Option<Scenario> {
     let events = raw
         .events
         .iter()
-        .map(|e| event(e, &index))
+        .map(|e| event(e, &index, horizon))
         .collect::<Option<Vec<_>>>()?;
     let indicators = raw
         .indicators
@@ -101,6 +106,19 @@ pub(super) fn build(raw: RawScenario, order: Vec<usize>) -> Option<Scenario> {
         None => None,
         Some(o) => Some(observed(o, &index)?),
     };
+    let base_profiles = match &raw.base_quarters {
+        None => vec![],
+        Some(bq) => bq
+            .profiles
+            .iter()
+            .map(|p| base_profile(&raw, p))
+            .collect::<Option<Vec<_>>>()?,
+    };
+    let policies = raw
+        .policies
+        .iter()
+        .map(|p| policy(&raw, p, &index))
+        .collect::<Option<Vec<_>>>()?;
     let joints = raw
         .joints
         .iter()
@@ -130,6 +148,8 @@ pub(super) fn build(raw: RawScenario, order: Vec<usize>) -> Option<Scenario> {
         .collect::<Option<Vec<_>>>()?;
     let indicator_index = index.indicators;
     Some(Scenario {
+        base_profiles,
+        policies,
         assumptions,
         joints,
         header,
@@ -146,14 +166,16 @@ pub(super) fn build(raw: RawScenario, order: Vec<usize>) -> Option<Scenario> {
     })
 }
 
-fn sector(s: &RawSector, index: &Index) -> Option<Sector> {
+fn sector(s: &RawSector, index: &Index, horizon: usize) -> Option<Sector> {
     Some(Sector {
         id: s.id.clone(),
         label: s.label.clone(),
         label_zh: s.label_zh.clone(),
         value_added: s.value_added,
-        growth: s.growth,
-        volatility: s.volatility,
+        growth: s.growth.first(),
+        volatility: s.volatility.first(),
+        growth_by_year: s.growth.resolve(horizon),
+        volatility_by_year: s.volatility.resolve(horizon),
         persistence: s.persistence,
         loadings: s
             .loadings
@@ -163,16 +185,20 @@ fn sector(s: &RawSector, index: &Index) -> Option<Sector> {
     })
 }
 
-fn shock(s: &RawShock) -> Option<Shock> {
+fn shock(s: &RawShock, horizon: usize) -> Option<Shock> {
     Some(Shock {
         id: s.id.clone(),
         label: s.label.clone(),
         dist: ShockDist::of_raw(s)?,
+        scale: match &s.scale {
+            Some(v) => v.resolve(horizon),
+            None => vec![1.0; horizon],
+        },
         family: s.family.clone().unwrap_or_else(|| default_family(&s.id)),
     })
 }
 
-fn event(e: &RawEvent, index: &Index) -> Option<Event> {
+fn event(e: &RawEvent, index: &Index, horizon: usize) -> Option<Event> {
     let mut may_start = [e.quarters.is_none(); 4];
     for &q in e.quarters.iter().flatten() {
         *may_start.get_mut(q.checked_sub(1)? as usize)? = true;
@@ -183,11 +209,11 @@ fn event(e: &RawEvent, index: &Index) -> Option<Event> {
         .map(|imp| match (&imp.sector, &imp.indicator) {
             (Some(s), None) => Some(Impact::Sector {
                 sector: *index.sectors.get(s.as_str())?,
-                size: imp.size,
+                size: imp.size.first(),
             }),
             (None, Some(i)) => Some(Impact::Indicator {
                 indicator: index.indicator(i)?,
-                size: imp.size,
+                size: imp.size.first(),
             }),
             _ => None,
         })
@@ -195,7 +221,7 @@ fn event(e: &RawEvent, index: &Index) -> Option<Event> {
     Some(Event {
         id: e.id.clone(),
         label: e.label.clone(),
-        probability: e.probability,
+        probability: e.probability.first(),
         duration: e.duration,
         may_start,
         recovery: e.recovery.unwrap_or(1.0),
@@ -203,7 +229,12 @@ fn event(e: &RawEvent, index: &Index) -> Option<Event> {
         side: match &e.side {
             Some(s) => Side::parse(s)?,
             None => {
-                let sizes = || e.impacts.iter().map(|i| i.size);
+                // Every year's size counts: an impact is upside only if it never lowers.
+                let sizes = || {
+                    e.impacts
+                        .iter()
+                        .flat_map(|i| i.size.values().iter().copied())
+                };
                 if sizes().all(|s| s >= 0.0) && sizes().any(|s| s > 0.0) {
                     Side::Upside
                 } else {
@@ -212,6 +243,8 @@ fn event(e: &RawEvent, index: &Index) -> Option<Event> {
             }
         },
         impacts,
+        probability_by_year: e.probability.resolve(horizon),
+        impact_sizes: e.impacts.iter().map(|i| i.size.resolve(horizon)).collect(),
     })
 }
 
@@ -266,6 +299,14 @@ fn indicator(raw: &RawScenario, ind: &RawIndicator, index: &Index) -> Option<Ind
         noise_df: ind.noise_df,
         persistence: ind.persistence.unwrap_or(0.0),
         aggregate: graph::sector_aggregate(raw, &ind.id),
+        history: ind
+            .history
+            .iter()
+            .flatten()
+            .filter_map(|(y, &v)| Some((y.trim().parse().ok()?, v)))
+            .collect::<std::collections::BTreeMap<i32, f64>>()
+            .into_iter()
+            .collect(),
     })
 }
 
@@ -327,6 +368,62 @@ fn observed(o: &RawObserved, index: &Index) -> Option<Observed> {
             .events
             .iter()
             .map(|e| Some((*index.events.get(e.id.as_str())?, e.start_quarter as usize)))
+            .collect::<Option<_>>()?,
+    })
+}
+
+fn base_profile(raw: &RawScenario, p: &RawProfile) -> Option<BaseProfile> {
+    let four = |v: &Vec<f64>| -> Option<[f64; 4]> { v.as_slice().try_into().ok() };
+    let shape = match (&p.yoy, &p.shares) {
+        (Some(v), None) => QuarterShape::Yoy(four(v)?),
+        (None, Some(v)) => QuarterShape::Shares(four(v)?),
+        _ => return None,
+    };
+    Some(BaseProfile {
+        sectors: graph::sector_weights(raw, &p.of)?
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect(),
+        shape,
+        momentum: p.momentum.unwrap_or(0.0),
+    })
+}
+
+fn policy(raw: &RawScenario, p: &RawPolicy, index: &Index) -> Option<Policy> {
+    let base_year = raw.scenario.base_year;
+    let horizon = raw.scenario.horizon as usize;
+    let mut check = [false; 4];
+    for &q in p.check_quarters.as_deref().unwrap_or(&[2]) {
+        *check.get_mut(q.checked_sub(1)? as usize)? = true;
+    }
+    let years = (0..horizon)
+        .map(|y| match &p.years {
+            None => true,
+            Some(ys) => ys.contains(&(base_year + 1 + y as i32)),
+        })
+        .collect();
+    Some(Policy {
+        id: p.id.clone(),
+        label: p.label.clone(),
+        label_zh: p.label_zh.clone(),
+        indicator: p.indicator.clone(),
+        weights: graph::sector_weights(raw, &p.indicator)?,
+        trigger: p.trigger,
+        op: match p.op.as_deref().unwrap_or("below") {
+            "below" => PolicyOp::Below,
+            "above" => PolicyOp::Above,
+            _ => return None,
+        },
+        check,
+        years,
+        lag: p.lag.unwrap_or(1),
+        duration: p.duration,
+        response: p.response,
+        cap: p.cap,
+        sectors: p
+            .sectors
+            .iter()
+            .map(|s| index.sectors.get(s.as_str()).copied())
             .collect::<Option<_>>()?,
     })
 }

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{At, Checker, Entities, Entity, is_indicator, is_sector, unknown};
+use super::{At, Checker, Entities, Entity, is_indicator, is_sector, per_year, unknown};
 use crate::scenario::raw::{RawEvent, RawImpact, RawScenario};
 
 pub(super) fn check(c: &mut Checker, raw: &RawScenario, entities: &Entities) {
@@ -11,12 +11,14 @@ pub(super) fn check(c: &mut Checker, raw: &RawScenario, entities: &Entities) {
     for (i, e) in raw.events.iter().enumerate() {
         let at = eat.item(i, &e.id);
         c.id(&at.key("id"), &e.id, &mut event_ids, "event");
-        c.range(
+        per_year::each(
+            c,
             &at.key("probability"),
-            e.probability,
-            0.0,
-            1.0,
-            "probability",
+            &e.probability,
+            raw,
+            |c, at, p| {
+                c.range(at, p, 0.0, 1.0, "probability");
+            },
         );
         if e.duration == 0 {
             c.fail(&at.key("duration"), "duration must be at least 1 quarter");
@@ -26,7 +28,7 @@ pub(super) fn check(c: &mut Checker, raw: &RawScenario, entities: &Entities) {
             c.range(&at.key("recovery"), r, 0.0, 1.0, "recovery");
         }
         for (k, imp) in e.impacts.iter().enumerate() {
-            impact(c, &at.key("impacts").index(k), imp, entities);
+            impact(c, &at.key("impacts").index(k), imp, entities, raw);
         }
     }
 }
@@ -55,7 +57,7 @@ fn quarters(c: &mut Checker, at: &At, e: &RawEvent) {
     }
 }
 
-fn impact(c: &mut Checker, iat: &At, imp: &RawImpact, entities: &Entities) {
+fn impact(c: &mut Checker, iat: &At, imp: &RawImpact, entities: &Entities, raw: &RawScenario) {
     match (&imp.sector, &imp.indicator) {
         (Some(s), None) => {
             if entities.get(s) != Some(&Entity::Sector) {
@@ -64,15 +66,16 @@ fn impact(c: &mut Checker, iat: &At, imp: &RawImpact, entities: &Entities) {
                     unknown("sector", s, entities, is_sector),
                 );
             }
-            if c.finite(&iat.key("size"), imp.size) && imp.size <= -100.0 {
-                c.fail(
-                    &iat.key("size"),
-                    format!(
-                        "a sector impact is a percent change of its level and must be above -100, got {}",
-                        imp.size
-                    ),
-                );
-            }
+            per_year::each(c, &iat.key("size"), &imp.size, raw, |c, at, x| {
+                if c.finite(at, x) && x <= -100.0 {
+                    c.fail(
+                        at,
+                        format!(
+                            "a sector impact is a percent change of its level and must be above -100, got {x}"
+                        ),
+                    );
+                }
+            });
         }
         (None, Some(ind)) => {
             if !matches!(entities.get(ind), Some(Entity::Indicator(_))) {
@@ -81,7 +84,9 @@ fn impact(c: &mut Checker, iat: &At, imp: &RawImpact, entities: &Entities) {
                     unknown("indicator", ind, entities, is_indicator),
                 );
             }
-            c.finite(&iat.key("size"), imp.size);
+            per_year::each(c, &iat.key("size"), &imp.size, raw, |c, at, x| {
+                c.finite(at, x);
+            });
         }
         _ => c.fail(
             iat,

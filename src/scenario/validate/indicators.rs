@@ -206,6 +206,25 @@ fn values(
     if let Some(v) = ind.intercept {
         c.finite(&at.key("intercept"), v);
     }
+    for (year, &v) in ind.history.iter().flatten() {
+        let hat = at.key("history").key(year);
+        match year.trim().parse::<i32>() {
+            Err(_) => c.fail(
+                &hat,
+                format!("`history` is keyed by year (for example 2019 = 6.6), got `{year}`"),
+            ),
+            Ok(y) if y > years.base_year => c.fail(
+                &hat,
+                format!(
+                    "`history` holds years up to the base year ({}), got {y}",
+                    years.base_year
+                ),
+            ),
+            Ok(_) => {
+                c.finite(&hat, v);
+            }
+        }
+    }
     if let Some(y) = ind.from_year {
         let (b, h) = (years.base_year, years.horizon);
         if y <= b || y > b + h {

@@ -8,11 +8,14 @@
 //! they are found (the error-message tests pin it).
 
 pub(crate) mod assumptions;
+mod base_quarters;
 mod build;
 mod events;
 mod header;
 mod indicators;
 mod observed;
+mod per_year;
+mod policies;
 mod sectors;
 mod semantics;
 mod shocks;
@@ -84,6 +87,10 @@ fn check(raw: &RawScenario) -> (Vec<Finding>, Option<Vec<usize>>) {
     if let Some(obs) = &raw.observed {
         observed::check(&mut c, raw, obs, &entities);
     }
+    if let Some(bq) = &raw.base_quarters {
+        base_quarters::check(&mut c, raw, bq, &entities);
+    }
+    policies::check(&mut c, raw, &entities, horizon);
     semantics::check(&mut c, raw);
     assumptions::check(&mut c, raw);
     (c.findings, order)
@@ -142,7 +149,7 @@ pub(crate) struct Checker {
 #[derive(Clone)]
 pub(crate) struct At {
     path: Vec<Segment>,
-    field: String,
+    pub(crate) field: String,
 }
 
 impl At {

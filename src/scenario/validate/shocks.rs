@@ -3,14 +3,20 @@
 
 use std::collections::BTreeSet;
 
-use super::{At, Checker, Entities, Entity, is_shock, unknown};
+use super::{At, Checker, Entities, Entity, is_shock, per_year, unknown};
 use crate::model::corr;
 use crate::scenario::raw::{RawCorrelation, RawScenario, RawShock};
 
 pub(super) fn check(c: &mut Checker, raw: &RawScenario) {
     let shat = At::root().key("shocks");
     for (i, s) in raw.shocks.iter().enumerate() {
-        shock(c, &shat.item(i, &s.id), s);
+        let at = shat.item(i, &s.id);
+        shock(c, &at, s);
+        if let Some(scale) = &s.scale {
+            per_year::each(c, &at.key("scale"), scale, raw, |c, at, v| {
+                c.non_negative(at, v, "scale (a multiplier of the shock's draw)");
+            });
+        }
     }
 }
 
@@ -88,8 +94,9 @@ pub(super) fn check_correlation(c: &mut Checker, raw: &RawScenario, entities: &E
                 c.fail(
                     &mat,
                     format!(
-                        "correlation matrix is not positive semi-definite (smallest eigenvalue {min:.6}); \
-                         fix it, or set `repair = true` to use the nearest correlation matrix"
+                        "correlation matrix is not positive semi-definite (smallest eigenvalue {}); \
+                         fix it, or set `repair = true` to use the nearest correlation matrix",
+                        crate::report::format::eigenvalue(min)
                     ),
                 );
             }

@@ -90,8 +90,13 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
             &value_unit,
             false,
         );
-        push(format!("{p}.growth"), s.growth, "% a year", false);
-        push(format!("{p}.volatility"), s.volatility, "points", false);
+        // A per-year array is not one number: not addressable as a whole.
+        if let Some(v) = s.growth.scalar() {
+            push(format!("{p}.growth"), v, "% a year", false);
+        }
+        if let Some(v) = s.volatility.scalar() {
+            push(format!("{p}.volatility"), v, "points", false);
+        }
         push(
             format!("{p}.persistence"),
             s.persistence,
@@ -130,12 +135,9 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
     }
     for e in &raw.events {
         let p = format!("events.{}", e.id);
-        push(
-            format!("{p}.probability"),
-            e.probability,
-            "per quarter",
-            false,
-        );
+        if let Some(v) = e.probability.scalar() {
+            push(format!("{p}.probability"), v, "per quarter", false);
+        }
         push(format!("{p}.duration"), e.duration as f64, "quarters", true);
         push(
             format!("{p}.recovery"),
@@ -160,7 +162,9 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
             } else {
                 indicator_unit(raw, name)
             };
-            push(format!("{p}.impacts.{name}.size"), imp.size, &unit, false);
+            if let Some(v) = imp.size.scalar() {
+                push(format!("{p}.impacts.{name}.size"), v, &unit, false);
+            }
         }
     }
     for ind in &raw.indicators {

@@ -399,9 +399,10 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
     }
 }
 
-/// Tables whose numbers are data the run is conditioned on, not
-/// assumptions: addressable, but not listed.
-const NOT_LISTED: [&str; 1] = ["observed"];
+/// Tables whose numbers are data the run is conditioned on, or the
+/// distributions of `[[assumptions]]` (whose entries have no id, only a
+/// parameter path): not listed.
+const NOT_LISTED: [&str; 2] = ["observed", "assumptions"];
 
 /// Append to `listed` every number the scenario sets that the listing above
 /// does not name (a numeric field newer than the listing), with no unit, so

@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use attain::engine::{DEFAULT_PATHS, NoProgress};
+use attain::engine::DEFAULT_PATHS;
 use attain::error::Result;
 use attain::{Model, backtest};
 
-use crate::cli::{BacktestFormatArg, RunArgs};
-use crate::output::stdout;
+use crate::cli::{BacktestFormatArg, OutArgs, RunArgs};
+use crate::output::{emit, refuse_inputs};
+use crate::progress::Bar;
 
 #[derive(Debug, clap::Args)]
 #[command(mut_args(crate::cli::helps(&[
@@ -26,10 +27,17 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = BacktestFormatArg::Table)]
     format: BacktestFormatArg,
+    #[command(flatten)]
+    output: OutArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let config = args.run.config(DEFAULT_PATHS);
+    let OutArgs { out, quiet } = args.output;
+    let mut inputs: Vec<&std::path::Path> = args.scenarios.iter().map(PathBuf::as_path).collect();
+    inputs.push(&args.outcomes);
+    refuse_inputs(out.as_deref(), &inputs)?;
+    crate::output::require_out_for_xlsx(args.format == BacktestFormatArg::Xlsx, out.as_deref())?;
     let outcomes_text = crate::output::read_text(&args.outcomes, "outcomes")?;
     let outcomes = backtest::parse_outcomes(&outcomes_text, &args.outcomes.display().to_string())?;
     let pool = super::pool(args.run.threads)?;
@@ -42,16 +50,20 @@ pub fn run(args: Args) -> Result<()> {
     }
     // Every year's scenario in one call of the runner (same seed and paths).
     let refs: Vec<&Model> = models.iter().collect();
-    let accs = pool.install(|| attain::engine::simulate_variants(&refs, &config, &NoProgress))?;
+    let bar = Bar::new(quiet, "paths");
+    let accs = pool.install(|| attain::engine::simulate_variants(&refs, &config, &bar));
+    bar.finish();
+    let accs = accs?;
     let mut forecasts = vec![];
     for ((model, acc), origin) in models.iter().zip(&accs).zip(&origins) {
         forecasts.extend(backtest::forecasts(model, acc, origin));
     }
     let mut result = backtest::backtest(&forecasts, &outcomes)?;
     result.seed = Some(config.seed);
-    let text = match args.format {
-        BacktestFormatArg::Table => result.to_table(),
-        BacktestFormatArg::Json => result.to_json()?,
+    let bytes = match args.format {
+        BacktestFormatArg::Table => result.to_table().into_bytes(),
+        BacktestFormatArg::Json => result.to_json()?.into_bytes(),
+        BacktestFormatArg::Xlsx => attain::report::xlsx::backtest_workbook(&result)?,
     };
-    stdout(text.as_bytes())
+    emit(&bytes, out.as_deref(), quiet)
 }

@@ -14,11 +14,11 @@ use crate::parse;
 pub struct Args {
     /// Scenario file (TOML). Without it, the embedded Jilin 2022 scenario.
     scenario: Option<PathBuf>,
-    /// Paths per timed repetition.
-    #[arg(long, default_value_t = 200_000, value_parser = parse::paths)]
+    /// Paths per timed repetition (also written 2e5, 200k).
+    #[arg(long, short = 'n', default_value_t = 200_000, value_parser = parse::paths)]
     paths: u64,
-    /// Worker threads [default: all cores].
-    #[arg(long, value_parser = parse::threads)]
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    #[arg(long, short = 'j', value_parser = parse::threads)]
     threads: Option<usize>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = BenchFormatArg::Table)]

@@ -113,6 +113,13 @@ pub fn run(args: Args) -> Result<()> {
     let OutArgs { out, quiet } = args.output;
     let inputs: Vec<&Path> = args.scenario.as_deref().into_iter().collect();
     crate::output::refuse_inputs(out.as_deref(), &inputs)?;
+    // A whole page of HTML (hundreds of KB) is of no use on a terminal.
+    if out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err(Error::argument(
+            "out",
+            "attain report writes a whole HTML page, not meant for a terminal: add --out FILE.html (or pipe it: attain report | gzip > report.html.gz)",
+        ));
+    }
     let pool = super::pool(args.run.threads)?;
     let (scenario, origin) = super::load(args.scenario.as_deref())?;
     let bar = Bar::new(quiet, "paths");

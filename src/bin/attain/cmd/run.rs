@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use attain::engine::{DEFAULT_PATHS, Progress, RunConfig, Shard, simulate_to_precision};
 use attain::error::{Error, Result};
 use attain::report::PrecisionInfo;
-use attain::{Format, Model, Report, Scenario, scenario, shard};
+use attain::{Model, Report, Scenario, scenario, shard};
 
-use crate::cli::{FormatArg, LabelsArg, OutArgs, RunArgs};
-use crate::output::{emit, refuse_inputs, stdout, write_atomic};
+use crate::cli::{BomArgs, FormatArg, LabelsArg, OutArgs, RunArgs};
+use crate::output::{emit, refuse_input_files, refuse_inputs, stdout, write_atomic};
 use crate::parse;
 use crate::progress::Bar;
 
@@ -26,6 +26,8 @@ pub struct Args {
     format: FormatArg,
     #[command(flatten)]
     output: OutArgs,
+    #[command(flatten)]
+    csv: BomArgs,
     /// Target labels in the table: zh, en or both [default: both; on a terminal narrower than 120 columns, where the table is compact (one line per target), zh when the locale (LANG) starts with zh, else en].
     #[arg(long, value_enum, value_name = "LANG")]
     labels: Option<LabelsArg>,
@@ -49,6 +51,13 @@ pub fn run(args: Args) -> Result<()> {
     let OutArgs { out, quiet } = args.output;
     let inputs: Vec<&std::path::Path> = args.scenario.as_deref().into_iter().collect();
     refuse_inputs(out.as_deref(), &inputs)?;
+    if args.shard.is_none() {
+        crate::output::require_out_for_xlsx(args.format == FormatArg::Xlsx, out.as_deref())?;
+    }
+    crate::output::check_bom(
+        args.csv.bom,
+        args.format == FormatArg::Csv && args.shard.is_none(),
+    )?;
     let pool = super::pool(args.run.threads)?;
     let bar = Bar::new(quiet, "paths");
     if let Some(spec) = args.shard {
@@ -61,6 +70,9 @@ pub fn run(args: Args) -> Result<()> {
         };
     }
     let (scenario, origin) = super::load(args.scenario.as_deref())?;
+    if let Some(dir) = &args.charts {
+        refuse_chart_inputs(dir, &scenario, &inputs)?;
+    }
     let report = match args.precision {
         Some(e) => pool.install(|| {
             run_precision(
@@ -87,13 +99,29 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!("warning: {w}");
         }
     }
-    let bytes = crate::terminal::report_bytes(
-        &report,
-        Format::from(args.format),
-        out.is_none(),
-        args.labels,
-    )?;
+    let bytes = match args.format.text() {
+        Some(format) => crate::output::with_bom(
+            crate::terminal::report_bytes(&report, format, out.is_none(), args.labels)?,
+            args.csv.bom,
+        ),
+        None => attain::report::xlsx::run_workbook(&report, Some(scenario.raw()), &origin)?,
+    };
     emit(&bytes, out.as_deref(), quiet)
+}
+
+/// `--charts DIR` must not overwrite an input: refuse (before running) when
+/// one of the chart files it would write is the scenario file.
+fn refuse_chart_inputs(
+    dir: &std::path::Path,
+    scenario: &Scenario,
+    inputs: &[&std::path::Path],
+) -> Result<()> {
+    for t in &scenario.raw().targets {
+        for kind in ["fan", "distribution"] {
+            refuse_input_files("charts", &dir.join(format!("{}-{kind}.svg", t.id)), inputs)?;
+        }
+    }
+    Ok(())
 }
 
 /// Run until every target's 95% half-width is at most `precision`.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use attain::error::Result;
 use attain::study;
 
-use crate::cli::{OutArgs, RunArgs, StudyFormatArg};
+use crate::cli::{BomArgs, OutArgs, RunArgs, StudyFormatArg};
 use crate::output::emit;
 use crate::parse;
 use crate::progress::Bar;
@@ -32,6 +32,8 @@ pub struct Args {
     format: StudyFormatArg,
     #[command(flatten)]
     output: OutArgs,
+    #[command(flatten)]
+    csv: BomArgs,
     /// Also draw the tornado as an SVG chart in FILE (one panel per target, the 12 largest swings each).
     #[arg(long, value_name = "FILE")]
     chart: Option<PathBuf>,
@@ -43,6 +45,12 @@ pub fn run(args: Args) -> Result<()> {
     let OutArgs { out, quiet } = args.output;
     let inputs: Vec<&std::path::Path> = args.scenario.as_deref().into_iter().collect();
     crate::output::refuse_inputs(out.as_deref(), &inputs)?;
+    crate::output::require_out_for_xlsx(args.format == StudyFormatArg::Xlsx, out.as_deref())?;
+    crate::output::check_bom(args.csv.bom, args.format == StudyFormatArg::Csv)?;
+    if let Some(c) = &args.chart {
+        crate::output::check_out("chart", c)?;
+        crate::output::refuse_input_files("chart", c, &inputs)?;
+    }
     let pool = super::pool(args.run.threads)?;
     let (scenario, origin) = super::load(args.scenario.as_deref())?;
     let bar = Bar::new(quiet, "runs");
@@ -67,11 +75,14 @@ pub fn run(args: Args) -> Result<()> {
     }
     let bytes = match args.format {
         StudyFormatArg::Table => result.table().into_bytes(),
-        StudyFormatArg::Csv => result.csv()?,
+        StudyFormatArg::Csv => crate::output::with_bom(result.csv()?, args.csv.bom),
         StudyFormatArg::Json => result.json()?,
+        StudyFormatArg::Xlsx => {
+            attain::report::xlsx::sensitivity_workbook(&result, scenario.raw())?
+        }
     };
     if let Some(path) = &args.chart {
-        let svg = attain::charts::tornado::tornado_svg(&result)?;
+        let svg = attain::charts::tornado::tornado_svg_for(&result, scenario.raw())?;
         super::report::write_chart(path, &svg, quiet)?;
     }
     emit(&bytes, out.as_deref(), quiet)

@@ -7,8 +7,8 @@ use attain::engine::DEFAULT_PATHS;
 use attain::error::Result;
 use attain::study;
 
-use crate::cli::{RunArgs, SolveFormatArg};
-use crate::output::stdout;
+use crate::cli::{OutArgs, RunArgs, SolveFormatArg};
+use crate::output::{emit, refuse_inputs};
 use crate::parse::{self, Vary};
 use crate::progress::Bar;
 
@@ -34,14 +34,16 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SolveFormatArg::Table)]
     format: SolveFormatArg,
-    /// Print nothing on standard error except errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    output: OutArgs,
 }
 
 /// `attain solve`.
 pub fn run(args: Args) -> Result<()> {
     let config = args.run.config(DEFAULT_PATHS);
+    let OutArgs { out, quiet } = args.output;
+    let inputs: Vec<&std::path::Path> = args.scenario.as_deref().into_iter().collect();
+    refuse_inputs(out.as_deref(), &inputs)?;
     let pool = super::pool(args.run.threads)?;
     let (scenario, origin) = super::load(args.scenario.as_deref())?;
     let Vary { path, low, high } = args.vary;
@@ -52,7 +54,7 @@ pub fn run(args: Args) -> Result<()> {
         target: args.target,
         probability: args.probability,
     };
-    let bar = Bar::new(args.quiet, "evaluations");
+    let bar = Bar::new(quiet, "evaluations");
     let on = bar.callback();
     let result = pool.install(|| study::solve(&scenario, &origin, &spec, &config, &on));
     bar.finish();
@@ -61,5 +63,5 @@ pub fn run(args: Args) -> Result<()> {
         SolveFormatArg::Table => result.table().into_bytes(),
         SolveFormatArg::Json => result.json()?,
     };
-    stdout(&bytes)
+    emit(&bytes, out.as_deref(), quiet)
 }

@@ -13,7 +13,7 @@ use attain::{Scenario, scenario, study};
 
 use super::journal::Journal;
 use super::load;
-use crate::cli::{OutArgs, RunArgs, StudyFormatArg};
+use crate::cli::{BomArgs, OutArgs, RunArgs, StudyFormatArg};
 use crate::output::{emit, refuse_inputs};
 use crate::parse;
 use crate::progress::Bar;
@@ -39,6 +39,8 @@ pub struct Args {
     format: StudyFormatArg,
     #[command(flatten)]
     output: OutArgs,
+    #[command(flatten)]
+    csv: BomArgs,
     /// Also draw the sweep as an SVG chart in FILE: P(met) with its 95% band against one parameter, or a heat map over two; one panel per target.
     #[arg(long, value_name = "FILE")]
     chart: Option<PathBuf>,
@@ -81,9 +83,10 @@ fn load_sweep_input(path: Option<&Path>) -> Result<SweepInput> {
         });
     }
     let file = study::parse_sweep_file(&text, &origin)?;
-    // The base scenario's path is relative to the sweep file.
+    // The base scenario's path is relative to the sweep file; shown without
+    // `folder/..` where that names the same file.
     let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
-    let base: PathBuf = dir.join(&file.scenario);
+    let base: PathBuf = tidy(&dir.join(&file.scenario));
     let (scenario, origin) = load(Some(&base)).map_err(|e| match e {
         Error::Argument { message, .. } => Error::argument(
             origin.clone(),
@@ -99,6 +102,28 @@ fn load_sweep_input(path: Option<&Path>) -> Result<SweepInput> {
     })
 }
 
+/// `path` with `.` and `folder/..` components removed, when the result is
+/// the same file (a folder that is a symbolic link could make it another).
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = vec![];
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    let tidy: PathBuf = out.iter().collect();
+    if !tidy.as_os_str().is_empty() && crate::output::same_path(&tidy, path) {
+        tidy
+    } else {
+        path.to_path_buf()
+    }
+}
+
 /// `attain sweep`.
 pub fn run(args: Args) -> Result<()> {
     let Args {
@@ -108,6 +133,7 @@ pub fn run(args: Args) -> Result<()> {
         run,
         format,
         output: OutArgs { out, quiet },
+        csv: BomArgs { bom },
         chart,
         resume,
         stop_after,
@@ -121,9 +147,15 @@ pub fn run(args: Args) -> Result<()> {
     // SCENARIO first, before it is read; a sweep file's scenario once it is named.
     let given: Vec<&Path> = scenario.as_deref().into_iter().collect();
     refuse_inputs(out.as_deref(), &given)?;
+    crate::output::require_out_for_xlsx(format == StudyFormatArg::Xlsx, out.as_deref())?;
+    crate::output::check_bom(bom, format == StudyFormatArg::Csv)?;
     let input = load_sweep_input(scenario.as_deref())?;
     let read: Vec<&Path> = input.inputs.iter().map(PathBuf::as_path).collect();
     refuse_inputs(out.as_deref(), &read)?;
+    if let Some(c) = &chart {
+        crate::output::check_out("chart", c)?;
+        crate::output::refuse_input_files("chart", c, &read)?;
+    }
     let (mut axes, mut targets, mut config) = (vec![], target, RunConfig::default());
     if let Some(f) = &input.file {
         axes.extend(f.axes.iter().cloned());
@@ -230,8 +262,11 @@ pub fn run(args: Args) -> Result<()> {
     }
     let bytes = match format {
         StudyFormatArg::Table => result.table().into_bytes(),
-        StudyFormatArg::Csv => result.csv()?,
+        StudyFormatArg::Csv => crate::output::with_bom(result.csv()?, bom),
         StudyFormatArg::Json => result.json()?,
+        StudyFormatArg::Xlsx => {
+            attain::report::xlsx::sweep_workbook(&result, input.scenario.raw())?
+        }
     };
     emit(&bytes, out.as_deref(), quiet)?;
     // The output is complete and in place: the journal has served its purpose.
@@ -239,7 +274,7 @@ pub fn run(args: Args) -> Result<()> {
         j.remove(quiet);
     }
     if let Some(path) = &chart {
-        let svg = attain::charts::study::sweep_svg(&result)?;
+        let svg = attain::charts::study::sweep_svg_for(&result, input.scenario.raw())?;
         super::report::write_chart(path, &svg, quiet)?;
     }
     Ok(())

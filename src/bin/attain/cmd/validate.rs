@@ -13,6 +13,8 @@ pub struct Args {
     scenario: PathBuf,
 }
 
+use attain::report::format::count;
+
 pub fn run(args: Args) -> Result<()> {
     let (scenario, origin) = super::load(Some(&args.scenario))?;
     let (model, warnings) = Model::compile(&scenario, &origin)?;
@@ -21,12 +23,12 @@ pub fn run(args: Args) -> Result<()> {
     }
     stdout(
         format!(
-            "{origin}: valid ({} sectors, {} shocks, {} event(s), {} indicators, {} targets)\n",
-            model.sectors.len(),
-            model.shock_ids.len(),
-            model.events.len(),
-            model.indicators.len(),
-            model.targets.len()
+            "{origin}: valid ({}, {}, {}, {}, {})\n",
+            count(model.sectors.len(), "sector", "sectors"),
+            count(model.shock_ids.len(), "shock", "shocks"),
+            count(model.events.len(), "event", "events"),
+            count(model.indicators.len(), "indicator", "indicators"),
+            count(model.targets.len(), "target", "targets")
         )
         .as_bytes(),
     )
