@@ -270,7 +270,8 @@ mod tests {
         }
         let s = super::super::embedded().unwrap();
         let up = upstream(&s, "faw_sales");
-        assert!(up.contains("automobile") && up.contains("faw_sales_growth"));
+        // the revised car block runs market -> FAW share -> FAW sales, so the market is two steps upstream
+        assert!(up.contains("car_market_growth") && up.contains("faw_sales_growth"));
         assert!(!up.contains("grain_output"));
     }
 

@@ -60,7 +60,8 @@ fn sweep_files_parse() {
 fn upstream_of_faw_sales_excludes_grain() {
     let s = crate::scenario::embedded().unwrap();
     let up = crate::scenario::graph::upstream(&s, "faw_sales");
-    assert!(up.contains("automobile") && up.contains("faw_sales_growth"));
+    // the revised car block runs market -> FAW share -> FAW sales, so the market is two steps upstream
+    assert!(up.contains("car_market_growth") && up.contains("faw_sales_growth"));
     assert!(!up.contains("grain_output"));
 }
 

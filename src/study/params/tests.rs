@@ -25,7 +25,7 @@ fn every_listed_path_reads_back_and_sets() {
 fn known_paths_and_values() {
     let s = jilin();
     let raw = s.raw();
-    assert_eq!(get(raw, "sectors.automobile.growth").unwrap(), 9.0);
+    assert_eq!(get(raw, "sectors.automobile.growth").unwrap(), 7.0);
     assert_eq!(
         get(raw, "events.covid_major_lockdown.probability").unwrap(),
         0.04
@@ -47,7 +47,7 @@ fn known_paths_and_values() {
     );
     assert_eq!(
         get(raw, "events.chip_squeeze.impacts.automobile.size").unwrap(),
-        -10.0
+        -8.0
     );
 }
 
