@@ -184,12 +184,18 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
         if let Some(v) = ind.from_year {
             push(format!("{p}.from_year"), v as f64, "year", true);
         }
-        push(
-            format!("{p}.noise"),
-            ind.noise.unwrap_or(0.0),
-            &noise_unit,
-            false,
-        );
+        // A count is drawn from its share and takes no noise.
+        if ind.kind != "count" {
+            push(
+                format!("{p}.noise"),
+                ind.noise.unwrap_or(0.0),
+                &noise_unit,
+                false,
+            );
+        }
+        if let Some(v) = ind.trials {
+            push(format!("{p}.trials"), f64::from(v), "trials", true);
+        }
         if let Some(v) = ind.noise_df {
             push(format!("{p}.noise_df"), v, "degrees of freedom", false);
         }
@@ -204,6 +210,31 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
         for (k, v) in &ind.terms {
             push(format!("{p}.terms.{k}"), *v, term_unit, false);
         }
+    }
+    for r in &raw.policies {
+        let p = format!("policies.{}", r.id);
+        push(format!("{p}.trigger"), r.trigger, "% year to date", false);
+        if let Some(v) = r.lag {
+            push(format!("{p}.lag"), f64::from(v), "quarters", true);
+        }
+        push(
+            format!("{p}.duration"),
+            f64::from(r.duration),
+            "quarters",
+            true,
+        );
+        push(
+            format!("{p}.response"),
+            r.response,
+            "points per point of shortfall",
+            false,
+        );
+        push(
+            format!("{p}.cap"),
+            r.cap,
+            "points of annualized growth",
+            false,
+        );
     }
     for t in &raw.targets {
         let p = format!("targets.{}", t.id);
