@@ -40,6 +40,7 @@ pub mod params;
 pub mod sensitivity;
 mod sensitivity_render;
 pub mod solve;
+mod solve_render;
 pub mod spec;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! Solve (goal seek): the value of one lever at which a target's probability
-//! reaches a level, by bisection on common random numbers.
+//! reaches a level, by bracketing on common random numbers, coarse to fine
+//! (its JSON and text rendering are in `solve_render.rs`).
 
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -730,94 +730,4 @@ pub fn solve(
         paths_simulated,
         warnings,
     })
-}
-
-impl SolveResult {
-    /// JSON with every field.
-    ///
-    /// # Errors
-    /// Only if serialization fails.
-    pub fn json(&self) -> Result<Vec<u8>> {
-        json(self)
-    }
-
-    /// A short report in words.
-    pub fn table(&self) -> String {
-        // Labels are free text from the scenario: no control character reaches the terminal.
-        crate::report::format::terminal_safe(&self.table_text()).into_owned()
-    }
-
-    fn table_text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{}\ngoal seek: {} ({}) at P(met) = {}, varying {} in [{}, {}]\n{} evaluations x {} paths, seed {} at every evaluation, {:.2} s\n",
-            self.scenario,
-            self.target,
-            self.target_label,
-            pct(self.probability),
-            self.path,
-            exact(self.low),
-            exact(self.high),
-            self.evaluations.len(),
-            self.paths,
-            self.seed,
-            self.elapsed_s
-        );
-        if self.stages.len() > 1 && self.value.is_some() {
-            let coarse: Vec<String> = self.stages[..self.stages.len() - 1]
-                .iter()
-                .map(|s| format!("{} x {}", s.evaluations, s.paths))
-                .collect();
-            let _ = writeln!(
-                out,
-                "located first with fewer paths ({}, the ends included): {:.1} runs of {} paths in all\n",
-                coarse.join(", "),
-                self.paths_simulated as f64 / self.paths as f64,
-                self.paths
-            );
-        }
-        let ev = |e: &Evaluation| {
-            format!(
-                "{} (95% CI {}–{})",
-                pct(e.probability),
-                pct(e.ci95_low),
-                pct(e.ci95_high)
-            )
-        };
-        let _ = writeln!(
-            out,
-            "  at {} = {}: P(met) {}",
-            self.path,
-            exact(self.low),
-            ev(&self.at_low)
-        );
-        let _ = writeln!(
-            out,
-            "  at {} = {}: P(met) {}",
-            self.path,
-            exact(self.high),
-            ev(&self.at_high)
-        );
-        let _ = writeln!(out, "  direction: {}\n", self.direction);
-        if let (Some(v), Some(e)) = (self.value, &self.at_value) {
-            let _ = writeln!(out, "  value:    {} = {}", self.path, sig4(v));
-            let side = |x: Option<f64>, outside: String| x.map(sig4).unwrap_or(outside);
-            let _ = writeln!(
-                out,
-                "  95% Monte Carlo interval: {} to {}",
-                side(self.interval[0], format!("below {}", exact(self.low))),
-                side(self.interval[1], format!("beyond {}", exact(self.high)))
-            );
-            if let Some(r) = self.resolution.filter(|r| *r > 0.0) {
-                let _ = writeln!(out, "  bracket around the value: {} wide", sig4(r));
-            }
-            let _ = writeln!(out, "  P(met) at the value: {}\n", ev(e));
-        }
-        let _ = writeln!(out, "{}", self.verdict);
-        for w in &self.warnings {
-            let _ = writeln!(out, "warning: {w}");
-        }
-        out
-    }
 }
