@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::engine::{NoProgress, RunConfig, block_rng, simulate};
 use crate::error::Result;
 use crate::model::Model;
+use crate::sample;
 
 /// Timed repetitions after the warm-up; the median is reported.
 pub const REPETITIONS: usize = 5;
@@ -43,8 +44,76 @@ pub struct BenchResult {
     /// CPU nanoseconds per path (wall x threads) over draws_per_path x floor.
     /// On one thread this is the engine's cost relative to drawing its numbers.
     pub floor_ratio: f64,
+    /// Nanoseconds per call of the build's own samplers and functions ([`crate::sample`]),
+    /// on one thread, measured like the floor.
+    pub own_ns_per_draw: OwnCosts,
     /// Peak resident memory of the process, from the OS (filled in by the caller).
     pub peak_rss_bytes: Option<u64>,
+}
+
+/// Nanoseconds per call of each of [`crate::sample`]'s samplers and functions: the engine's
+/// generator, 100,000 warm-up calls, then the timed ones, each result added to a sum (as the
+/// floor is measured).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct OwnCosts {
+    /// [`sample::normal`] (the floor's algorithm with own `exp`/`ln`).
+    pub normal: f64,
+    /// [`sample::ChiSquared::sample`] with [`CHI_SQUARED_DF`] degrees of freedom.
+    pub chi_squared: f64,
+    /// [`sample::uniform`].
+    pub uniform: f64,
+    /// [`sample::exp`] on arguments stepping through [-8, 8) (the range of the model's log
+    /// levels and of the ziggurat's wedges).
+    pub exp: f64,
+    /// [`sample::ln`] on arguments stepping through [2^-7, 2^7).
+    pub ln: f64,
+}
+
+/// Degrees of freedom of the timed chi-square (those of the shipped scenario's Student-t
+/// shock group and its indicator noise).
+pub const CHI_SQUARED_DF: f64 = 5.0;
+
+/// Warm-up calls before each timed measurement.
+const WARM_UP: u64 = 100_000;
+
+/// Nanoseconds per call of `f` over `calls` calls after [`WARM_UP`] untimed ones.
+fn ns_per_call(calls: u64, mut f: impl FnMut(u64) -> f64) -> f64 {
+    let mut sum = 0.0f64;
+    for j in 0..WARM_UP {
+        sum += f(j);
+    }
+    let start = Instant::now();
+    for j in 0..calls {
+        sum += f(j);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    black_box(sum);
+    elapsed * 1e9 / calls as f64
+}
+
+/// Nanoseconds per call of each own sampler and function, `calls` timed calls each.
+pub fn own_ns_per_draw(calls: u64) -> OwnCosts {
+    let mut rng = block_rng(1, 0);
+    let normal = ns_per_call(calls, |_| sample::normal(&mut rng));
+    let chi = sample::ChiSquared::new(CHI_SQUARED_DF).expect("df > 2");
+    let chi_squared = ns_per_call(calls, |_| chi.sample(&mut rng));
+    let uniform = ns_per_call(calls, |_| sample::uniform(&mut rng));
+    // Arguments from the call index: 2^20 points per sweep, one conversion and one multiply.
+    const SWEEP: u64 = 1 << 20;
+    let exp = ns_per_call(calls, |j| {
+        sample::exp(-8.0 + black_box(16.0 / SWEEP as f64) * (j % SWEEP) as f64)
+    });
+    let ln = ns_per_call(calls, |j| {
+        let t = (j % SWEEP) as f64 * black_box(1.0 / SWEEP as f64);
+        sample::ln(0.0078125 + 127.9921875 * t)
+    });
+    OwnCosts {
+        normal,
+        chi_squared,
+        uniform,
+        exp,
+        ln,
+    }
 }
 
 /// Nanoseconds per standard normal draw with the engine's generator.
@@ -92,6 +161,7 @@ pub fn bench(model: &Model, paths: u64, seed: u64) -> Result<BenchResult> {
     sorted.sort_by(f64::total_cmp);
     let median = sorted[REPETITIONS / 2];
     let floor = floor_ns_per_draw(20_000_000);
+    let own = own_ns_per_draw(20_000_000);
     let draws = model.draws_per_path();
     let ns_per_path = median * 1e9 / paths as f64;
     Ok(BenchResult {
@@ -106,6 +176,7 @@ pub fn bench(model: &Model, paths: u64, seed: u64) -> Result<BenchResult> {
         draws_per_path: draws,
         floor_ns_per_draw: floor,
         floor_ratio: ns_per_path * threads as f64 / (draws as f64 * floor),
+        own_ns_per_draw: own,
         peak_rss_bytes: None,
     })
 }

@@ -74,24 +74,30 @@ fn exp_one(x: f64) -> f64 {
     let sbits = EXP_TAB[idx + 1].wrapping_add(top);
     let r2 = r * r;
     let tmp = tail + r + r2 * (EXP_C2 + r * EXP_C3) + r2 * r2 * (EXP_C4 + r * EXP_C5);
-    // |x| < 512: 2^e S_i is a normal double.
-    let scale = f64::from_bits(sbits);
-    let normal = scale + scale * tmp;
-    // x >= 512: scale 2^-1009 times too small, then 2^1009 (overflow rounds to inf here).
-    let sb = f64::from_bits(sbits.wrapping_sub(1009u64 << 52));
-    let big = TWO_1009 * (sb + sb * tmp);
-    // x <= -512: scale 2^1022 times too large, then 2^-1022; below 1 that is a subnormal
-    // result, so first round y to the precision it will have (one rounding, not two).
-    let ss = f64::from_bits(sbits.wrapping_add(1022u64 << 52));
-    let y = ss + ss * tmp;
-    let lo = ss - y + ss * tmp;
+    // |x| < 512: s = 2^e S_i is a normal double and e^x = s + s p. Beyond, s is formed
+    // 2^1009 times too small (x >= 512) or 2^1022 times too large (x <= -512) and the sum
+    // scaled back by one multiplication (an overflow rounds to inf there). In the second case
+    // y < 1 means a subnormal result, so y is first rounded to the precision it will have
+    // (one rounding, not two).
+    let big = xc >= 512.0;
+    let small = xc <= -512.0;
+    let adjust: u64 = if big {
+        0u64.wrapping_sub(1009u64 << 52)
+    } else {
+        0
+    };
+    let adjust: u64 = if small { 1022u64 << 52 } else { adjust };
+    let s = f64::from_bits(sbits.wrapping_add(adjust));
+    let y = s + s * tmp;
+    let lo = s - y + s * tmp;
     let hi = 1.0 + y;
     let lo = 1.0 - hi + y + lo;
     let yr = (hi + lo) - 1.0;
     let yr = if yr == 0.0 { 0.0 } else { yr };
-    let small = TWO_M1022 * (if y < 1.0 { yr } else { y });
-    let e = if xc >= 512.0 { big } else { normal };
-    let e = if xc <= -512.0 { small } else { e };
+    let y = if small && y < 1.0 { yr } else { y };
+    let factor = if big { TWO_1009 } else { 1.0 };
+    let factor = if small { TWO_M1022 } else { factor };
+    let e = factor * y;
     #[allow(clippy::eq_op)]
     if x != x { x + x } else { e }
 }
