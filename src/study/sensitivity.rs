@@ -134,21 +134,20 @@ fn relevant(raw: &RawScenario, path: &str, up: &BTreeSet<String>, target: &str) 
 fn default_inputs(raw: &RawScenario) -> Vec<(String, f64)> {
     let mut v = vec![];
     for s in &raw.sectors {
-        // Per-year arrays are not one number and are left out.
-        if let Some(x) = s.growth.scalar() {
-            v.push((format!("sectors.{}.growth", s.id), x));
-        }
-        if let Some(x) = s.volatility.scalar() {
-            v.push((format!("sectors.{}.volatility", s.id), x));
-        }
+        // A per-year array moves as a whole (every year by the same factor,
+        // or for growth the same difference: study::params); its value is
+        // the first simulated year's.
+        v.push((format!("sectors.{}.growth", s.id), s.growth.first()));
+        v.push((format!("sectors.{}.volatility", s.id), s.volatility.first()));
         for (k, x) in &s.loadings {
             v.push((format!("sectors.{}.loadings.{k}", s.id), *x));
         }
     }
     for e in &raw.events {
-        if let Some(x) = e.probability.scalar() {
-            v.push((format!("events.{}.probability", e.id), x));
-        }
+        v.push((
+            format!("events.{}.probability", e.id),
+            e.probability.first(),
+        ));
     }
     for ind in raw.indicators.iter().filter(|i| i.kind == "linear") {
         if let Some(x) = ind.intercept {
@@ -321,7 +320,16 @@ pub fn sensitivity(
         }
         let mut pair = vec![];
         for x in [inp.low, inp.high] {
-            let settings = [(inp.path.clone(), x)];
+            // An event is forced off or on in every year; a per-year
+            // probability set as a whole would keep its years' ratios.
+            let settings: Vec<(String, f64)> = if inp.kind == "event" {
+                super::params::every_year(raw, &inp.path)
+                    .into_iter()
+                    .map(|p| (p, x))
+                    .collect()
+            } else {
+                vec![(inp.path.clone(), x)]
+            };
             match super::params::apply(base, &settings, origin).and_then(|s| compile(&s, origin)) {
                 Ok((m, _)) => pair.push(m),
                 Err(Error::Scenario(e)) => {

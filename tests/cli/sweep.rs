@@ -880,3 +880,118 @@ fn sensitivity_ranks_bars_states_amounts_and_reports_conditionals() {
         .sum();
     assert_eq!(rdr.records().count(), n_bars);
 }
+
+// ---------------------------------------------------------------------------
+// Per-year values: the whole field and one year
+
+#[test]
+fn per_year_values_are_listed_and_swept_as_a_whole_or_by_year() {
+    // The Jilin hazard is [0.04, 0.025, 0.015, 0.01] (2022 to 2025).
+    let out = attain().args(["params", &jilin()]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let value = |path: &str| -> String {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(path))
+            .unwrap_or_else(|| panic!("{path} not listed"))
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let p = "events.covid_major_lockdown.probability";
+    assert_eq!(value(p), "0.04");
+    for (year, v) in [
+        (2022, "0.04"),
+        (2023, "0.025"),
+        (2024, "0.015"),
+        (2025, "0.01"),
+    ] {
+        assert_eq!(value(&format!("{p}.{year}")), v, "{year}");
+    }
+
+    // A sweep point at the file's own value is the plain run, path for path;
+    // a higher 2023 hazard leaves every 2022 target as it is and lowers the
+    // 2022-24 market-entities target.
+    let sweep = |set: &str| -> serde_json::Value {
+        let out = attain()
+            .args(["sweep", &jilin(), "--set", set, "--paths", "4096"])
+            .args(["--format", "json", "--quiet"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let out = attain()
+        .args(["run", &jilin(), "--paths", "4096", "--format", "json"])
+        .output()
+        .unwrap();
+    let base: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let base_p = |id: &str| {
+        base["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()["probability"]
+            .as_f64()
+            .unwrap()
+    };
+    for (set, key, at_file) in [
+        (format!("{p}.2023=0.025,0.1"), format!("{p}.2023"), 0.025),
+        (format!("{p}=0.04,0.16"), p.to_string(), 0.04),
+    ] {
+        let v = sweep(&set);
+        let row = |x: f64, id: &str| -> f64 {
+            v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r[&key].as_f64() == Some(x) && r["target"] == id)
+                .unwrap_or_else(|| panic!("{set}: no row {x} {id}"))["probability"]
+                .as_f64()
+                .unwrap()
+        };
+        let high = if at_file == 0.04 { 0.16 } else { 0.1 };
+        for id in ["gdp_growth", "new_market_entities_3y", "srdi_smes_2025"] {
+            assert_eq!(row(at_file, id), base_p(id), "{set} {id}");
+        }
+        if key.ends_with("2023") {
+            assert_eq!(row(high, "gdp_growth"), base_p("gdp_growth"), "{set}");
+        } else {
+            assert!(row(high, "gdp_growth") < base_p("gdp_growth"), "{set}");
+        }
+        assert!(
+            row(high, "new_market_entities_3y") < base_p("new_market_entities_3y"),
+            "{set}"
+        );
+    }
+
+    // A year outside the horizon: exit 2, the field and the valid years named.
+    let a = attain()
+        .args(["sweep", &jilin(), "--set", &format!("{p}.2026=0.1")])
+        .assert()
+        .code(2)
+        .stdout("");
+    let err = stderr_of(&a);
+    assert!(
+        err.contains(&format!("{p}.2026"))
+            && err.contains(&format!(
+                "{p} has no year 2026; the simulated years are 2022 to 2025"
+            )),
+        "{err}"
+    );
+    let a = attain()
+        .args(["solve", &jilin(), "--vary", &format!("{p}.2021=0:1")])
+        .args(["--target", "gdp_growth", "--probability", "0.5"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&a).contains("has no year 2021"),
+        "{}",
+        stderr_of(&a)
+    );
+}

@@ -25,7 +25,7 @@
 
 use crate::error::Result;
 use crate::scenario::Scenario;
-use crate::scenario::raw::{RawIndicator, RawScenario};
+use crate::scenario::raw::{PerYear, RawIndicator, RawScenario};
 
 #[cfg(test)]
 mod tests;
@@ -90,12 +90,11 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
             &value_unit,
             false,
         );
-        // A per-year array is not one number: not addressable as a whole.
-        if let Some(v) = s.growth.scalar() {
-            push(format!("{p}.growth"), v, "% a year", false);
+        for (path, v) in per_year(raw, &format!("{p}.growth"), &s.growth) {
+            push(path, v, "% a year", false);
         }
-        if let Some(v) = s.volatility.scalar() {
-            push(format!("{p}.volatility"), v, "points", false);
+        for (path, v) in per_year(raw, &format!("{p}.volatility"), &s.volatility) {
+            push(path, v, "points", false);
         }
         push(
             format!("{p}.persistence"),
@@ -118,6 +117,11 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
                 push(format!("{p}.{name}"), v, unit, false);
             }
         }
+        if let Some(scale) = &s.scale {
+            for (path, v) in per_year(raw, &format!("{p}.scale"), scale) {
+                push(path, v, "multiplier", false);
+            }
+        }
     }
     if let Some(c) = &raw.shock_correlation {
         for (r, a) in c.order.iter().enumerate() {
@@ -135,8 +139,8 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
     }
     for e in &raw.events {
         let p = format!("events.{}", e.id);
-        if let Some(v) = e.probability.scalar() {
-            push(format!("{p}.probability"), v, "per quarter", false);
+        for (path, v) in per_year(raw, &format!("{p}.probability"), &e.probability) {
+            push(path, v, "per quarter", false);
         }
         push(format!("{p}.duration"), e.duration as f64, "quarters", true);
         push(
@@ -162,8 +166,8 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
             } else {
                 indicator_unit(raw, name)
             };
-            if let Some(v) = imp.size.scalar() {
-                push(format!("{p}.impacts.{name}.size"), v, &unit, false);
+            for (path, v) in per_year(raw, &format!("{p}.impacts.{name}.size"), &imp.size) {
+                push(path, v, &unit, false);
             }
         }
     }
@@ -180,6 +184,11 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
         }
         if let Some(v) = ind.base {
             push(format!("{p}.base"), v, &unit, false);
+        }
+        if let Some(mean) = &ind.mean {
+            for (path, v) in per_year(raw, &format!("{p}.mean"), mean) {
+                push(path, v, &unit, false);
+            }
         }
         if let Some(v) = ind.from_year {
             push(format!("{p}.from_year"), v as f64, "year", true);
@@ -247,6 +256,20 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
     out
 }
 
+/// The paths of a per-year field: the field itself (its first simulated
+/// year's value; a setting moves every year, docs/SWEEPS.md) and, where the
+/// file writes it per year, each simulated year as `PATH.YEAR`.
+fn per_year(raw: &RawScenario, path: &str, v: &PerYear) -> Vec<(String, f64)> {
+    let mut out = vec![(path.to_string(), v.first())];
+    if v.scalar().is_none() {
+        let horizon = raw.scenario.horizon as usize;
+        for (year, x) in walk::years(raw).zip(v.resolve(horizon)) {
+            out.push((format!("{path}.{year}"), x));
+        }
+    }
+    out
+}
+
 fn unit_of(ind: &RawIndicator) -> String {
     ind.unit
         .clone()
@@ -264,6 +287,28 @@ fn indicator_unit(raw: &RawScenario, id: &str) -> String {
 
 fn impact_name(imp: &crate::scenario::raw::RawImpact) -> Option<&str> {
     imp.sector.as_deref().or(imp.indicator.as_deref())
+}
+
+/// The paths that set `path` to one value in every simulated year: each
+/// year's path where the file writes the field per year (setting the field
+/// as a whole would keep the years' shape), else `path` itself.
+pub fn every_year(raw: &RawScenario, path: &str) -> Vec<String> {
+    let prefix = format!("{path}.");
+    let span = walk::years(raw);
+    let years: Vec<String> = list(raw)
+        .into_iter()
+        .map(|p| p.path)
+        .filter(|p| {
+            p.strip_prefix(&prefix)
+                .and_then(|y| y.parse::<i64>().ok())
+                .is_some_and(|y| span.contains(&y))
+        })
+        .collect();
+    if years.is_empty() {
+        vec![path.to_string()]
+    } else {
+        years
+    }
 }
 
 /// Describe a set of settings for messages: `a.b = 1, c.d = 2`.

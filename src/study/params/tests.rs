@@ -199,3 +199,218 @@ fn invalid_values_are_rejected_with_the_path() {
     let e = apply(&s, &[("scenario.horizon".into(), -1.0)], "j").unwrap_err();
     assert_eq!(e.exit_code(), 2);
 }
+
+use crate::scenario::raw::PerYear;
+
+/// Jilin with the lockdown hazard written per year and, where given, the
+/// automobile growth too.
+fn per_year_jilin(probability: &[f64], growth: Option<&[f64]>) -> RawScenario {
+    let mut raw = jilin().raw().clone();
+    let e = raw
+        .events
+        .iter_mut()
+        .find(|e| e.id == "covid_major_lockdown")
+        .unwrap();
+    e.probability = PerYear::Years(probability.to_vec());
+    if let Some(g) = growth {
+        let s = raw
+            .sectors
+            .iter_mut()
+            .find(|s| s.id == "automobile")
+            .unwrap();
+        s.growth = PerYear::Years(g.to_vec());
+    }
+    raw
+}
+
+fn lockdown(raw: &RawScenario) -> &PerYear {
+    &raw.events
+        .iter()
+        .find(|e| e.id == "covid_major_lockdown")
+        .unwrap()
+        .probability
+}
+
+fn automobile_growth(raw: &RawScenario) -> &PerYear {
+    &raw.sectors
+        .iter()
+        .find(|s| s.id == "automobile")
+        .unwrap()
+        .growth
+}
+
+const P: &str = "events.covid_major_lockdown.probability";
+
+#[test]
+fn a_per_year_field_as_a_whole_scales_or_shifts_every_year() {
+    let mut raw = per_year_jilin(&[0.04, 0.025, 0.015, 0.01], Some(&[5.0, 6.0]));
+    // The whole path reads the first simulated year.
+    assert_eq!(get(&raw, P).unwrap(), 0.04);
+    assert!(!is_integer_path(&raw, P).unwrap());
+    // A probability is scaled: the ratios between years are kept.
+    set(&mut raw, P, 0.08).unwrap();
+    assert_eq!(
+        lockdown(&raw),
+        &PerYear::Years(vec![0.08, 0.05, 0.03, 0.02])
+    );
+    // 0 switches every year off; re-setting the value read keeps the array.
+    let mut off = raw.clone();
+    set(&mut off, P, 0.0).unwrap();
+    assert_eq!(lockdown(&off), &PerYear::Years(vec![0.0; 4]));
+    let before = raw.clone();
+    let now = get(&raw, P).unwrap();
+    set(&mut raw, P, now).unwrap();
+    assert_eq!(raw, before);
+    // Growth is shifted: the differences between years are kept.
+    set(&mut raw, "sectors.automobile.growth", 7.5).unwrap();
+    assert_eq!(automobile_growth(&raw), &PerYear::Years(vec![7.5, 8.5]));
+    set(&mut raw, "sectors.automobile.growth", -1.0).unwrap();
+    assert_eq!(automobile_growth(&raw), &PerYear::Years(vec![-1.0, 0.0]));
+    // The result is validated like a file: a first year of 0.5 scales the
+    // later ones into range, one of 1.2 is out of range.
+    let s = Scenario::from_raw(raw, "t").unwrap();
+    let e = apply(&s, &[(P.into(), 1.2)], "t").unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("probability"), "{e}");
+}
+
+#[test]
+fn a_first_year_of_zero_cannot_be_scaled_unless_all_are() {
+    let mut raw = per_year_jilin(&[0.0, 0.02], None);
+    let e = set(&mut raw, P, 0.05).unwrap_err().to_string();
+    assert!(
+        e.contains(P) && e.contains("first simulated year is 0"),
+        "{e}"
+    );
+    assert!(e.contains("one at a time"), "{e}");
+    assert_eq!(lockdown(&raw), &PerYear::Years(vec![0.0, 0.02]));
+    let mut zero = per_year_jilin(&[0.0, 0.0], None);
+    set(&mut zero, P, 0.05).unwrap();
+    assert_eq!(lockdown(&zero), &PerYear::Years(vec![0.05, 0.05]));
+}
+
+#[test]
+fn one_year_of_a_per_year_field_is_addressed_by_the_year() {
+    // Jilin 2022: base year 2021, horizon 4, so 2022 to 2025.
+    let mut raw = per_year_jilin(&[0.04, 0.025, 0.015, 0.01], None);
+    assert_eq!(get(&raw, &format!("{P}.2022")).unwrap(), 0.04);
+    assert_eq!(get(&raw, &format!("{P}.2024")).unwrap(), 0.015);
+    set(&mut raw, &format!("{P}.2023"), 0.03).unwrap();
+    assert_eq!(
+        lockdown(&raw),
+        &PerYear::Years(vec![0.04, 0.03, 0.015, 0.01])
+    );
+
+    // A shorter array repeats its last value: setting a later year
+    // lengthens it and keeps the years after it as they read before.
+    let mut short = per_year_jilin(&[0.04, 0.02], None);
+    assert_eq!(get(&short, &format!("{P}.2025")).unwrap(), 0.02);
+    set(&mut short, &format!("{P}.2024"), 0.01).unwrap();
+    assert_eq!(
+        lockdown(&short),
+        &PerYear::Years(vec![0.04, 0.02, 0.01, 0.02])
+    );
+    let mut short = per_year_jilin(&[0.04, 0.02], None);
+    set(&mut short, &format!("{P}.2025"), 0.01).unwrap();
+    assert_eq!(
+        lockdown(&short),
+        &PerYear::Years(vec![0.04, 0.02, 0.02, 0.01])
+    );
+
+    // A per-year field written as one number takes a year too: it becomes
+    // an array that reads as before in every other year.
+    let mut one = jilin().raw().clone();
+    assert_eq!(get(&one, "sectors.automobile.growth.2025").unwrap(), 7.0);
+    set(&mut one, "sectors.automobile.growth.2023", 9.0).unwrap();
+    assert_eq!(
+        automobile_growth(&one),
+        &PerYear::Years(vec![7.0, 9.0, 7.0])
+    );
+    assert_eq!(automobile_growth(&one).resolve(4), vec![7.0, 9.0, 7.0, 7.0]);
+    Scenario::from_raw(one, "t").unwrap();
+
+    // An optional per-year field the file leaves out reads as its default
+    // (a shock's scale, 1) in the other years.
+    let mut scaled = jilin().raw().clone();
+    assert_eq!(get(&scaled, "shocks.covid.scale.2024").unwrap(), 1.0);
+    set(&mut scaled, "shocks.covid.scale.2024", 0.5).unwrap();
+    let covid = scaled.shocks.iter().find(|s| s.id == "covid").unwrap();
+    assert_eq!(covid.scale, Some(PerYear::Years(vec![1.0, 1.0, 0.5, 1.0])));
+    Scenario::from_raw(scaled, "t").unwrap();
+}
+
+#[test]
+fn a_year_outside_the_horizon_names_the_field_and_the_valid_years() {
+    let raw = per_year_jilin(&[0.04, 0.025, 0.015, 0.01], None);
+    for year in ["2021", "2026"] {
+        let e = get(&raw, &format!("{P}.{year}")).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "{P} has no year {year}; the simulated years are 2022 to 2025"
+            )),
+            "{e}"
+        );
+    }
+    let mut raw2 = raw.clone();
+    let e = set(&mut raw2, "sectors.automobile.growth.2030", 1.0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "sectors.automobile.growth has no year 2030; the simulated years are 2022 to 2025"
+        ),
+        "{e}"
+    );
+    for bad in [
+        format!("{P}.first"),
+        format!("{P}.2023.size"),
+        "sectors.automobile.persistence.2023".to_string(),
+        "targets.gdp_growth.threshold.2022".to_string(),
+    ] {
+        let e = set(&mut raw2, &bad, 0.01).unwrap_err().to_string();
+        assert!(e.contains("unknown parameter path"), "{bad}: {e}");
+    }
+    assert_eq!(raw2, raw);
+    let e = get(&raw, &format!("{P}.first")).unwrap_err().to_string();
+    assert!(
+        e.contains("is per year") && e.contains("2022 to 2025"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_listing_names_each_year_of_a_per_year_array() {
+    let raw = per_year_jilin(&[0.04, 0.025], None);
+    let params = list(&raw);
+    let of = |path: &str| params.iter().find(|p| p.path == path).map(|p| p.value);
+    assert_eq!(of(P), Some(0.04));
+    for (year, v) in [(2022, 0.04), (2023, 0.025), (2024, 0.025), (2025, 0.025)] {
+        assert_eq!(of(&format!("{P}.{year}")), Some(v), "{year}");
+    }
+    assert_eq!(of(&format!("{P}.2026")), None);
+    // A field written as one number is listed once.
+    assert_eq!(of("sectors.automobile.growth"), Some(7.0));
+    assert_eq!(of("sectors.automobile.growth.2022"), None);
+    for p in &params {
+        assert_eq!(get(&raw, &p.path).unwrap(), p.value, "{}", p.path);
+    }
+}
+
+#[test]
+fn every_year_names_the_years_of_a_per_year_array_only() {
+    let raw = per_year_jilin(&[0.04, 0.025], None);
+    assert_eq!(
+        every_year(&raw, P),
+        (2022..=2025)
+            .map(|y| format!("{P}.{y}"))
+            .collect::<Vec<_>>()
+    );
+    let s = Scenario::from_raw(raw.clone(), "t").unwrap();
+    let settings: Vec<(String, f64)> = every_year(&raw, P).into_iter().map(|p| (p, 1.0)).collect();
+    let on = apply(&s, &settings, "t").unwrap();
+    assert_eq!(lockdown(on.raw()).resolve(4), vec![1.0; 4]);
+    assert_eq!(
+        every_year(&raw, "sectors.automobile.growth"),
+        vec!["sectors.automobile.growth".to_string()]
+    );
+}

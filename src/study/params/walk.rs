@@ -38,8 +38,11 @@ const KEY_DOMAINS: [(&str, &[&str], &str); 2] = [
 
 /// Optional fields that read as a default where the file leaves them out
 /// (array, field, default): they apply to every event and indicator.
-const DEFAULTS: [(&str, &str, f64); 2] =
-    [("events", "recovery", 1.0), ("indicators", "noise", 0.0)];
+const DEFAULTS: [(&str, &str, f64); 3] = [
+    ("events", "recovery", 1.0),
+    ("indicators", "noise", 0.0),
+    ("shocks", "scale", 1.0),
+];
 
 /// One step from a node of the tree to a child.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +65,35 @@ struct Slot {
     default: Option<f64>,
     /// Only whole values fit (years, quarters).
     integer: bool,
+    /// How a per-year field is addressed (`Plain` for every other number).
+    shape: Shape,
 }
+
+/// A per-year field (a number, or an array with one value per simulated
+/// year, the last repeating) addressed as a whole or one year at a time.
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    /// One number (a field that is not per year, or a per-year field
+    /// written as one number and addressed as a whole).
+    Plain,
+    /// A per-year array addressed as a whole: its first year's value; a
+    /// setting moves every year the same way (see [`moved`]).
+    Whole { values: Vec<f64>, shift: bool },
+    /// One simulated year (`index` 0 = `base_year + 1`) of a per-year field
+    /// written as `values` (one value for a number; empty when the file
+    /// leaves an optional field out, which then reads as its default).
+    Year {
+        index: usize,
+        values: Vec<f64>,
+        horizon: usize,
+    },
+}
+
+/// Per-year fields whose whole-list setting shifts every year by the same
+/// difference (growth rates, which may be zero or negative); every other
+/// per-year field (probabilities, volatilities, scales, impact sizes) is
+/// scaled by the same factor.
+const SHIFTED: [(&str, &str); 2] = [("sectors", "growth"), ("indicators", "mean")];
 
 pub(super) fn tree(raw: &RawScenario) -> Result<Value> {
     serde_json::to_value(raw).map_err(|e| Error::Internal(format!("scenario serialization: {e}")))
@@ -264,6 +295,7 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
                             current: Some(v),
                             default: None,
                             integer: false,
+                            shape: Shape::Plain,
                         });
                     }
                 }
@@ -298,7 +330,31 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
                             mirror: None,
                             current: None,
                             default: Some(0.0),
+                            shape: Shape::Plain,
                         });
+                    }
+                    // An optional per-year field the file leaves out,
+                    // addressed by year: it reads as its default.
+                    None if i + 2 == parts.len() && per_year(root, &here) => {
+                        let default = DEFAULTS
+                            .iter()
+                            .find(|(arr, f, _)| *arr == array && *f == seg && i == 2)
+                            .map(|(_, _, d)| *d);
+                        let Some(d) = default else {
+                            return bad(format!(
+                                "{} is not set in this scenario; set it as a whole first",
+                                parts[..=i].join(".")
+                            ));
+                        };
+                        return year_slot(
+                            raw,
+                            &parts[..=i],
+                            &parts[i + 1..],
+                            here,
+                            vec![],
+                            Some(d),
+                        )
+                        .map_err(|why| not_a_year(path, &why));
                     }
                     None => {
                         return bad(format!(
@@ -307,6 +363,16 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
                         ));
                     }
                 }
+            }
+            Value::Array(items) if items.iter().all(Value::is_number) && per_year(root, &at) => {
+                let values: Vec<f64> = items.iter().filter_map(Value::as_f64).collect();
+                return year_slot(raw, &parts[..i], &parts[i..], at, values, None)
+                    .map_err(|why| not_a_year(path, &why));
+            }
+            Value::Number(n) if per_year(root, &at) => {
+                let values = n.as_f64().into_iter().collect();
+                return year_slot(raw, &parts[..i], &parts[i..], at, values, None)
+                    .map_err(|why| not_a_year(path, &why));
             }
             Value::Array(items) => {
                 let key = parts[i - 1];
@@ -368,6 +434,7 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
             current: n.as_f64(),
             default,
             integer: !n.is_f64(),
+            shape: Shape::Plain,
         }),
         Value::Null if fits(root, &at, Value::from(0)) => Ok(Slot {
             integer: !fits(root, &at, Value::from(0.5)),
@@ -375,7 +442,22 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
             mirror: None,
             current: None,
             default,
+            shape: Shape::Plain,
         }),
+        Value::Array(items) if items.iter().all(Value::is_number) && per_year(root, &at) => {
+            let values: Vec<f64> = items.iter().filter_map(Value::as_f64).collect();
+            Ok(Slot {
+                at,
+                mirror: None,
+                current: values.first().copied(),
+                default: None,
+                integer: false,
+                shape: Shape::Whole {
+                    values,
+                    shift: SHIFTED.contains(&(array, field)),
+                },
+            })
+        }
         _ => {
             let parent = &parts[..parts.len() - 1];
             let mut up = root;
@@ -397,6 +479,120 @@ fn resolve(raw: &RawScenario, root: &Value, path: &str) -> Result<Slot> {
             ))
         }
     }
+}
+
+/// The error for a per-year path whose year is not one of the simulated
+/// years: the message names them, so no nearest path is suggested.
+fn not_a_year(path: &str, why: &str) -> Error {
+    Error::argument(path, format!("unknown parameter path ({why})"))
+}
+
+/// Whether the field at `at` is per year: it takes one number and also an
+/// array of numbers (a plain number field takes no array, a list of
+/// quarters no single number).
+fn per_year(root: &Value, at: &[Step]) -> bool {
+    fits(root, at, Value::from(0.5)) && fits(root, at, serde_json::json!([0.5]))
+}
+
+/// The simulated years of the scenario, `base_year + 1 ..= base_year + horizon`.
+pub(super) fn years(raw: &RawScenario) -> std::ops::RangeInclusive<i64> {
+    let first = i64::from(raw.scenario.base_year) + 1;
+    first..=first + i64::from(raw.scenario.horizon) - 1
+}
+
+/// The slot of one year (`rest`, a single segment) of the per-year field
+/// at `field` (`at` in the tree), written as `values` (empty: absent, read
+/// as `default`). `Err` is the reason for an unknown-path message.
+fn year_slot(
+    raw: &RawScenario,
+    field: &[&str],
+    rest: &[&str],
+    at: Vec<Step>,
+    values: Vec<f64>,
+    default: Option<f64>,
+) -> std::result::Result<Slot, String> {
+    let name = field.join(".");
+    let span = years(raw);
+    let valid = if span.is_empty() {
+        "the scenario simulates no year (horizon 0)".to_string()
+    } else if span.start() == span.end() {
+        format!("the only simulated year is {}", span.start())
+    } else {
+        format!("the simulated years are {} to {}", span.start(), span.end())
+    };
+    let [seg] = rest else {
+        return Err(format!(
+            "{name} is per year, so a path ends with its field ({name}) or a year ({name}.{}); {valid}",
+            span.start()
+        ));
+    };
+    let index = match seg.parse::<i64>() {
+        Ok(y) if span.contains(&y) => (y - span.start()) as usize,
+        Ok(y) => return Err(format!("{name} has no year {y}; {valid}")),
+        Err(_) => {
+            return Err(format!(
+                "{name} is per year, so what follows it is a simulated year, not {seg:?}; {valid}"
+            ));
+        }
+    };
+    let current = values.get(index).or(values.last()).copied();
+    Ok(Slot {
+        at,
+        mirror: None,
+        current,
+        default,
+        integer: false,
+        shape: Shape::Year {
+            index,
+            values,
+            horizon: span.count(),
+        },
+    })
+}
+
+/// A per-year array moved as a whole so that its first year reads `to`:
+/// every year shifted by the same difference (`shift`), or scaled by the
+/// same factor, which keeps the ratios between years. A scaled array whose
+/// first value is 0 cannot move unless all its values are 0.
+fn moved(values: &[f64], shift: bool, to: f64) -> std::result::Result<Vec<f64>, String> {
+    let Some(&first) = values.first() else {
+        return Err("the per-year array is empty".into());
+    };
+    if !shift && first == 0.0 && values.iter().any(|x| *x != 0.0) {
+        return Err(
+            "its first simulated year is 0, so the later years cannot be scaled with it; set the years one at a time (PATH.YEAR)"
+                .into(),
+        );
+    }
+    Ok(values
+        .iter()
+        .enumerate()
+        .map(|(k, &x)| match k {
+            0 => to,
+            _ if shift => x + (to - first),
+            _ if first == 0.0 => to,
+            _ => x * (to / first),
+        })
+        .collect())
+}
+
+/// A per-year array with year `index` set to `to` and every other simulated
+/// year (of `horizon`) reading as before: an array shorter than the year is
+/// lengthened with its last value, and one more value restores the years
+/// after it.
+fn with_year(values: &[f64], index: usize, horizon: usize, to: f64) -> Vec<f64> {
+    let last = values.last().copied().unwrap_or(to);
+    let mut out = values.to_vec();
+    if index < out.len() {
+        out[index] = to;
+        return out;
+    }
+    out.resize(index, last);
+    out.push(to);
+    if index + 1 < horizon {
+        out.push(last);
+    }
+    out
 }
 
 /// Tables whose numbers are data the run is conditioned on, or the
@@ -535,8 +731,28 @@ fn set_in(raw: &RawScenario, root: &mut Value, path: &str, value: f64) -> Result
             ),
         ));
     }
+    let written = match &slot.shape {
+        Shape::Plain => number(value, slot.integer),
+        Shape::Whole { values, shift } => {
+            let moved = moved(values, *shift, value).map_err(|why| {
+                Error::argument(path, format!("cannot set the whole list: {why}"))
+            })?;
+            Value::from(moved)
+        }
+        Shape::Year {
+            index,
+            values,
+            horizon,
+        } => {
+            let written: Vec<f64> = match values.as_slice() {
+                [] => slot.default.into_iter().collect(),
+                v => v.to_vec(),
+            };
+            Value::from(with_year(&written, *index, *horizon, value))
+        }
+    };
     for at in std::iter::once(&slot.at).chain(slot.mirror.as_ref()) {
-        put(root, at, number(value, slot.integer));
+        put(root, at, written.clone());
     }
     if slot.integer && !fits(root, &[], root.clone()) {
         return Err(Error::argument(
