@@ -204,7 +204,7 @@ impl SensitivityResult {
 
 /// The widest input or event name in a sensitivity table, in characters
 /// ([`table_label`]); the tornado chart and the JSON keep the whole label.
-pub const LABEL_WIDTH: usize = 48;
+pub const LABEL_WIDTH: usize = 56;
 
 impl Bar {
     /// The input as a person reads it: a parameter by the label of what it
