@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use annotate_snippets::renderer::{AnsiColor, Style};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use thiserror::Error;
 
 use crate::report::format::{escape_control, escape_control_lines};
@@ -100,7 +102,9 @@ impl ScenarioError {
     /// followed by that line of `source` (the text of the file named by
     /// `origin`), a caret under its column and, when the message carries
     /// one, a `help:` line: the accepted values, or the nearest known name
-    /// for a typo.
+    /// for a typo. The quote is drawn by annotate-snippets, as rustc draws
+    /// its own: a gutter with the line number, the line (a window of a long
+    /// one, [`MAX_QUOTED_WIDTH`]) and carets under the token at the column.
     ///
     /// `styled` adds ANSI colours (the binary asks for them only when
     /// standard error is a terminal and `NO_COLOR` is unset). A problem
@@ -126,16 +130,9 @@ impl ScenarioError {
     /// );
     /// ```
     pub fn annotate(&self, source: &str, styled: bool) -> String {
-        let paint = Paint::new(styled);
         // The file as parsed: without a leading byte order mark.
         let lines: Vec<&str> = crate::scenario::strip_bom(source).lines().collect();
-        let listed = &self.problems[..self.problems.len().min(MAX_LISTED)];
-        let width = listed
-            .iter()
-            .filter_map(|p| p.line)
-            .max()
-            .map_or(1, |l| l.to_string().len());
-        let blank = " ".repeat(width);
+        let renderer = renderer(styled);
         let n = self.problems.len();
         let mut out = format!(
             "{}: invalid scenario ({} problem{})",
@@ -143,37 +140,74 @@ impl ScenarioError {
             n,
             if n == 1 { "" } else { "s" }
         );
-        for p in listed {
-            out.push_str(&format!("\n  {}: {}", escape_control(&self.origin), p));
-            let Some(l) = p.line else { continue };
-            let Some(text) = l.checked_sub(1).and_then(|i| lines.get(i)) else {
+        for p in self.problems.iter().take(MAX_LISTED) {
+            let title = format!("{}: {}", escape_control(&self.origin), p);
+            let quoted = p
+                .line
+                .and_then(|l| Some((l, *l.checked_sub(1).and_then(|i| lines.get(i))?)));
+            let Some((l, text)) = quoted else {
+                out.push_str("\n  ");
+                out.push_str(&title);
                 continue;
             };
-            let (shown, offset, len) = underline(text, p.column.unwrap_or(1));
-            let (g, g_) = (paint.gutter.render(), paint.gutter.render_reset());
-            out.push_str(&format!("\n  {blank} {g}|{g_}"));
-            out.push_str(&format!("\n  {g}{l:>width$} |{g_} {shown}"));
-            if p.column.is_some() {
-                let (c, c_) = (paint.caret.render(), paint.caret.render_reset());
-                out.push_str(&format!(
-                    "\n  {blank} {g}|{g_} {}{c}{}{c_}",
-                    " ".repeat(offset),
-                    "^".repeat(len)
-                ));
-            }
-            for h in hints(&p.message) {
-                let (h_, h__) = (paint.help.render(), paint.help.render_reset());
-                out.push_str(&format!(
-                    "\n  {blank} {g}={g_} {h_}help{h__}: {}",
-                    escape_control(&h)
-                ));
-            }
+            let (shown, span) = mark(text, p.column.unwrap_or(1));
+            let annotation = match p.column {
+                Some(_) => AnnotationKind::Primary.span(span),
+                // No column: the line is shown without a caret.
+                None => AnnotationKind::Visible.span(0..shown.len()),
+            };
+            let hints: Vec<String> = hints(&p.message)
+                .iter()
+                .map(|h| escape_control(h).into_owned())
+                .collect();
+            let group = Level::ERROR
+                .no_name()
+                .primary_title(title.as_str())
+                .element(
+                    Snippet::source(shown.as_str())
+                        .line_start(l)
+                        .annotation(annotation),
+                )
+                .elements(hints.iter().map(|h| Level::HELP.message(h.as_str())));
+            out.push('\n');
+            out.push_str(&indent(&renderer.render(&[group])));
         }
         if let Some(more) = self.unlisted() {
             out.push_str(&format!("\n  {more}"));
         }
         out
     }
+}
+
+/// The renderer of quoted lines: plain, or with the colours of a
+/// diagnostic (line numbers and gutter bold blue, carets bold red, the
+/// message and `help` bold). Wide enough never to cut a line: a long line
+/// is already a window ([`mark`]).
+fn renderer(styled: bool) -> Renderer {
+    let bold = |c: AnsiColor| Style::new().bold().fg_color(Some(c.into()));
+    let r = if styled {
+        Renderer::styled()
+            .line_num(bold(AnsiColor::Blue))
+            .error(bold(AnsiColor::Red))
+    } else {
+        Renderer::plain()
+    };
+    r.term_width(4 * MAX_QUOTED_WIDTH)
+}
+
+/// Every line of `text` indented by two spaces, under the first line of a
+/// message.
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("  {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Why a file's bytes are not text, for a message: the byte offset of the
@@ -205,64 +239,13 @@ pub fn quote_line(source: &str, line: usize, column: usize) -> String {
     let Some(text) = line.checked_sub(1).and_then(|i| source.lines().nth(i)) else {
         return String::new();
     };
-    let (shown, offset, len) = underline(text, column);
-    let blank = " ".repeat(line.to_string().len());
-    format!(
-        "\n  {blank} |\n  {line} | {shown}\n  {blank} | {}{}",
-        " ".repeat(offset),
-        "^".repeat(len)
-    )
-}
-
-/// Colours of an annotated error; plain styles write nothing. The ANSI codes
-/// are written out here (bold, then the foreground colour; reset after) so
-/// that the library needs no terminal-styling crate: they are the bytes
-/// `anstyle` wrote for the same styles.
-struct Paint {
-    gutter: Style,
-    caret: Style,
-    help: Style,
-}
-
-/// An ANSI style as its opening and closing codes.
-#[derive(Clone, Copy)]
-struct Style {
-    open: &'static str,
-    close: &'static str,
-}
-
-impl Style {
-    fn render(self) -> &'static str {
-        self.open
-    }
-
-    fn render_reset(self) -> &'static str {
-        self.close
-    }
-}
-
-impl Paint {
-    fn new(styled: bool) -> Paint {
-        let colour = |open: &'static str| {
-            if styled {
-                Style {
-                    open,
-                    close: "\x1b[0m",
-                }
-            } else {
-                Style {
-                    open: "",
-                    close: "",
-                }
-            }
-        };
-        Paint {
-            // Bold blue, bold red, bold cyan.
-            gutter: colour("\x1b[1m\x1b[34m"),
-            caret: colour("\x1b[1m\x1b[31m"),
-            help: colour("\x1b[1m\x1b[36m"),
-        }
-    }
+    let (shown, span) = mark(text, column);
+    let group = Group::with_level(Level::ERROR).element(
+        Snippet::source(shown.as_str())
+            .line_start(line)
+            .annotation(AnnotationKind::Primary.span(span)),
+    );
+    format!("\n{}", indent(&renderer(false).render(&[group])))
 }
 
 /// Display width of a character in a quoted source line (tabs as 4 columns,
@@ -290,81 +273,65 @@ fn shown_char(c: char) -> String {
     }
 }
 
-/// A source line as shown (tabs expanded, no trailing `\r`), the display
-/// offset of the 1-based character `column`, and the display width of the
-/// token that starts there (a quoted string, a `[table]` header, or a run of
-/// characters up to a space, `,`, `=`, `]`, `}` or `#`; at least 1).
-fn underline(text: &str, column: usize) -> (String, usize, usize) {
+/// A source line as shown (tabs expanded, control characters escaped, no
+/// trailing `\r`) and the byte range in it of the token that starts at the
+/// 1-based character `column` (a quoted string, a `[table]` header, or a run
+/// of characters up to a space, `,`, `=`, `]`, `}` or `#`; empty at the end
+/// of the line). A line wider than [`MAX_QUOTED_WIDTH`] display columns is
+/// shown as a window of about that width around the column (a third of it
+/// before), with `…` where it is cut.
+fn mark(text: &str, column: usize) -> (String, std::ops::Range<usize>) {
     let text = text.trim_end_matches('\r');
-    let shown: String = text.chars().map(shown_char).collect();
     let chars: Vec<char> = text.chars().collect();
     let start = column.saturating_sub(1).min(chars.len());
-    let offset = chars[..start].iter().map(|&c| char_width(c)).sum();
     let rest = &chars[start..];
-    let token: &[char] = match rest.first() {
-        Some(&q @ ('"' | '\'')) => {
-            let end = rest[1..]
-                .iter()
-                .position(|&c| c == q)
-                .map_or(rest.len(), |i| i + 2);
-            &rest[..end]
-        }
-        Some('[') => {
-            let end = rest
-                .iter()
-                .rposition(|&c| c == ']')
-                .map_or(rest.len(), |i| i + 1);
-            &rest[..end]
-        }
-        _ => {
-            let end = rest
-                .iter()
-                .position(|&c| c.is_whitespace() || ",=]}#".contains(c))
-                .unwrap_or(rest.len());
-            &rest[..end]
-        }
+    let token = match rest.first() {
+        Some(&q @ ('"' | '\'')) => rest[1..]
+            .iter()
+            .position(|&c| c == q)
+            .map_or(rest.len(), |i| i + 2),
+        Some('[') => rest
+            .iter()
+            .rposition(|&c| c == ']')
+            .map_or(rest.len(), |i| i + 1),
+        _ => rest
+            .iter()
+            .position(|&c| c.is_whitespace() || ",=]}#".contains(c))
+            .unwrap_or(rest.len()),
     };
-    let len = token.iter().map(|&c| char_width(c)).sum::<usize>().max(1);
     let total: usize = chars.iter().map(|&c| char_width(c)).sum();
-    if total <= MAX_QUOTED_WIDTH {
-        return (shown, offset, len);
-    }
-    window(&chars, start, len)
-}
-
-/// A line wider than [`MAX_QUOTED_WIDTH`] as a window of about that width
-/// around the character `start` (a third of it before), with `…` where it
-/// is cut; the caret's offset and length within the window.
-fn window(chars: &[char], start: usize, len: usize) -> (String, usize, usize) {
-    let before = MAX_QUOTED_WIDTH / 3;
-    let mut lo = start;
-    let mut w = 0;
-    while lo > 0 && w + char_width(chars[lo - 1]) <= before {
-        lo -= 1;
-        w += char_width(chars[lo]);
-    }
-    let mut hi = start;
-    while hi < chars.len() && w + char_width(chars[hi]) <= MAX_QUOTED_WIDTH {
-        w += char_width(chars[hi]);
-        hi += 1;
-    }
+    let (lo, hi) = if total <= MAX_QUOTED_WIDTH {
+        (0, chars.len())
+    } else {
+        // A window: a third of the width before the column, the rest after.
+        let before = MAX_QUOTED_WIDTH / 3;
+        let (mut lo, mut w) = (start, 0);
+        while lo > 0 && w + char_width(chars[lo - 1]) <= before {
+            lo -= 1;
+            w += char_width(chars[lo]);
+        }
+        let mut hi = start;
+        while hi < chars.len() && w + char_width(chars[hi]) <= MAX_QUOTED_WIDTH {
+            w += char_width(chars[hi]);
+            hi += 1;
+        }
+        (lo, hi)
+    };
     let expand = |cs: &[char]| -> String { cs.iter().map(|&c| shown_char(c)).collect() };
-    let cut_left = lo > 0;
     let mut shown = String::new();
-    if cut_left {
+    if lo > 0 {
         shown.push('…');
     }
-    shown.push_str(&expand(&chars[lo..hi]));
+    shown.push_str(&expand(&chars[lo..start]));
+    let from = shown.len();
+    let end = (start + token).min(hi);
+    shown.push_str(&expand(&chars[start..end]));
+    let to = shown.len();
+    shown.push_str(&expand(&chars[end..hi]));
     if hi < chars.len() {
         shown.push('…');
     }
-    let offset = usize::from(cut_left)
-        + chars[lo..start]
-            .iter()
-            .map(|&c| char_width(c))
-            .sum::<usize>();
-    let room: usize = chars[start..hi].iter().map(|&c| char_width(c)).sum();
-    (shown, offset, len.min(room).max(1))
+    (shown, from..to)
 }
 
 /// The hints a message carries, for `help:` lines: the nearest known name
@@ -557,30 +524,70 @@ mod tests {
         );
     }
 
+    /// The text `mark` underlines.
+    fn marked(text: &str, column: usize) -> String {
+        let (shown, span) = mark(text, column);
+        shown[span].to_string()
+    }
+
     #[test]
     fn tokens_are_underlined_whole() {
-        assert_eq!(underline("op = \"below\" # x", 6).2, 7);
-        assert_eq!(underline("[[sectors]]", 1).2, 11);
-        assert_eq!(underline("volatility = -1.0", 14).2, 4);
-        assert_eq!(underline("m = [[1, 0.2], [0.3, 1]]", 17).2, 3);
-        // A column past the end, or on an empty line, still gives one caret.
-        assert_eq!(underline("x", 9), ("x".to_string(), 1, 1));
-        assert_eq!(underline("", 1), (String::new(), 0, 1));
+        assert_eq!(marked("op = \"below\" # x", 6), "\"below\"");
+        assert_eq!(marked("[[sectors]]", 1), "[[sectors]]");
+        assert_eq!(marked("volatility = -1.0", 14), "-1.0");
+        assert_eq!(marked("m = [[1, 0.2], [0.3, 1]]", 17), "0.3");
+        // A column past the end, or on an empty line, marks the end (one caret).
+        assert_eq!(mark("x", 9), ("x".to_string(), 1..1));
+        assert_eq!(mark("", 1), (String::new(), 0..0));
+        // A control character is shown as its escape, and underlined whole.
+        assert_eq!(mark("a = \u{1b}b", 5), ("a = \\u{1b}b".to_string(), 4..11));
     }
 
     #[test]
     fn a_long_line_is_quoted_as_a_window() {
         let text = format!("x = \"{}\" oops", "a".repeat(1000));
-        let (shown, offset, len) = underline(&text, 1008);
+        let (shown, span) = mark(&text, 1008);
         assert!(shown.starts_with('…') && shown.ends_with("oops"), "{shown}");
         assert!(shown.chars().count() <= MAX_QUOTED_WIDTH + 2);
-        assert_eq!(
-            shown.chars().skip(offset).take(len).collect::<String>(),
-            "oops"
-        );
+        assert_eq!(&shown[span], "oops");
         // Cut on the right too when the column is early.
-        let (shown, offset, _) = underline(&text, 1);
-        assert_eq!((offset, shown.ends_with('…')), (0, true));
+        let (shown, span) = mark(&text, 1);
+        assert_eq!((span.start, shown.ends_with('…')), (0, true));
+        // The caret of a long line sits under the token in the annotated error.
+        let e = error(vec![problem(Some(1), Some(1008), "bad")]);
+        let out = e.annotate(&text, false);
+        let lines: Vec<&str> = out.lines().collect();
+        let quoted = lines.iter().position(|l| l.ends_with("oops")).unwrap();
+        // Display columns: `…` is one character of three bytes.
+        let col = lines[quoted + 1].chars().position(|c| c == '^').unwrap();
+        let under: String = lines[quoted].chars().skip(col).collect();
+        assert_eq!(under, "oops", "{out}");
+    }
+
+    #[test]
+    fn a_problem_with_a_line_but_no_column_quotes_the_line_without_a_caret() {
+        let e = error(vec![problem(Some(2), None, "bad table")]);
+        let out = e.annotate("a = 1\n[x]\n", false);
+        assert_eq!(
+            out,
+            "s.toml: invalid scenario (1 problem)\n  s.toml: line 2: f: bad table\n    |\n  2 | [x]\n    |"
+        );
+    }
+
+    #[test]
+    fn hints_follow_the_quote() {
+        let text = "a = 1\nop = \"below\"\n";
+        let e = error(vec![problem(
+            Some(2),
+            Some(6),
+            "unknown op \"below\"; expected at_least, at_most or about",
+        )]);
+        assert_eq!(
+            e.annotate(text, false),
+            "s.toml: invalid scenario (1 problem)\n  \
+             s.toml: line 2, column 6: f: unknown op \"below\"; expected at_least, at_most or about\n    \
+             |\n  2 | op = \"below\"\n    |      ^^^^^^^\n    |\n    = help: expected at_least, at_most or about"
+        );
     }
 
     #[test]

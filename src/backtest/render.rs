@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::*;
 use crate::error::{Error, Result};
-use crate::report::format::{columns, decimals_3210, pct};
+use crate::report::format::{columns, count, decimals_3210, pct};
 
 pub(super) fn opt3(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |v| format!("{v:.3}"))
@@ -36,17 +36,21 @@ impl Backtest {
         let many = scenarios.len() > 1;
         let _ = writeln!(
             o,
-            "Backtest: {} outcome(s) scored, {} met; {} path(s) per run{}",
-            s.cases,
+            "Backtest: {} scored, {} met; {} per run{}",
+            count(s.cases, "outcome", "outcomes"),
             s.met,
-            self.cases.first().map_or(0, |c| c.paths),
+            count(
+                self.cases.first().map_or(0, |c| c.paths) as usize,
+                "path",
+                "paths"
+            ),
             self.seed.map_or(String::new(), |x| format!(", seed {x}"))
         );
         if s.cases < 30 {
             let _ = writeln!(
                 o,
-                "Small sample: with {} outcome(s) these scores say little; read them as a record, not a verdict.",
-                s.cases
+                "Small sample: with {} these scores say little; read them as a record, not a verdict.",
+                count(s.cases, "outcome", "outcomes")
             );
         }
         o.push('\n');
@@ -69,7 +73,7 @@ impl Backtest {
                 r.push(c.scenario.clone());
             }
             r.extend([
-                c.target.clone(),
+                c.label.clone(),
                 c.year.to_string(),
                 c.condition.clone(),
                 pct(c.probability),
@@ -96,8 +100,8 @@ impl Backtest {
         o.push('\n');
         let _ = writeln!(
             o,
-            "Mean scores over {} outcome(s) (lower is better):",
-            s.cases
+            "Mean scores over {} (lower is better):",
+            count(s.cases, "outcome", "outcomes")
         );
         let mut rows = vec![vec!["Forecaster".to_string(), "Brier".into(), "Log".into()]];
         for sc in &s.scores {
@@ -114,10 +118,10 @@ impl Backtest {
         for cv in [&s.coverage50, &s.coverage90] {
             let _ = writeln!(
                 o,
-                "{:.0}% central interval: {} of {} outcome(s) inside ({}; 95% CI {}-{})",
+                "{:.0}% central interval: {} of {} inside ({}; 95% CI {}-{})",
                 100.0 * cv.nominal,
                 cv.inside,
-                cv.cases,
+                count(cv.cases, "outcome", "outcomes"),
                 cv.rate.map_or("n/a".into(), pct),
                 pct(cv.ci95.0),
                 pct(cv.ci95.1)
@@ -171,7 +175,7 @@ impl Backtest {
             ]];
             for t in &s.by_target {
                 rows.push(vec![
-                    t.target.clone(),
+                    self.label_of(&t.target).to_string(),
                     t.cases.to_string(),
                     t.met.to_string(),
                     pct(t.mean_probability),
@@ -227,6 +231,14 @@ impl Backtest {
             );
         }
         o
+    }
+
+    /// The label of target `id` in the scored cases (the id when none has one).
+    fn label_of<'a>(&'a self, id: &'a str) -> &'a str {
+        self.cases
+            .iter()
+            .find(|c| c.target == id && !c.label.is_empty())
+            .map_or(id, |c| c.label.as_str())
     }
 
     /// Pretty-printed JSON of the whole backtest, with a trailing newline.

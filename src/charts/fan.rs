@@ -47,7 +47,15 @@ pub fn fan_svg(
             finite("a fan percentile", v)?;
         }
     }
-    let base = match fan.base {
+    // The origin: the base-year value, or for an indicator without one (a
+    // growth rate) its published value of the base year in `history`.
+    let base = fan.base.or_else(|| {
+        fan.history
+            .iter()
+            .find(|(y, v)| *y == base_year && v.is_finite())
+            .map(|h| h.1)
+    });
+    let base = match base {
         Some(b) => Some(finite("the base-year value", b)?),
         None => None,
     };
@@ -301,10 +309,16 @@ pub fn fan_svg(
             .collect();
         ticks.push((0.0, base_year.to_string(), true));
         let mut years_row: Vec<(f64, i32)> = vec![];
+        // With many years on the axis (a long history) a quarter is too
+        // narrow for its label: only Q4, the whole year, is then labelled.
+        let quarter_px = chart.backend_coord(&(1.0, y0)).0 - chart.backend_coord(&(0.0, y0)).0;
+        let every_quarter = quarter_px >= 20;
         for p in &fan.points {
             let x = at(base_year, p.year, p.quarter);
             if fan.quarterly {
-                ticks.push((x, format!("Q{}", p.quarter), p.quarter == 4));
+                if every_quarter || p.quarter == 4 {
+                    ticks.push((x, format!("Q{}", p.quarter), p.quarter == 4));
+                }
                 if p.quarter == 1 {
                     years_row.push((x + 1.5, p.year));
                 }
@@ -337,8 +351,10 @@ pub fn fan_svg(
         }
         let (_, py) = chart.backend_coord(&(x0, y0));
         root.draw(&Text::new(
-            if fan.quarterly {
+            if fan.quarterly && every_quarter {
                 "year to date: Q1, H1 (Q2), Q1-3 (Q3), whole year (Q4)"
+            } else if fan.quarterly {
+                "year to date each quarter; Q4: the whole year"
             } else {
                 "year (the model has this indicator per year only)"
             },

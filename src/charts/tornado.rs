@@ -27,13 +27,7 @@ fn panel_height(t: &TargetSensitivity) -> u32 {
 /// The label of a bar: the input and the settings it was moved between.
 fn bar_label(b: &crate::study::Bar, raw: Option<&crate::scenario::RawScenario>) -> String {
     let name = match raw {
-        Some(raw) if b.kind == "event" => raw
-            .events
-            .iter()
-            .find(|e| e.id == b.input)
-            .map(|e| e.label.clone())
-            .unwrap_or_else(|| b.input.clone()),
-        Some(raw) => super::parameter_label(raw, &b.input),
+        Some(raw) => b.label(raw),
         None => b.input.clone(),
     };
     if b.kind == "event" {
@@ -53,8 +47,8 @@ pub fn tornado_svg(result: &SensitivityResult) -> crate::Result<String> {
 }
 
 /// [`tornado_svg`] for a sensitivity of `raw`: each bar named by the label
-/// of its input, field and unit ([`super::parameter_label`]; an event by its
-/// label) instead of its path or id.
+/// of its input, field and unit ([`crate::study::Bar::label`]; an event by
+/// its label) instead of its path or id.
 ///
 /// # Errors
 /// As [`tornado_svg`].

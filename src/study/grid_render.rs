@@ -109,13 +109,33 @@ impl SweepResult {
         })
     }
 
-    /// A table per target: one line per grid point.
+    /// A table per target: one line per grid point, each column headed by
+    /// its parameter path (see [`SweepResult::table_for`]).
     pub fn table(&self) -> String {
         // Labels are free text from the scenario: no control character reaches the terminal.
-        crate::report::format::terminal_safe(&self.table_text()).into_owned()
+        crate::report::format::terminal_safe(&self.table_text(&self.parameters)).into_owned()
     }
 
-    fn table_text(&self) -> String {
+    /// [`SweepResult::table`] for a sweep of `raw`: each column headed by the
+    /// label of what its parameter belongs to, the field and the unit
+    /// ([`crate::charts::parameter_label`], shortened for a column as the
+    /// sensitivity table shortens it), not by its path. The JSON and CSV keep
+    /// the paths.
+    pub fn table_for(&self, raw: &crate::scenario::RawScenario) -> String {
+        let heads: Vec<String> = self
+            .parameters
+            .iter()
+            .map(|p| {
+                super::sensitivity_render::table_label(
+                    &crate::charts::parameter_label(raw, p),
+                    super::sensitivity_render::LABEL_WIDTH,
+                )
+            })
+            .collect();
+        crate::report::format::terminal_safe(&self.table_text(&heads)).into_owned()
+    }
+
+    fn table_text(&self, heads: &[String]) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -128,8 +148,7 @@ impl SweepResult {
             self.seed,
             self.elapsed_s
         );
-        let widths: Vec<usize> = self
-            .parameters
+        let widths: Vec<usize> = heads
             .iter()
             .enumerate()
             .map(|(i, p)| {
@@ -138,13 +157,12 @@ impl SweepResult {
                     .map(|r| exact(r.values[i]).len())
                     .max()
                     .unwrap_or(0)
-                    .max(p.len())
+                    .max(p.chars().count())
             })
             .collect();
         for (id, label) in &self.labels {
             let _ = writeln!(out, "{id}: {label}");
-            let mut header: Vec<(&str, usize, Align)> = self
-                .parameters
+            let mut header: Vec<(&str, usize, Align)> = heads
                 .iter()
                 .zip(&widths)
                 .map(|(p, w)| (p.as_str(), *w, Align::Left))

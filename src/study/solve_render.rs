@@ -16,13 +16,26 @@ impl SolveResult {
         json(self)
     }
 
-    /// A short report in words.
+    /// A short report in words, the lever named by its path (see
+    /// [`SolveResult::table_for`]).
     pub fn table(&self) -> String {
         // Labels are free text from the scenario: no control character reaches the terminal.
-        crate::report::format::terminal_safe(&self.table_text()).into_owned()
+        crate::report::format::terminal_safe(&self.table_text(&self.path)).into_owned()
     }
 
-    fn table_text(&self) -> String {
+    /// [`SolveResult::table`] for a goal seek on `raw`: the lever named by
+    /// the label of what it belongs to, its field and unit
+    /// ([`crate::charts::parameter_label`], without the note in parentheses
+    /// after the name of what it belongs to) instead of its path. The JSON
+    /// keeps the path.
+    pub fn table_for(&self, raw: &crate::scenario::RawScenario) -> String {
+        let lever = super::sensitivity_render::without_owner_note(&crate::charts::parameter_label(
+            raw, &self.path,
+        ));
+        crate::report::format::terminal_safe(&self.table_text(&lever)).into_owned()
+    }
+
+    fn table_text(&self, lever: &str) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -31,7 +44,7 @@ impl SolveResult {
             self.target,
             self.target_label,
             pct(self.probability),
-            self.path,
+            lever,
             exact(self.low),
             exact(self.high),
             self.evaluations.len(),
@@ -63,20 +76,20 @@ impl SolveResult {
         let _ = writeln!(
             out,
             "  at {} = {}: P(met) {}",
-            self.path,
+            lever,
             exact(self.low),
             ev(&self.at_low)
         );
         let _ = writeln!(
             out,
             "  at {} = {}: P(met) {}",
-            self.path,
+            lever,
             exact(self.high),
             ev(&self.at_high)
         );
         let _ = writeln!(out, "  direction: {}\n", self.direction);
         if let (Some(v), Some(e)) = (self.value, &self.at_value) {
-            let _ = writeln!(out, "  value:    {} = {}", self.path, sig4(v));
+            let _ = writeln!(out, "  value:    {} = {}", lever, sig4(v));
             let side = |x: Option<f64>, outside: String| x.map(sig4).unwrap_or(outside);
             let _ = writeln!(
                 out,

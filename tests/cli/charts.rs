@@ -467,6 +467,46 @@ fn chart_flags_are_checked_before_simulating() {
         .code(2);
 }
 
+/// A growth rate has no base-year value: the base year's entry of its
+/// `history` is the origin of its fan, which is then joined to history.
+#[test]
+fn a_growth_fan_starts_from_the_base_year_entry_of_its_history() {
+    let subtitle = |history: &str| -> String {
+        let text = TWO_SECTOR.replace("of = \"gdp\"\n", &format!("of = \"gdp\"\n{history}\n"));
+        let s = scenario::load(&text, "test").unwrap();
+        let (model, w) = Model::compile(&s, "test").unwrap();
+        let config = RunConfig {
+            paths: 1000,
+            seed: 7,
+        };
+        let acc = simulate(&model, &config, &NoProgress).unwrap();
+        let report = Report::build(&model, &acc, &config, 0.0, 1, w);
+        let g = model
+            .indicators
+            .iter()
+            .position(|i| i.id == "gdp_growth")
+            .unwrap();
+        let fans = attain::fan::simulate_fan(&model, &config, &[g]).unwrap();
+        let t = report
+            .targets
+            .iter()
+            .find(|t| t.indicator == "gdp_growth")
+            .unwrap();
+        let svg = charts::fan::fan_svg(&fans[0], t, 2021, config.paths).unwrap();
+        texts(&parse(&svg))
+            .into_iter()
+            .find(|s| s.starts_with("1000 paths"))
+            .unwrap()
+    };
+    let with = subtitle("history = { 2020 = 2.125, 2021 = 6.5 }");
+    assert!(
+        with.starts_with("1000 paths, from 6.5 in 2021 (history from 2020)"),
+        "{with}"
+    );
+    let without = subtitle("history = { 2020 = 2.125 }");
+    assert!(!without.contains(" in 2021"), "{without}");
+}
+
 /// A fan starts from history: the years before the base year (indicator
 /// field `history`, display only) are drawn and labelled; the bands have
 /// legend swatches; every quarter of a year-to-date axis is under its year.

@@ -213,7 +213,8 @@ fn every_subcommand_help_has_an_example() {
 }
 
 /// The lines of `text` that quote line `line` of a file, the caret line below
-/// it, and the help lines after them.
+/// it, and the help lines after them (after the empty gutter line that
+/// separates them from the quote).
 fn quote(text: &str, line: usize) -> (String, String, Vec<String>) {
     let lines: Vec<&str> = text.lines().collect();
     let at = lines
@@ -222,6 +223,7 @@ fn quote(text: &str, line: usize) -> (String, String, Vec<String>) {
         .unwrap_or_else(|| panic!("line {line} is not quoted:\n{text}"));
     let helps = lines[at + 2..]
         .iter()
+        .skip_while(|l| l.trim() == "|")
         .take_while(|l| l.trim_start().starts_with("= "))
         .map(|l| l.to_string())
         .collect();

@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let bytes = match args.format {
-        StudyFormatArg::Table => result.table().into_bytes(),
+        StudyFormatArg::Table => result.table_for(scenario.raw()).into_bytes(),
         StudyFormatArg::Csv => crate::output::with_bom(result.csv()?, args.csv.bom),
         StudyFormatArg::Json => result.json()?,
         StudyFormatArg::Xlsx => {

@@ -60,7 +60,7 @@ pub fn run(args: Args) -> Result<()> {
     bar.finish();
     let result = result?;
     let bytes = match args.format {
-        SolveFormatArg::Table => result.table().into_bytes(),
+        SolveFormatArg::Table => result.table_for(scenario.raw()).into_bytes(),
         SolveFormatArg::Json => result.json()?,
     };
     emit(&bytes, out.as_deref(), quiet)

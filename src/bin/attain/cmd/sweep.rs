@@ -261,7 +261,7 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     let bytes = match format {
-        StudyFormatArg::Table => result.table().into_bytes(),
+        StudyFormatArg::Table => result.table_for(input.scenario.raw()).into_bytes(),
         StudyFormatArg::Csv => crate::output::with_bom(result.csv()?, bom),
         StudyFormatArg::Json => result.json()?,
         StudyFormatArg::Xlsx => {
