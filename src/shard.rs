@@ -3,7 +3,10 @@
 //!
 //! A partial carries everything a merge needs and nothing machine-specific:
 //! the scenario text, seed, path count, the shard's accumulator (integer
-//! counts, histogram pages) and its per-block sums. Parts belong together
+//! counts, histogram pages) and its per-block sums; for a scenario with
+//! `[[assumptions]]`, the same for the central-value pass (every assumption
+//! at its central value, same draws), from which the merge computes the
+//! assumption split as a single run does. Parts belong together
 //! when their fingerprints (SHA-256 of version, block size, seed, paths and
 //! the scenario's fingerprint, [`scenario::fingerprint`]) agree.
 
@@ -52,10 +55,37 @@ pub struct Partial {
     /// written as the string `"inf"`, `"-inf"` or `"NaN"`).
     #[serde(with = "crate::stats::float::block_sums")]
     pub block_sums: BlockSums,
-    /// SHA-256 of the payload (`accumulator` and `block_sums` as canonical
-    /// JSON), see [`payload_digest`]. It catches an accidental edit or a
-    /// truncated copy; it is not a signature (anyone can recompute it).
+    /// The central-value pass, for a scenario with `[[assumptions]]`
+    /// (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<FixedPass>,
+    /// SHA-256 of the payload (`accumulator`, `block_sums` and `fixed` as
+    /// canonical JSON), see [`payload_digest`] and [`Partial::payload_digest`].
+    /// It catches an accidental edit or a truncated copy; it is not a
+    /// signature (anyone can recompute it).
     pub digest: String,
+}
+
+/// A shard's pass with every assumption at its central value: the same
+/// blocks and draws as the main pass, for the split of each target's spread
+/// between the assumptions and the shocks and events.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FixedPass {
+    /// The pass's accumulated outcomes.
+    pub accumulator: Accumulator,
+    /// Its per-block sums, as the main pass's.
+    #[serde(with = "crate::stats::float::block_sums")]
+    pub block_sums: BlockSums,
+}
+
+/// What one shard's simulation gave: the main pass and, for a scenario
+/// with assumptions, the central-value pass.
+#[derive(Debug, Clone)]
+pub struct ShardResult {
+    /// The scenario as written.
+    pub main: (Accumulator, BlockSums),
+    /// Every assumption at its central value.
+    pub fixed: Option<(Accumulator, BlockSums)>,
 }
 
 /// The payload a part's digest covers.
@@ -64,18 +94,40 @@ struct Payload<'a> {
     accumulator: &'a Accumulator,
     #[serde(with = "crate::stats::float::block_sums")]
     block_sums: &'a BlockSums,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<&'a FixedPass>,
 }
 
 /// SHA-256 (hex) of a part's payload: its accumulator and block sums
 /// serialized as compact JSON in field order (the same bytes for the same
 /// values: floats are written in their shortest round-tripping form).
+/// This is the digest of a part without a central-value pass; see
+/// [`Partial::payload_digest`] for any part.
 pub fn payload_digest(accumulator: &Accumulator, block_sums: &BlockSums) -> String {
+    digest_of(accumulator, block_sums, None)
+}
+
+fn digest_of(
+    accumulator: &Accumulator,
+    block_sums: &BlockSums,
+    fixed: Option<&FixedPass>,
+) -> String {
     let json = serde_json::to_vec(&Payload {
         accumulator,
         block_sums,
+        fixed,
     })
     .expect("an accumulator always serializes");
     scenario::fingerprint::hex(&Sha256::digest(&json))
+}
+
+impl Partial {
+    /// The digest of this part's payload (its accumulator, block sums and
+    /// central-value pass); a part without that pass digests as
+    /// [`payload_digest`].
+    pub fn payload_digest(&self) -> String {
+        digest_of(&self.accumulator, &self.block_sums, self.fixed.as_ref())
+    }
 }
 
 /// Fingerprint of a run: parts with the same one belong together. SHA-256 of
@@ -99,8 +151,20 @@ pub fn fingerprint(scenario_text: &str, config: &RunConfig) -> String {
     scenario::fingerprint::hex(&h.finalize())
 }
 
+/// The central-value variant of a model with assumptions (every assumption
+/// at its central value; the same draws), as a plain run makes it.
+pub fn fixed_variant(model: &Model) -> Option<Model> {
+    (!model.assumptions.is_empty()).then(|| {
+        let mut m = model.clone();
+        m.assumptions = m.assumptions.fixed();
+        m
+    })
+}
+
 /// Simulate one shard's blocks (a contiguous range of the run's blocks, see
-/// [`Plan::shard`]). Returns its accumulator and per-block sums.
+/// [`Plan::shard`]), and for a scenario with assumptions the central-value
+/// pass over the same blocks in the same runner call (common random
+/// numbers). Returns each pass's accumulator and per-block sums.
 ///
 /// # Errors
 /// As [`crate::engine::simulate`].
@@ -109,14 +173,29 @@ pub fn simulate_shard(
     config: &RunConfig,
     shard: Shard,
     progress: &dyn Progress,
-) -> Result<(Accumulator, BlockSums)> {
+) -> Result<ShardResult> {
     if config.paths == 0 {
         return Err(Error::argument("paths", "must be at least 1"));
     }
     let plan = Plan::shard(config, shard);
-    let outcome = run(&[model], &plan, &|_| NoObserver, progress).swap_remove(0);
-    check_domain(model, &outcome.acc)?;
-    Ok((outcome.acc, outcome.block_sums))
+    let fixed = fixed_variant(model);
+    let mut variants = vec![model];
+    variants.extend(fixed.as_ref());
+    let mut outcomes = run(&variants, &plan, &|_| NoObserver, progress);
+    check_domain(model, &outcomes[0].acc)?;
+    let fixed_pass = match &fixed {
+        Some(f) => {
+            let o = outcomes.pop().expect("one outcome per variant");
+            check_domain(f, &o.acc)?;
+            Some((o.acc, o.block_sums))
+        }
+        None => None,
+    };
+    let main = outcomes.swap_remove(0);
+    Ok(ShardResult {
+        main: (main.acc, main.block_sums),
+        fixed: fixed_pass,
+    })
 }
 
 /// Merge shard results into the accumulator a single run would have given:
@@ -147,9 +226,14 @@ pub fn partial(
     config: &RunConfig,
     shard: Shard,
     elapsed_s: f64,
-    result: (Accumulator, BlockSums),
+    result: ShardResult,
 ) -> Partial {
-    let digest = payload_digest(&result.0, &result.1);
+    let fixed = result.fixed.map(|(accumulator, block_sums)| FixedPass {
+        accumulator,
+        block_sums,
+    });
+    let (accumulator, block_sums) = result.main;
+    let digest = digest_of(&accumulator, &block_sums, fixed.as_ref());
     Partial {
         format: FORMAT.to_string(),
         fingerprint: fingerprint(scenario_text, config),
@@ -162,8 +246,9 @@ pub fn partial(
         origin: origin.to_string(),
         scenario: scenario_text.to_string(),
         elapsed_s,
-        accumulator: result.0,
-        block_sums: result.1,
+        accumulator,
+        block_sums,
+        fixed,
         digest,
     }
 }
@@ -185,17 +270,39 @@ fn check_part(p: &Partial, model: &Model) -> std::result::Result<(), String> {
             p.block_size
         ));
     }
-    if p.digest != payload_digest(&p.accumulator, &p.block_sums) {
+    if p.digest != p.payload_digest() {
         return Err(
             "its digest does not match its accumulator and block sums (edited or corrupted)".into(),
         );
     }
-    let a = &p.accumulator;
+    check_pass(p, &p.accumulator, &p.block_sums, model)?;
+    match (&p.fixed, fixed_variant(model)) {
+        (Some(f), Some(fm)) => check_pass(p, &f.accumulator, &f.block_sums, &fm)
+            .map_err(|e| format!("its central-value pass: {e}")),
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(
+            "it has no central-value pass, which its scenario's [[assumptions]] need (written by an earlier build? run the shard again)"
+                .into(),
+        ),
+        (Some(_), None) => {
+            Err("it has a central-value pass, but its scenario has no [[assumptions]]".into())
+        }
+    }
+}
+
+/// Check one pass of a part (its accumulator and block sums) against the
+/// part's shard and the model the pass ran.
+fn check_pass(
+    p: &Partial,
+    a: &Accumulator,
+    block_sums: &BlockSums,
+    model: &Model,
+) -> std::result::Result<(), String> {
     let nt = model.targets.len();
     if a.targets.len() != nt
         || a.event_paths.len() != model.events.len() * nt
         || a.event_hits.len() != a.event_paths.len()
-        || p.block_sums.iter().any(|(_, s)| s.len() != nt)
+        || block_sums.iter().any(|(_, s)| s.len() != nt)
     {
         return Err("its summary does not match its scenario".into());
     }
@@ -211,8 +318,8 @@ fn check_part(p: &Partial, model: &Model) -> std::result::Result<(), String> {
         },
     );
     // Compare lengths first: an edited path count could make the range huge.
-    let blocks = p.block_sums.iter().map(|(b, _)| *b);
-    if p.block_sums.len() as u64 != plan.blocks.end - plan.blocks.start
+    let blocks = block_sums.iter().map(|(b, _)| *b);
+    if block_sums.len() as u64 != plan.blocks.end - plan.blocks.start
         || !blocks.eq(plan.blocks.clone())
     {
         return Err(format!(
@@ -256,7 +363,7 @@ fn check_part(p: &Partial, model: &Model) -> std::result::Result<(), String> {
             )));
         }
         // The shard's sum is its block sums added in block order.
-        let folded = p.block_sums.iter().fold(0.0, |s, (_, v)| s + v[t]);
+        let folded = block_sums.iter().fold(0.0, |s, (_, v)| s + v[t]);
         if folded.to_bits() != ta.sum.to_bits() && !(folded.is_nan() && ta.sum.is_nan()) {
             return Err(what("its sum is not the sum of its block sums".into()));
         }
@@ -391,10 +498,21 @@ pub fn merge(parts: Vec<(String, Partial)>) -> Result<Report> {
     // Merge in shard order, whatever order the files were given in.
     let mut parts = parts;
     parts.sort_by_key(|(_, p)| p.shard_index);
-    let results: Vec<(Accumulator, BlockSums)> = parts
-        .into_iter()
-        .map(|(_, p)| (p.accumulator, p.block_sums))
-        .collect();
+    let mut results: Vec<(Accumulator, BlockSums)> = vec![];
+    let mut fixed_results: Vec<(Accumulator, BlockSums)> = vec![];
+    for (_, p) in parts {
+        results.push((p.accumulator, p.block_sums));
+        if let Some(f) = p.fixed {
+            fixed_results.push((f.accumulator, f.block_sums));
+        }
+    }
     let total = merge_shards(&model, &results);
-    Ok(Report::build(&model, &total, &config, elapsed, 0, warnings))
+    let mut report = Report::build(&model, &total, &config, elapsed, 0, warnings);
+    // Every part carries the central-value pass exactly when the scenario
+    // has assumptions (checked above).
+    if let Some(fm) = fixed_variant(&model) {
+        let fixed_total = merge_shards(&fm, &fixed_results);
+        report.add_assumption_split(&total, &fixed_total);
+    }
+    Ok(report)
 }

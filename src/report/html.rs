@@ -256,14 +256,29 @@ pub fn render(input: &HtmlInput) -> String {
             pct(r.joint.all_probability)
         );
     }
+    if r.headline_expected_met.of > 0 {
+        let e = &r.headline_expected_met;
+        let _ = writeln!(
+            h,
+            "<div class=\"card\"><div class=\"muted\">Headline targets met, expected</div>\
+             <div class=\"big\">{} of {}</div><div class=\"muted\">standard error {}</div></div>",
+            num(e.mean),
+            e.of,
+            num(e.se)
+        );
+    }
     h.push_str(&at_risk_card(r));
     h.push_str("</div>\n");
     h.push_str(&headline_table(r));
     h.push_str(
         "<p class=\"muted\">P(met): share of simulated paths on which the target is attained. \
          95% CI: Monte Carlo error only (Wilson interval), not model error. \
-         Verdicts use the IPCC likelihood scale. ★ headline target (counts towards the joint probability).</p>\n</section>\n",
+         Verdicts use the IPCC likelihood scale. ★ headline target (counts towards the joint probability).</p>\n",
     );
+    h.push_str(&joints_table(r));
+    h.push_str(&excused_table(r, raw));
+    h.push_str(&split_table(r));
+    h.push_str("</section>\n");
 
     // Charts.
     if input
@@ -358,6 +373,146 @@ fn at_risk_card(r: &Report) -> String {
         h.push_str("</li>\n");
     }
     h.push_str("</ul></div>\n");
+    h
+}
+
+/// A target's label for lists (English, or the local label alone).
+fn target_label(r: &Report, id: &str) -> String {
+    r.targets
+        .iter()
+        .find(|t| t.id == id)
+        .map_or_else(|| id.to_string(), |t| t.label.clone())
+}
+
+/// `[[joints]]`: each named set's probability of being met together.
+fn joints_table(r: &Report) -> String {
+    if r.joints.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from(
+        "<h3 id=\"joints\">Sets of targets met together</h3>\n<div class=\"scroll\"><table class=\"joints stack\">\n\
+         <thead><tr><th>Set</th><th>Targets</th><th class=\"num\">P(all met)</th><th class=\"num\">95% CI</th></tr></thead>\n<tbody>\n",
+    );
+    for j in &r.joints {
+        let members: Vec<String> = j.targets.iter().map(|t| target_label(r, t)).collect();
+        let _ = writeln!(
+            h,
+            "<tr id=\"joint-{}\"><td class=\"name\">{}<span class=\"en\"><code>{}</code></span></td>\
+             <td data-label=\"Targets\"><span>{}</span></td><td class=\"num\" data-label=\"P(all met)\"><b>{}</b></td>\
+             <td class=\"num\" data-label=\"95% CI\">{}–{}</td></tr>",
+            attr(&j.id),
+            text(&j.label),
+            text(&j.id),
+            text(&members.join("; ")),
+            pct(j.probability),
+            pct(j.ci95[0]),
+            pct(j.ci95[1])
+        );
+    }
+    h.push_str("</tbody>\n</table></div>\n");
+    h
+}
+
+/// Conditional targets (`excused_by`): P(met) beside P(met or excused).
+fn excused_table(r: &Report, raw: &RawScenario) -> String {
+    let rows: Vec<&TargetResult> = r
+        .targets
+        .iter()
+        .filter(|t| t.probability_excused.is_some())
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from(
+        "<h3 id=\"excused\">Targets excused by an event</h3>\n<div class=\"scroll\"><table class=\"excused stack\">\n\
+         <thead><tr><th>Target</th><th>Excused if</th><th class=\"num\">P(met)</th>\
+         <th class=\"num\">P(met or excused)</th><th class=\"num\">95% CI</th></tr></thead>\n<tbody>\n",
+    );
+    for t in rows {
+        let events: Vec<String> = raw
+            .targets
+            .iter()
+            .find(|x| x.id == t.id)
+            .map(|x| x.excused_by.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|id| {
+                raw.events
+                    .iter()
+                    .find(|e| &e.id == id)
+                    .map_or_else(|| id.clone(), |e| e.label.clone())
+            })
+            .collect();
+        let ci = t.ci95_excused.unwrap_or([f64::NAN, f64::NAN]);
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"name\">{}<span class=\"en\"><code>{}</code></span></td>\
+             <td data-label=\"Excused if\"><span>{}</span></td><td class=\"num\" data-label=\"P(met)\">{}</td>\
+             <td class=\"num\" data-label=\"P(met or excused)\"><b>{}</b></td><td class=\"num\" data-label=\"95% CI\">{}–{}</td></tr>",
+            labels(&t.label, t.label_zh.as_deref()),
+            text(&t.id),
+            text(&events.join(" or ")),
+            pct(t.probability),
+            pct(t.probability_excused.unwrap_or(f64::NAN)),
+            pct(ci[0]),
+            pct(ci[1])
+        );
+    }
+    h.push_str(
+        "</tbody>\n</table></div>\n<p class=\"muted\">A conditional target (“in a normal year”) is also read as met when \
+         the named event occurs by its year.</p>\n",
+    );
+    h
+}
+
+/// The assumption split: how much of each target's spread comes from the
+/// uncertain assumptions, and P(met) with them at their central values.
+fn split_table(r: &Report) -> String {
+    let rows: Vec<(&TargetResult, f64, f64)> = r
+        .targets
+        .iter()
+        .filter_map(|t| Some((t, t.assumption_share?, t.probability_fixed?)))
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<&(&TargetResult, f64, f64)> =
+        rows.iter().filter(|(_, share, _)| *share > 0.0).collect();
+    let mut h = String::from("<h3 id=\"split\">Assumptions against shocks and events</h3>\n");
+    if !shown.is_empty() {
+        h.push_str(
+            "<div class=\"scroll\"><table class=\"split stack\">\n\
+             <thead><tr><th>Target</th><th class=\"num\">Spread from assumptions</th>\
+             <th class=\"num\">P(met)</th><th class=\"num\">P(met), assumptions at central values</th></tr></thead>\n<tbody>\n",
+        );
+        for (t, share, fixed) in &shown {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"name\">{}<span class=\"en\"><code>{}</code></span></td>\
+                 <td class=\"num\" data-label=\"Spread from assumptions\"><span><b>{}</b><span class=\"bar\"><span style=\"width:{:.1}%\"></span></span></span></td>\
+                 <td class=\"num\" data-label=\"P(met)\">{}</td><td class=\"num\" data-label=\"P(met), assumptions at central values\">{}</td></tr>",
+                labels(&t.label, t.label_zh.as_deref()),
+                text(&t.id),
+                pct(*share),
+                (100.0 * share).clamp(0.0, 100.0),
+                pct(t.probability),
+                pct(*fixed)
+            );
+        }
+        h.push_str("</tbody>\n</table></div>\n");
+    }
+    let others = rows.len() - shown.len();
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">Spread from assumptions: the share of the variance of the target's margin (value − threshold) \
+         that goes when every uncertain assumption sits at its central value (same paths, same draws); the rest comes from \
+         the shocks and events.{}</p>",
+        match others {
+            0 => String::new(),
+            1 => " The other target does not depend on the assumptions (0%).".to_string(),
+            n => format!(" The other {n} targets do not depend on the assumptions (0%)."),
+        }
+    );
     h
 }
 

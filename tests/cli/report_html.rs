@@ -400,3 +400,151 @@ var z=document.createElement("pre");z.id="out";z.textContent="measured "+e.scrol
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF"));
 }
+
+/// The cells of the first `<table class="CLASS stack">` of a page (its body).
+fn table_body<'a>(h: &'a str, class: &str) -> &'a str {
+    let open = format!("<table class=\"{class} stack\">");
+    let start = h.find(&open).unwrap_or_else(|| panic!("no {class} table"));
+    let end = start + h[start..].find("</table>").unwrap();
+    let t = &h[start..end];
+    &t[t.find("<tbody>").unwrap()..]
+}
+
+/// The Jilin page shows the named joints, the expected number of headline
+/// targets met, the excused reading and the assumption split, with the
+/// numbers of the JSON report of the same run, by label, in stacking tables
+/// whose every cell but the name says what it is.
+#[test]
+fn the_page_shows_joints_excused_readings_and_the_assumption_split() {
+    use attain::report::format::{num, pct};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("jilin.html");
+    let args = ["--paths", "3000", "--seed", "11", "--quiet"];
+    Command::cargo_bin("attain")
+        .unwrap()
+        .arg("report")
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let h = std::fs::read_to_string(&out).unwrap();
+    check_structure(&h);
+    let json = Command::cargo_bin("attain")
+        .unwrap()
+        .args(["run", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let f = |x: &serde_json::Value| x.as_f64().unwrap();
+
+    // Expected headline targets met.
+    let e = &v["headline_expected_met"];
+    assert!(
+        h.contains(&format!(
+            "<div class=\"big\">{} of {}</div><div class=\"muted\">standard error {}</div>",
+            num(f(&e["mean"])),
+            e["of"],
+            num(f(&e["se"]))
+        )),
+        "expected met"
+    );
+
+    // Named joints: label, member labels, probability and interval.
+    let joints = table_body(&h, "joints");
+    let named = v["joints"].as_array().unwrap();
+    assert!(!named.is_empty());
+    assert_eq!(count(joints, "<tr"), named.len());
+    let label_of = |id: &str| -> String {
+        v["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()["label"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for j in named {
+        let id = j["id"].as_str().unwrap();
+        let row = &joints[joints.find(&format!("id=\"joint-{id}\"")).unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(
+            row.contains(&html_escape_like(j["label"].as_str().unwrap())),
+            "{row}"
+        );
+        for t in j["targets"].as_array().unwrap() {
+            let l = label_of(t.as_str().unwrap());
+            assert!(row.contains(&html_escape_like(&l)), "{l} in {row}");
+        }
+        assert!(
+            row.contains(&format!("<b>{}</b>", pct(f(&j["probability"])))),
+            "{row}"
+        );
+        assert!(
+            row.contains(&format!(
+                "{}–{}",
+                pct(f(&j["ci95"][0])),
+                pct(f(&j["ci95"][1]))
+            )),
+            "{row}"
+        );
+    }
+
+    // The excused reading: the grain target, excused by the drought or flood.
+    let excused = table_body(&h, "excused");
+    let grain = v["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "grain_output")
+        .unwrap();
+    assert_eq!(count(excused, "<tr"), 1);
+    assert!(excused.contains("<code>grain_output</code>"));
+    assert!(
+        excused.contains("<span>Drought, flood or typhoons in the growing season</span>"),
+        "{excused}"
+    );
+    assert!(excused.contains(&format!("<b>{}</b>", pct(f(&grain["probability_excused"])))));
+    assert!(excused.contains(&format!(">{}</td>", pct(f(&grain["probability"])))));
+
+    // The split: only the unemployment target depends on the assumptions.
+    let split = table_body(&h, "split");
+    let with_share: Vec<&serde_json::Value> = v["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| f(&t["assumption_share"]) > 0.0)
+        .collect();
+    assert_eq!(count(split, "<tr"), with_share.len());
+    for t in &with_share {
+        assert!(split.contains(&format!("<code>{}</code>", t["id"].as_str().unwrap())));
+        assert!(split.contains(&format!("<b>{}</b>", pct(f(&t["assumption_share"])))));
+        assert!(split.contains(&format!(">{}</td></tr>", pct(f(&t["probability_fixed"])))));
+    }
+    let others = v["targets"].as_array().unwrap().len() - with_share.len();
+    assert!(h.contains(&format!(
+        "The other {others} targets do not depend on the assumptions (0%)."
+    )));
+
+    for body in [joints, excused, split] {
+        assert_eq!(
+            count(body, "<td"),
+            count(body, "<td class=\"name\">") + count(body, "data-label=\""),
+            "a cell without a heading"
+        );
+    }
+    // Every table still scrolls inside its own box.
+    assert_eq!(
+        count(&h, "<div class=\"scroll\"><table"),
+        count(&h, "<table")
+    );
+
+    // A scenario with none of these shows none of them.
+    let (_, two) = two_sector_page(dir.path());
+    for absent in ["id=\"joints\"", "id=\"excused\"", "id=\"split\""] {
+        assert!(!two.contains(absent), "{absent}");
+    }
+}

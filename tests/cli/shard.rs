@@ -68,22 +68,29 @@ fn shards(
 fn merged_shards_equal_a_single_run_for_1_3_8_shards() {
     let scenario = common::repo_str("scenarios/jilin-2022.toml");
     // 30,000 paths: 8 blocks, the last one partial.
-    // The assumption split (`assumption_share`, `probability_fixed`) needs
-    // the comparison run with assumptions at their central values, which
-    // shard parts do not carry: a merge reports every other number of the
-    // single run, bit for bit, and leaves the split out (docs/DISTRIBUTED.md).
-    let mut whole = single(&scenario, "30000", "11");
-    let mut split = 0;
-    for t in whole["targets"].as_array_mut().unwrap() {
-        let t = t.as_object_mut().unwrap();
-        split += usize::from(t.remove("assumption_share").is_some());
-        t.remove("probability_fixed");
-    }
-    assert!(
-        split > 0,
-        "the Jilin scenario has assumptions, so a run reports the split"
+    // The parts carry the central-value pass of the scenario's assumptions,
+    // so a merge reports the assumption split too: `probability_fixed`
+    // exactly; `assumption_share` (a ratio of variances whose sums are added
+    // shard by shard, not block by block) to within 1e-12, and every other
+    // number bit for bit (docs/DISTRIBUTED.md).
+    let whole = single(&scenario, "30000", "11");
+    let without_share = |v: &serde_json::Value| -> (serde_json::Value, Vec<f64>) {
+        let mut v = v.clone();
+        let mut shares = vec![];
+        for t in v["targets"].as_array_mut().unwrap() {
+            let t = t.as_object_mut().unwrap();
+            shares.extend(t.remove("assumption_share").and_then(|x| x.as_f64()));
+        }
+        (v, shares)
+    };
+    let (rest, shares) = without_share(&whole);
+    assert_eq!(
+        shares.len(),
+        whole["targets"].as_array().unwrap().len(),
+        "the Jilin scenario has assumptions, so a run reports the split of every target"
     );
-    let reference = key_parts(&whole);
+    assert!(shares.iter().any(|s| *s > 0.1), "{shares:?}");
+    let reference = key_parts(&rest);
     for n in [1, 3, 8] {
         let dir = tempfile::tempdir().unwrap();
         let parts = shards(dir.path(), &scenario, "30000", "11", n);
@@ -99,16 +106,44 @@ fn merged_shards_equal_a_single_run_for_1_3_8_shards() {
             String::from_utf8_lossy(&out.stderr)
         );
         let merged = json(&out.stdout);
-        assert!(
-            merged["targets"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|t| t.get("assumption_share").is_none()),
-            "a merge does not invent the split"
-        );
-        assert_eq!(key_parts(&merged), reference, "{n} shards");
+        let (merged_rest, merged_shares) = without_share(&merged);
+        assert_eq!(key_parts(&merged_rest), reference, "{n} shards");
+        assert_eq!(merged_shares.len(), shares.len(), "{n} shards");
+        for (m, s) in merged_shares.iter().zip(&shares) {
+            assert!((m - s).abs() <= 1e-12, "{n} shards: share {m} against {s}");
+        }
+        if n == 1 {
+            assert_eq!(merged["targets"], whole["targets"], "one shard is the run");
+        }
     }
+}
+
+#[test]
+fn precision_runs_report_the_assumption_split_of_the_paths_they_used() {
+    // The central-value pass follows the same checkpoints: the split equals
+    // that of a plain run of the paths the precision run stopped at.
+    let scenario = common::repo_str("scenarios/jilin-2022.toml");
+    let out = attain()
+        .args(["run", &scenario, "--precision", "0.01", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let goal = json(&out.stdout);
+    let paths = goal["run"]["paths"].as_u64().unwrap().to_string();
+    let plain = single(&scenario, &paths, "20220124");
+    assert_eq!(goal["targets"], plain["targets"], "{paths} paths");
+    let u = goal["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "unemployment_rate")
+        .unwrap();
+    assert!(u["assumption_share"].as_f64().unwrap() > 0.1, "{u}");
+    assert!(u["probability_fixed"].as_f64().is_some(), "{u}");
 }
 
 #[test]

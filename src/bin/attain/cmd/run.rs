@@ -5,9 +5,14 @@
 
 use std::path::PathBuf;
 
-use attain::engine::{DEFAULT_PATHS, Progress, RunConfig, Shard, simulate_to_precision};
+use attain::engine::{
+    DEFAULT_PATHS, Plan, PrecisionOutcome, Progress, RunConfig, Shard, blocks_in, check_domain,
+    max_half_width, run as run_variants, run_more, simulate_to_precision,
+};
 use attain::error::{Error, Result};
+use attain::model::step::NoObserver;
 use attain::report::PrecisionInfo;
+use attain::stats::Accumulator;
 use attain::{Model, Report, Scenario, scenario, shard};
 
 use crate::cli::{BomArgs, FormatArg, LabelsArg, OutArgs, RunArgs};
@@ -135,7 +140,19 @@ fn run_precision(
 ) -> Result<Report> {
     let (model, warnings) = Model::compile(scenario, origin)?;
     let start = std::time::Instant::now();
-    let (acc, outcome) = simulate_to_precision(&model, seed, precision, max_paths, progress)?;
+    let fixed = shard::fixed_variant(&model);
+    let (acc, fixed_acc, outcome) = match &fixed {
+        None => {
+            let (acc, outcome) =
+                simulate_to_precision(&model, seed, precision, max_paths, progress)?;
+            (acc, None, outcome)
+        }
+        Some(f) => {
+            let (acc, fa, outcome) =
+                precision_with_fixed(&model, f, seed, precision, max_paths, progress)?;
+            (acc, Some(fa), outcome)
+        }
+    };
     let config = RunConfig {
         paths: acc.paths,
         seed,
@@ -154,7 +171,87 @@ fn run_precision(
         reached: outcome.reached,
         max_paths,
     });
+    if let Some(fa) = &fixed_acc {
+        report.add_assumption_split(&acc, fa);
+    }
     Ok(report)
+}
+
+/// Reports one checkpoint of a precision run against the whole job: both
+/// passes' paths so far plus this checkpoint's.
+struct Offset<'a> {
+    inner: &'a dyn Progress,
+    before: u64,
+    total: u64,
+}
+
+impl Progress for Offset<'_> {
+    fn advance(&self, done: u64, _total: u64) {
+        self.inner.advance(self.before + done, self.total);
+    }
+}
+
+/// [`simulate_to_precision`] with the central-value pass of a scenario with
+/// assumptions run beside it, in the same runner calls (the same blocks and
+/// draws): the checkpoints (after 1, 2, 4, 8 ... blocks) and the stopping
+/// rule are the same, judged on the main pass alone, so the main pass is
+/// exactly the one `simulate_to_precision` gives and the split is that of a
+/// plain run of the paths used.
+fn precision_with_fixed(
+    model: &Model,
+    fixed: &Model,
+    seed: u64,
+    precision: f64,
+    max_paths: u64,
+    progress: &dyn Progress,
+) -> Result<(Accumulator, Accumulator, PrecisionOutcome)> {
+    if !(precision > 0.0 && precision <= 0.5) {
+        return Err(Error::argument(
+            "precision",
+            format!("must be in (0, 0.5], got {precision}"),
+        ));
+    }
+    if max_paths == 0 {
+        return Err(Error::argument("max-paths", "must be at least 1"));
+    }
+    let variants = [model, fixed];
+    let cap_blocks = blocks_in(max_paths);
+    let mut outcomes = run_variants(
+        &variants,
+        &Plan::range(seed, max_paths, 0..0),
+        &|_| NoObserver,
+        progress,
+    );
+    let mut done = 0u64;
+    let mut checkpoint = 1u64;
+    loop {
+        let end = checkpoint.min(cap_blocks);
+        let plan = Plan::range(seed, max_paths, done..end);
+        let step = Offset {
+            inner: progress,
+            before: 2 * outcomes[0].acc.paths,
+            total: 2 * max_paths,
+        };
+        run_more(&mut outcomes, &variants, &plan, &|_| NoObserver, &step);
+        done = end;
+        let achieved = max_half_width(&outcomes[0].acc);
+        if achieved <= precision || done == cap_blocks {
+            check_domain(model, &outcomes[0].acc)?;
+            check_domain(fixed, &outcomes[1].acc)?;
+            let fixed_acc = outcomes.pop().expect("two outcomes").acc;
+            let acc = outcomes.pop().expect("two outcomes").acc;
+            return Ok((
+                acc,
+                fixed_acc,
+                PrecisionOutcome {
+                    precision,
+                    reached: achieved <= precision,
+                    achieved,
+                },
+            ));
+        }
+        checkpoint *= 2;
+    }
 }
 
 /// Simulate one shard and return its partial summary as JSON bytes.
