@@ -833,7 +833,8 @@ fn sensitivity_ranks_bars_states_amounts_and_reports_conditionals() {
     assert_eq!(c["event"], "outage");
     assert!(c["probability_with"].as_f64() < c["probability_without"].as_f64());
 
-    // The table, largest swing first; the CSV carries every bar.
+    // The table, largest swing first, each input by its label (the id is in
+    // the JSON and CSV); the CSV carries every bar.
     attain()
         .args([
             "sensitivity",
@@ -846,8 +847,10 @@ fn sensitivity_ranks_bars_states_amounts_and_reports_conditionals() {
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("event outage")
-                .and(predicate::str::contains("if it happened")),
+            predicate::str::contains("Power outage")
+                .and(predicate::str::contains("Industry: growth (% a year)"))
+                .and(predicate::str::contains("if it happened"))
+                .and(predicate::str::contains("event outage").not()),
         );
     let out = attain()
         .args([

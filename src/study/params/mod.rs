@@ -219,6 +219,16 @@ pub fn list(raw: &RawScenario) -> Vec<Param> {
         for (k, v) in &ind.terms {
             push(format!("{p}.terms.{k}"), *v, term_unit, false);
         }
+        // Published values of earlier years: numbers of the file, which the
+        // model never reads (the fan chart draws them).
+        for (year, v) in ind.history.iter().flatten() {
+            push(
+                format!("{p}.history.{year}"),
+                *v,
+                &format!("{unit}, history (display only)"),
+                false,
+            );
+        }
     }
     for r in &raw.policies {
         let p = format!("policies.{}", r.id);
