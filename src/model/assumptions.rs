@@ -180,6 +180,22 @@ impl Assumptions {
         self.items.is_empty()
     }
 
+    /// Whether some assumption writes the arrays the batch kernel keeps per
+    /// lane (a sector's growth, volatility or loadings, which move its
+    /// compiled rates and base level, or an event's probability): then each
+    /// lane's copies are refreshed from its patched model at every path.
+    pub(crate) fn patches_lane_arrays(&self) -> bool {
+        self.items.iter().any(|i| {
+            matches!(
+                i.slot,
+                Slot::SectorGrowth(_)
+                    | Slot::SectorVolatility(_)
+                    | Slot::SectorLoading(..)
+                    | Slot::EventProbability(_)
+            )
+        })
+    }
+
     /// Variates drawn per path: one per assumption.
     pub fn draws(&self) -> usize {
         self.items.len()
