@@ -33,6 +33,7 @@ pub mod explain;
 pub mod fan;
 pub mod model;
 pub mod report;
+pub mod sample;
 pub mod scenario;
 pub mod shard;
 pub mod stats;
