@@ -32,6 +32,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::observed::{self, ExactCondition, QuarterDraw};
 use super::{Formula, Input, Model, Series, ShockShape};
 use crate::engine::{Stream, path_rng};
+use crate::sample::ChiSquared;
 use crate::stats::Accumulator;
 
 /// Paths simulated in lockstep by the engine (the batch width).
@@ -62,34 +63,52 @@ impl PathRng {
     }
 }
 
-/// The variates the kernel draws (one place to change a sampler).
+/// The variates the kernel draws and its `exp`: the crate's own samplers
+/// and math (`crate::sample`), which give the same bits in every lane and on
+/// every CPU. One place to change a sampler.
 mod draw {
-    use super::Gen;
-    use rand::RngExt;
-    use rand_distr::{Distribution, StandardNormal};
+    use super::{Gen, PathRng};
+    use crate::sample;
+    use rand::Rng;
 
     /// A standard normal.
     #[inline(always)]
     pub fn normal(rng: &mut Gen) -> f64 {
-        StandardNormal.sample(rng)
+        sample::normal(rng)
     }
 
     /// A uniform in [0, 1).
     #[inline(always)]
     pub fn uniform(rng: &mut Gen) -> f64 {
-        rng.random()
+        sample::uniform(rng)
     }
 
-    /// One standard normal per lane, each from its lane's sector stream.
+    /// One standard normal per lane, each from its lane's sector stream: the
+    /// ziggurat's fast test for all lanes together, and a lane that misses it
+    /// (about 1.2%) finishes on its own stream, so each lane's sequence is
+    /// exactly that of [`normal`].
     #[inline(always)]
-    pub fn normal_lanes<const L: usize>(rngs: &mut [super::PathRng; L]) -> [f64; L] {
-        std::array::from_fn(|l| normal(&mut rngs[l].sectors))
+    pub fn normal_lanes<const L: usize>(rngs: &mut [PathRng; L]) -> [f64; L] {
+        let bits: [u64; L] = std::array::from_fn(|l| rngs[l].sectors.next_u64());
+        let (mut x, ok) = sample::normal_fast_lanes(&bits);
+        for l in 0..L {
+            if !ok[l] {
+                x[l] = sample::normal_from(&mut rngs[l].sectors, bits[l]);
+            }
+        }
+        x
     }
 
-    /// `exp` of each lane.
+    /// `exp` of one value.
+    #[inline(always)]
+    pub fn exp(x: f64) -> f64 {
+        sample::exp(x)
+    }
+
+    /// `exp` of each lane (branch-free; the bits of [`exp`] per lane).
     #[inline(always)]
     pub fn exp_lanes<const L: usize>(x: &[f64; L]) -> [f64; L] {
-        std::array::from_fn(|l| x[l].exp())
+        sample::exp_lanes(x)
     }
 }
 
@@ -265,6 +284,10 @@ pub struct Batch<const L: usize> {
 
     params: LaneParams<L>,
     obs: ObservedScratch,
+    /// The chi-square sampler of each Student-t group.
+    chi: Vec<ChiSquared>,
+    /// Per indicator, the chi-square sampler of a Student-t noise.
+    noise_chi: Vec<Option<ChiSquared>>,
 }
 
 impl<const L: usize> Batch<L> {
@@ -314,6 +337,17 @@ impl<const L: usize> Batch<L> {
                 scale: vec![1.0; nk],
                 innovation: vec![0.0; ns],
             },
+            // Degrees of freedom above 2 (validated), so these cannot fail.
+            chi: model
+                .t_groups
+                .iter()
+                .filter_map(|&df| ChiSquared::new(df).ok())
+                .collect(),
+            noise_chi: model
+                .indicators
+                .iter()
+                .map(|i| i.noise_t.and_then(|(df, _)| ChiSquared::new(df).ok()))
+                .collect(),
         }
     }
 
@@ -386,6 +420,7 @@ pub struct Kernel<'m, const L: usize> {
     /// Assumptions write the per-lane arrays: refresh them at every path.
     patch_lanes: bool,
     row: PathOutcome,
+    kind: KernelKind,
 }
 
 impl<'m, const L: usize> Kernel<'m, L> {
@@ -402,7 +437,19 @@ impl<'m, const L: usize> Kernel<'m, L> {
             batch: Batch::new(model),
             patch_lanes: model.assumptions.patches_lane_arrays(),
             row: PathOutcome::new(model),
+            kind: KernelKind::chosen(),
         }
+    }
+
+    /// The same kernel compiled for `kind` (tests compare kernels; a kind
+    /// the CPU cannot run falls back to the baseline).
+    pub fn with_kind(mut self, kind: KernelKind) -> Self {
+        self.kind = if kind == KernelKind::Avx2 && !KernelKind::avx2_available() {
+            KernelKind::Baseline
+        } else {
+            kind
+        };
+        self
     }
 
     /// The batch state (results of the last [`Kernel::simulate`]).
@@ -435,7 +482,15 @@ impl<'m, const L: usize> Kernel<'m, L> {
         }
         let (model, work) = (self.model, &self.work);
         let lanes: [&Model; L] = std::array::from_fn(|l| work.get(l).unwrap_or(model));
-        simulate_batch(self.model, &lanes, &mut self.batch, rngs, active, observer);
+        let b = &mut self.batch;
+        match self.kind {
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx2 => {
+                // SAFETY: `Avx2` is chosen only when the CPU reports AVX2.
+                unsafe { simulate_batch_avx2(model, &lanes, b, rngs, active, observer) }
+            }
+            _ => simulate_batch(model, &lanes, b, rngs, active, observer),
+        }
     }
 
     /// Fold lanes `0..active` into `acc`, in lane (path) order.
@@ -459,19 +514,20 @@ pub fn simulate_block<O: PathObserver>(
     paths: u64,
     observer: &mut O,
 ) -> Accumulator {
-    simulate_block_lanes::<LANES, O>(model, seed, first, paths, observer)
+    simulate_block_lanes::<LANES, O>(model, seed, first, paths, observer, KernelKind::chosen())
 }
 
-/// [`simulate_block`] with batch width `L`.
+/// [`simulate_block`] with batch width `L` and kernel `kind`.
 pub fn simulate_block_lanes<const L: usize, O: PathObserver>(
     model: &Model,
     seed: u64,
     first: u64,
     paths: u64,
     observer: &mut O,
+    kind: KernelKind,
 ) -> Accumulator {
     let mut acc = Accumulator::new(model);
-    let mut kernel = Kernel::<L>::new(model);
+    let mut kernel = Kernel::<L>::new(model).with_kind(kind);
     let mut done = 0;
     while done < paths {
         let active = (paths - done).min(L as u64) as usize;
@@ -518,9 +574,79 @@ fn series<const L: usize>(s: Series, b: &Batch<L>) -> [f64; L] {
     }
 }
 
+/// Which compilation of the kernel runs: the same source and the same IEEE
+/// operations in the same order (no fused multiply-add, no sums across
+/// lanes), so every kind gives the same bits; they differ in the
+/// instructions the compiler may use for the lane loops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelKind {
+    /// The target's baseline instruction set (SSE2 on x86-64; the portable
+    /// build on other architectures).
+    Baseline,
+    /// x86-64 with AVX2 (256-bit vectors: 4 lanes of f64 per instruction),
+    /// chosen at run time when the CPU has it.
+    Avx2,
+}
+
+impl KernelKind {
+    /// Whether this CPU can run the AVX2 kernel.
+    pub fn avx2_available() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("avx2")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    /// The kernel the engine runs: AVX2 when the CPU has it, unless the
+    /// environment variable `ATTAIN_KERNEL=baseline` forces the baseline.
+    pub fn chosen() -> Self {
+        static CHOSEN: std::sync::OnceLock<KernelKind> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| {
+            let forced = std::env::var("ATTAIN_KERNEL").is_ok_and(|v| v == "baseline");
+            if !forced && Self::avx2_available() {
+                KernelKind::Avx2
+            } else {
+                KernelKind::Baseline
+            }
+        })
+    }
+
+    /// Its name, as `attain bench` reports it.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelKind::Baseline if cfg!(target_arch = "x86_64") => "x86-64 baseline (SSE2)",
+            KernelKind::Baseline => "portable",
+            KernelKind::Avx2 => "x86-64 AVX2",
+        }
+    }
+}
+
+/// [`simulate_batch`] compiled with AVX2 enabled: the hot steps are
+/// `#[inline(always)]`, so they are compiled into this function with it.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn simulate_batch_avx2<const L: usize, O: PathObserver>(
+    model: &Model,
+    lanes: &[&Model; L],
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    active: usize,
+    observer: &mut O,
+) {
+    simulate_batch(model, lanes, b, rngs, active, observer)
+}
+
 /// Simulate one batch. `model` gives the structure every lane shares;
 /// `lanes[l]` is the model lane `l` reads its patched values from (the same
 /// as `model` without assumptions).
+#[inline(always)]
 fn simulate_batch<const L: usize, O: PathObserver>(
     model: &Model,
     lanes: &[&Model; L],
@@ -620,8 +746,8 @@ fn simulate_batch<const L: usize, O: PathObserver>(
 #[inline(always)]
 fn shocks<const L: usize>(model: &Model, b: &mut Batch<L>, rngs: &mut [PathRng; L], year: usize) {
     let nk = model.n_shocks();
-    for (g, chi) in model.t_chi.iter().enumerate() {
-        let df = model.t_groups[g];
+    for (g, &df) in model.t_groups.iter().enumerate() {
+        let chi = b.chi[g];
         for l in 0..L {
             let w: f64 = chi.sample(&mut rngs[l].sectors);
             b.t_scale[g][l] = ((df - 2.0) / w).sqrt();
@@ -832,7 +958,7 @@ fn step_sectors_observed<const L: usize>(
         let common: f64 = loads.iter().zip(&b.shocks).map(|(a, f)| a * f[l]).sum();
         obs.innovation[i] = m.idio[i] * obs.eps[i] + common;
         let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
-        obs.level[i] = (b.trend[i][l] + mu(i) + d + b.permanent[i][l] + b.temporary[i][l]).exp();
+        obs.level[i] = draw::exp(b.trend[i][l] + mu(i) + d + b.permanent[i][l] + b.temporary[i][l]);
         obs.before[i] = b.annual[i][l];
     }
     let params = observed::SectorParams {
@@ -863,7 +989,7 @@ fn step_sectors_observed<const L: usize>(
         let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
         b.deviation[i][l] = d;
         b.trend[i][l] += mu(i) + d;
-        b.annual[i][l] += (b.trend[i][l] + b.permanent[i][l] + b.temporary[i][l]).exp();
+        b.annual[i][l] += draw::exp(b.trend[i][l] + b.permanent[i][l] + b.temporary[i][l]);
     }
 }
 
@@ -936,7 +1062,7 @@ fn indicators<const L: usize>(
             for l in 0..L {
                 let rng = &mut rngs[l].indicators;
                 let mut z = draw::normal(rng);
-                if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &ind.noise_chi) {
+                if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &b.noise_chi[j]) {
                     // A Student-t draw with unit variance: z * sqrt((df-2)/W).
                     let w: f64 = chi.sample(rng);
                     z *= scale * (df / w).sqrt();
@@ -1057,12 +1183,19 @@ mod tests {
         Model::compile(&s, path).unwrap().0
     }
 
-    fn outcomes<const L: usize>(model: &Model, paths: u64) -> Vec<PathOutcome> {
+    fn outcomes<const L: usize>(model: &Model, paths: u64, kind: KernelKind) -> Vec<PathOutcome> {
+        let mut kernel = Kernel::<L>::new(model).with_kind(kind);
         let mut out = vec![];
-        simulate_paths::<L, _>(model, 11, 0..paths, &mut NoObserver, |p, o, _| {
-            assert_eq!(p, out.len() as u64);
-            out.push(o.clone());
-        });
+        let mut row = PathOutcome::new(model);
+        for first in (0..paths).step_by(L) {
+            let active = (paths - first).min(L as u64) as usize;
+            let mut rngs = std::array::from_fn(|l| PathRng::new(11, first + l as u64));
+            kernel.simulate(&mut rngs, active, &mut NoObserver);
+            for l in 0..active {
+                row.read(kernel.batch(), l);
+                out.push(row.clone());
+            }
+        }
         out
     }
 
@@ -1076,7 +1209,7 @@ mod tests {
     }
 
     /// A path's values depend on (seed, path) alone: the same bits at batch
-    /// widths 1, 4 and 8 (37 paths: the last batch of 4 and 8 is padded), on
+    /// widths 1, 4 and 8 and for the baseline and AVX2 kernels (37 paths: the last batch of 4 and 8 is padded), on
     /// scenarios with every feature (assumptions on sectors, events and
     /// indicators, policies, a nowcast, Student-t and two-piece shocks,
     /// counts, blends).
@@ -1088,13 +1221,25 @@ mod tests {
             "tests/fixtures/features/semantics.toml",
         ] {
             let model = compiled(path);
-            let one = outcomes::<1>(&model, 37);
-            let four = outcomes::<4>(&model, 37);
-            let eight = outcomes::<8>(&model, 37);
+            let one = outcomes::<1>(&model, 37, KernelKind::Baseline);
+            let four = outcomes::<4>(&model, 37, KernelKind::Baseline);
+            let eight = outcomes::<8>(&model, 37, KernelKind::Baseline);
+            let avx_one = outcomes::<1>(&model, 37, KernelKind::Avx2);
+            let avx_eight = outcomes::<8>(&model, 37, KernelKind::Avx2);
             assert_eq!(one.len(), 37);
             for p in 0..37 {
                 assert_eq!(bits(&one[p]), bits(&four[p]), "{path}: path {p}, 4 lanes");
                 assert_eq!(bits(&one[p]), bits(&eight[p]), "{path}: path {p}, 8 lanes");
+                assert_eq!(
+                    bits(&one[p]),
+                    bits(&avx_one[p]),
+                    "{path}: path {p}, AVX2, 1 lane"
+                );
+                assert_eq!(
+                    bits(&one[p]),
+                    bits(&avx_eight[p]),
+                    "{path}: path {p}, AVX2, 8 lanes"
+                );
             }
             // Not a vacuous comparison: paths differ from each other.
             assert_ne!(bits(&one[0]).0, bits(&one[1]).0, "{path}");
@@ -1106,9 +1251,18 @@ mod tests {
     #[test]
     fn blocks_are_identical_for_every_batch_width() {
         let model = compiled("scenarios/jilin-2022.toml");
-        let a = simulate_block_lanes::<1, _>(&model, 5, 100, 45, &mut NoObserver);
-        let b = simulate_block_lanes::<8, _>(&model, 5, 100, 45, &mut NoObserver);
+        let block = |f: fn(&Model) -> Accumulator| f(&model);
+        let a = block(|m| {
+            simulate_block_lanes::<1, _>(m, 5, 100, 45, &mut NoObserver, KernelKind::Baseline)
+        });
+        let b = block(|m| {
+            simulate_block_lanes::<8, _>(m, 5, 100, 45, &mut NoObserver, KernelKind::Baseline)
+        });
+        let c = block(|m| {
+            simulate_block_lanes::<8, _>(m, 5, 100, 45, &mut NoObserver, KernelKind::Avx2)
+        });
         assert_eq!(a.paths, 45);
         assert_eq!(a, b);
+        assert_eq!(a, c);
     }
 }
