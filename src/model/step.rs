@@ -2,9 +2,9 @@
 //! then each year's indicators and target values.
 //!
 //! This is the hot loop. An ordinary path allocates nothing (all buffers live
-//! in [`PathState`], allocated once per block); a nowcast's published quarters
-//! do (the conditioning in `observed` builds small nalgebra matrices per path
-//! and per Newton step). It cannot fail: values that leave
+//! in [`PathState`], allocated once per block), and neither does a nowcast's
+//! published quarter (the conditioning solve works in a workspace that the
+//! state holds). It cannot fail: values that leave
 //! their domain come out as NaN or infinity and are counted by the summaries,
 //! which turn them into an error after the run.
 
@@ -40,6 +40,9 @@ pub struct PathState {
     obs_level: Vec<f64>,
     obs_before: Vec<f64>,
     obs_scale: Vec<f64>,
+    obs_innovation: Vec<f64>,
+    /// Scratch of the conditioning solve (`observed::solve`).
+    obs_ws: observed::Workspace,
     /// For each event, the 0-based year its current (or last) occurrence started.
     event_year: Vec<u32>,
     /// Policy rules only (empty otherwise): growth added by the rules that
@@ -107,6 +110,8 @@ impl PathState {
             obs_level: vec![0.0; ns],
             obs_before: vec![0.0; ns],
             obs_scale: vec![1.0; nk],
+            obs_innovation: vec![0.0; ns],
+            obs_ws: observed::Workspace::new(&model.observed),
             event_year: vec![0; ne],
             boost: if model.policies.is_empty() {
                 vec![]
@@ -541,7 +546,7 @@ impl Model {
                     }
                 };
         }
-        let mut innovation = vec![0.0; ns];
+        let innovation = &mut st.obs_innovation;
         let sec = &st.sectors;
         fill_normals(rng, &mut st.obs_eps);
         for i in 0..ns {
@@ -565,7 +570,7 @@ impl Model {
             level: &st.obs_level,
             scales: &st.obs_scale,
         };
-        match observed::solve(conditions, &params, &draw) {
+        match observed::solve(conditions, &params, &draw, &mut st.obs_ws) {
             Some(adj) => {
                 for k in 0..nk {
                     st.shocks[k] += adj.shock[k];
