@@ -218,6 +218,8 @@ struct ObservedScratch {
     before: Vec<f64>,
     scale: Vec<f64>,
     innovation: Vec<f64>,
+    /// The conditioning solve's workspace.
+    solve: observed::Workspace,
 }
 
 /// The state of `L` paths in lockstep, one lane array per quantity.
@@ -336,6 +338,7 @@ impl<const L: usize> Batch<L> {
                 before: vec![0.0; ns],
                 scale: vec![1.0; nk],
                 innovation: vec![0.0; ns],
+                solve: observed::Workspace::new(&model.observed),
             },
             // Degrees of freedom above 2 (validated), so these cannot fail.
             chi: model
@@ -973,7 +976,7 @@ fn step_sectors_observed<const L: usize>(
         level: &obs.level,
         scales: &obs.scale,
     };
-    match observed::solve(conditions, &params, &draw) {
+    match observed::solve(conditions, &params, &draw, &mut obs.solve) {
         Some(adj) => {
             for k in 0..nk {
                 b.shocks[k][l] += adj.shock[k];
