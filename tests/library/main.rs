@@ -7,6 +7,7 @@
 mod common;
 
 mod correlation;
+mod engine_reference;
 mod fuzz_loader;
 mod model_years;
 mod nowcast;
