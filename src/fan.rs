@@ -130,7 +130,7 @@ impl<'a> FanObserver<'a> {
 }
 
 impl Observer for FanObserver<'_> {
-    fn start_path(&mut self) {
+    fn start_path(&mut self, _path: u64) {
         for (n, &j) in self.indicators.iter().enumerate() {
             if let Some(w) = &self.model.aggregates[j] {
                 for q in 0..4 {

@@ -75,6 +75,18 @@ pub trait PathObserver {
     fn year_end(&mut self, _year: usize, _state: &PathState) {}
 }
 
+/// The two generators a path draws from: `sectors` for the quarters (and
+/// the assumptions, drawn before the path), `indicators` for each year's
+/// indicator noise and counts. Indicator draws therefore never shift the
+/// sector draws (see `engine::path_rngs`).
+#[derive(Debug, Clone)]
+pub struct PathRngs<R> {
+    /// The sector stream.
+    pub sectors: R,
+    /// The indicator stream.
+    pub indicators: R,
+}
+
 /// A [`PathObserver`] that watches nothing.
 pub struct NoObserver;
 impl PathObserver for NoObserver {}
@@ -180,10 +192,10 @@ fn fill_normals<R: Rng + ?Sized>(rng: &mut R, out: &mut [f64]) {
 impl Model {
     /// Simulate one path and write each target's indicator value to
     /// `values[t]` and its judged value (after `relative_to`) to `judged[t]`.
-    pub fn simulate_path<R: Rng + ?Sized>(
+    pub fn simulate_path<R: Rng>(
         &self,
         st: &mut PathState,
-        rng: &mut R,
+        rng: &mut PathRngs<R>,
         values: &mut [f64],
         judged: &mut [f64],
     ) {
@@ -193,10 +205,10 @@ impl Model {
     /// [`Model::simulate_path`], reporting each quarter and year to `observer`.
     /// The random numbers drawn are the same.
     #[inline]
-    pub fn simulate_path_observed<R: Rng + ?Sized, O: PathObserver>(
+    pub fn simulate_path_observed<R: Rng, O: PathObserver>(
         &self,
         st: &mut PathState,
-        rng: &mut R,
+        rng: &mut PathRngs<R>,
         values: &mut [f64],
         judged: &mut [f64],
         observer: &mut O,
@@ -247,10 +259,10 @@ impl Model {
             for quarter in 0..4 {
                 // Common shocks: correlated normals, then each one's shape.
                 for g in 0..st.chi.len() {
-                    let w: f64 = st.chi[g].sample(rng);
+                    let w: f64 = st.chi[g].sample(&mut rng.sectors);
                     st.t_scale[g] = ((self.t_groups[g] - 2.0) / w).sqrt();
                 }
-                fill_normals(rng, &mut st.normals);
+                fill_normals(&mut rng.sectors, &mut st.normals);
                 for k in 0..nk {
                     // The whole row: a Cholesky factor has zeros above the
                     // diagonal, but the square root used for a singular
@@ -274,7 +286,7 @@ impl Model {
                 // Events: start, then apply while under way.
                 st.sectors.temporary.fill(0.0);
                 for ((e, ev), &p) in self.events.iter().enumerate().zip(probability) {
-                    let u: f64 = rng.random();
+                    let u: f64 = rng.sectors.random();
                     // In published quarters the events are known, not drawn.
                     let starts = if year == 0 && quarter < self.observed.quarters {
                         self.observed.event_start[e] == Some(quarter)
@@ -306,9 +318,15 @@ impl Model {
                     None
                 };
                 if conditions.is_empty() {
-                    self.step_sectors(&mut st.sectors, &st.shocks[..nk], rng, year, boost);
+                    self.step_sectors(
+                        &mut st.sectors,
+                        &st.shocks[..nk],
+                        &mut rng.sectors,
+                        year,
+                        boost,
+                    );
                 } else {
-                    self.step_sectors_observed(st, rng, conditions, t);
+                    self.step_sectors_observed(st, &mut rng.sectors, conditions, t);
                 }
 
                 if policies {
@@ -336,11 +354,11 @@ impl Model {
                 let mut noise = 0.0;
                 if ind.noise_sd > 0.0 {
                     let mut z = [0.0];
-                    fill_normals(rng, &mut z);
+                    fill_normals(&mut rng.indicators, &mut z);
                     let mut z = z[0];
                     if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
                         // A Student-t draw with unit variance: z * sqrt((df-2)/W).
-                        let w: f64 = chi.sample(rng);
+                        let w: f64 = chi.sample(&mut rng.indicators);
                         z *= scale * (df / w).sqrt();
                     }
                     st.noise[j] = ind.noise_persistence * st.noise[j] + ind.noise_sd * z;
@@ -400,7 +418,7 @@ impl Model {
                             share.clamp(0.0, 1.0)
                         };
                         let k = match Binomial::new(u64::from(*trials), p) {
-                            Ok(b) => b.sample(rng) as f64,
+                            Ok(b) => b.sample(&mut rng.indicators) as f64,
                             Err(_) => f64::NAN,
                         };
                         if share.is_nan() { f64::NAN } else { k + noise }

@@ -5,12 +5,12 @@
 
 use crate::common;
 
+use crate::common::PathSeq;
 use crate::common::*;
 use assert_cmd::Command;
 use attain::backtest::{
     self, Case, Outcome, Outcomes, TargetForecast, cdf, forecasts, parse_outcomes, score, summarize,
 };
-use attain::engine::block_rng;
 use attain::model::step::PathState;
 use predicates::prelude::*;
 
@@ -32,14 +32,14 @@ fn two_sector() -> String {
 /// `n` realized outcomes (value and judged value of every target) drawn from `model` with a
 /// seed unrelated to the forecast's.
 fn draws(model: &attain::Model, n: usize, seed: u64) -> Vec<(Vec<f64>, Vec<f64>)> {
-    let mut rng = block_rng(seed, 0);
+    let mut rng = PathSeq::new(seed);
     let mut st = PathState::new(model);
     let nt = model.targets.len();
     (0..n)
         .map(|_| {
             let mut v = vec![0.0; nt];
             let mut j = vec![0.0; nt];
-            model.simulate_path(&mut st, &mut rng, &mut v, &mut j);
+            model.simulate_path(&mut st, &mut rng.next_path(), &mut v, &mut j);
             (v, j)
         })
         .collect()

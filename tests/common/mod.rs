@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use attain::engine::{NoProgress, RunConfig, block_rng, simulate};
-use attain::model::step::PathState;
+use attain::engine::{NoProgress, RunConfig, path_rngs, simulate};
+use attain::model::step::{PathRngs, PathState};
 use attain::stats::Accumulator;
 use attain::{Model, scenario};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The repository root, where `scenarios/`, `docs/` and `tests/fixtures/`
 /// are. Every path to a repository file in the tests is computed from this
@@ -57,16 +58,37 @@ pub fn run(model: &Model, paths: u64, seed: u64) -> Accumulator {
     simulate(model, &RunConfig { paths, seed }, &NoProgress).unwrap()
 }
 
+/// The generators of paths 0, 1, 2, ... of a run seeded with `seed`, one
+/// path's pair per [`PathSeq::next_path`] (for tests that call
+/// `simulate_path` themselves: the paths are those of the engine's run).
+pub struct PathSeq {
+    seed: u64,
+    next: u64,
+}
+
+impl PathSeq {
+    /// Starting at path 0.
+    pub fn new(seed: u64) -> Self {
+        PathSeq { seed, next: 0 }
+    }
+
+    /// The next path's two generators.
+    pub fn next_path(&mut self) -> PathRngs<Xoshiro256PlusPlus> {
+        self.next += 1;
+        path_rngs(self.seed, self.next - 1)
+    }
+}
+
 /// Indicator values of target 0 on `n` paths (for moment tests).
 pub fn target_values(model: &Model, n: usize, seed: u64) -> Vec<f64> {
-    let mut rng = block_rng(seed, 0);
+    let mut rng = PathSeq::new(seed);
     let mut st = PathState::new(model);
     let nt = model.targets.len();
     let mut v = vec![0.0; nt];
     let mut j = vec![0.0; nt];
     (0..n)
         .map(|_| {
-            model.simulate_path(&mut st, &mut rng, &mut v, &mut j);
+            model.simulate_path(&mut st, &mut rng.next_path(), &mut v, &mut j);
             v[0]
         })
         .collect()

@@ -2,7 +2,7 @@
 //! matrix the model uses, within sampling error (SE of r ~ (1 - rho^2)/sqrt(n)).
 
 use crate::common;
-use attain::engine::block_rng;
+use crate::common::PathSeq;
 use attain::model::step::PathState;
 
 fn scenario(matrix: &str, repair: bool) -> String {
@@ -25,12 +25,12 @@ fn scenario(matrix: &str, repair: bool) -> String {
 
 /// Sample correlation matrix of the three annual shock values.
 fn sample_correlation(m: &attain::Model, n: usize) -> [[f64; 3]; 3] {
-    let mut rng = block_rng(9, 0);
+    let mut rng = PathSeq::new(9);
     let mut st = PathState::new(m);
     let (mut v, mut j) = (vec![0.0; 3], vec![0.0; 3]);
     let mut xs = vec![[0.0; 3]; n];
     for x in xs.iter_mut() {
-        m.simulate_path(&mut st, &mut rng, &mut v, &mut j);
+        m.simulate_path(&mut st, &mut rng.next_path(), &mut v, &mut j);
         x.copy_from_slice(&v);
     }
     let mean: Vec<f64> = (0..3)

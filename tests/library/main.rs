@@ -13,6 +13,7 @@ mod model_years;
 mod nowcast;
 mod nowcast_jilin;
 mod report_snapshot;
+mod schedule;
 mod semantics;
 mod stability;
 mod statistics;

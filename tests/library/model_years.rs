@@ -2,7 +2,7 @@
 //! policy reaction function (docs/MODEL.md 2.1, 2.4, 2.5): closed forms
 //! with no noise, binomial bounds and exact moments with it, fixed seeds.
 
-use attain::engine::block_rng;
+use crate::common::PathSeq;
 use attain::model::step::{PathObserver, PathState};
 
 use crate::common::*;
@@ -12,13 +12,13 @@ const K: f64 = 4.0;
 
 /// Every target's value on each of `n` paths (`out[path][target]`).
 fn all_values(m: &attain::Model, n: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut rng = block_rng(seed, 0);
+    let mut rng = PathSeq::new(seed);
     let mut st = PathState::new(m);
     let nt = m.targets.len();
     let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
     (0..n)
         .map(|_| {
-            m.simulate_path(&mut st, &mut rng, &mut v, &mut j);
+            m.simulate_path(&mut st, &mut rng.next_path(), &mut v, &mut j);
             v.clone()
         })
         .collect()
@@ -329,12 +329,12 @@ fn observed_year_to_date_growth_is_measured_against_the_profiled_base_quarters()
     );
     let m = model(&text);
     let base_h1 = m.base_quarter_level(0, 0) + m.base_quarter_level(0, 1);
-    let mut rng = block_rng(5, 0);
+    let mut rng = PathSeq::new(5);
     let mut st = PathState::new(&m);
     let (mut v, mut j) = (vec![0.0; 1], vec![0.0; 1]);
     for _ in 0..200 {
         let mut ytd = Ytd(vec![]);
-        m.simulate_path_observed(&mut st, &mut rng, &mut v, &mut j, &mut ytd);
+        m.simulate_path_observed(&mut st, &mut rng.next_path(), &mut v, &mut j, &mut ytd);
         let g = 100.0 * (ytd.0[1] / base_h1 - 1.0);
         assert!((g - 3.0).abs() < 1e-9, "H1 growth {g}");
     }

@@ -8,7 +8,7 @@
 
 use crate::common;
 
-use attain::engine::block_rng;
+use crate::common::PathSeq;
 use attain::model::step::{PathObserver, PathState};
 use attain::{Model, scenario};
 
@@ -65,14 +65,14 @@ fn watch(model: &Model) -> Watch {
 
 /// (q1 gdp, q1 industry, year gdp growth, year industry growth) per path.
 fn paths(model: &Model, n: usize, seed: u64) -> Vec<[f64; 4]> {
-    let mut rng = block_rng(seed, 0);
+    let mut rng = PathSeq::new(seed);
     let mut st = PathState::new(model);
     let nt = model.targets.len();
     let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
     let mut w = watch(model);
     (0..n)
         .map(|_| {
-            model.simulate_path_observed(&mut st, &mut rng, &mut v, &mut j, &mut w);
+            model.simulate_path_observed(&mut st, &mut rng.next_path(), &mut v, &mut j, &mut w);
             [w.q1_gdp, w.q1_industry, w.gdp_growth, w.industry_growth]
         })
         .collect()
@@ -119,7 +119,7 @@ fn half_year_figure_fixes_the_second_quarter_too() {
             }
         }
     }
-    let mut rng = block_rng(3, 0);
+    let mut rng = PathSeq::new(3);
     let mut st = PathState::new(&model);
     let nt = model.targets.len();
     let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
@@ -135,7 +135,7 @@ fn half_year_figure_fixes_the_second_quarter_too() {
             base: base[0],
             values: vec![],
         };
-        model.simulate_path_observed(&mut st, &mut rng, &mut v, &mut j, &mut obs);
+        model.simulate_path_observed(&mut st, &mut rng.next_path(), &mut v, &mut j, &mut obs);
         assert!((obs.values[0] - -2.0).abs() < 1e-9);
         let h1 = (obs.values[1] / 100.0 + 1.0) * base[0] / base[1] * 100.0 - 100.0;
         assert!((h1 - 1.0).abs() < 1e-9, "H1 growth {h1}");
@@ -154,13 +154,13 @@ fn events_in_published_quarters_are_the_known_ones() {
         "{certain}\n[observed]\nquarters = 1\n[[observed.events]]\nid = \"outage\"\nstart_quarter = 1\n"
     ));
     let first_years = |model: &Model| {
-        let mut rng = block_rng(1, 0);
+        let mut rng = PathSeq::new(1);
         let mut st = PathState::new(model);
         let nt = model.targets.len();
         let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
         (0..500)
             .map(|_| {
-                model.simulate_path(&mut st, &mut rng, &mut v, &mut j);
+                model.simulate_path(&mut st, &mut rng.next_path(), &mut v, &mut j);
                 st.first_year[0]
             })
             .collect::<Vec<u32>>()
@@ -181,13 +181,13 @@ fn blended_indicator_follows_its_rule_path_by_path() {
         "{text}\n[observed]\nquarters = 1\n[[observed.values]]\nindicator = \"prices\"\nvalue = 10.0\nshare = 0.25\n"
     ));
     let cpi = |model: &Model| {
-        let mut rng = block_rng(9, 0);
+        let mut rng = PathSeq::new(9);
         let mut st = PathState::new(model);
         let nt = model.targets.len();
         let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
         (0..2_000)
             .map(|_| {
-                model.simulate_path(&mut st, &mut rng, &mut v, &mut j);
+                model.simulate_path(&mut st, &mut rng.next_path(), &mut v, &mut j);
                 v[1] // target "cpi": indicator prices, 2022
             })
             .collect::<Vec<f64>>()
@@ -377,7 +377,7 @@ fn impossible_figures_are_found_in_closed_form_at_load() {
     );
     // Year to date the rest of GDP is positive: only the quarter is impossible.
     let model = common::model(&h1(40.0));
-    let mut rng = block_rng(1, 0);
+    let mut rng = PathSeq::new(1);
     let mut st = PathState::new(&model);
     let nt = model.targets.len();
     let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
@@ -392,7 +392,7 @@ fn impossible_figures_are_found_in_closed_form_at_load() {
     let base_h1 = model.base_quarter_level(0, 0) + model.base_quarter_level(0, 1);
     let mut obs = Ytd(vec![]);
     for _ in 0..200 {
-        model.simulate_path_observed(&mut st, &mut rng, &mut v, &mut j, &mut obs);
+        model.simulate_path_observed(&mut st, &mut rng.next_path(), &mut v, &mut j, &mut obs);
     }
     for ytd in obs.0 {
         assert!((100.0 * (ytd / base_h1 - 1.0) - 40.0).abs() < 1e-9, "{ytd}");
