@@ -10,7 +10,7 @@ use std::time::Instant;
 use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
-use crate::engine::{NoProgress, RunConfig, block_rng, simulate};
+use crate::engine::{NoProgress, RunConfig, Stream, path_rng, simulate};
 use crate::error::Result;
 use crate::model::Model;
 
@@ -53,7 +53,7 @@ pub struct BenchResult {
 
 /// Nanoseconds per standard normal draw with the engine's generator.
 pub fn floor_ns_per_draw(draws: u64) -> f64 {
-    let mut rng = block_rng(1, 0);
+    let mut rng = path_rng(1, 0, Stream::Sectors);
     let mut sum = 0.0f64;
     // Warm up caches and the branch predictor on the ziggurat tables.
     for _ in 0..100_000 {

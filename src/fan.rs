@@ -145,7 +145,7 @@ impl Observer for FanObserver<'_> {
 }
 
 impl PathObserver for FanObserver<'_> {
-    fn start_path(&mut self, lane: usize) {
+    fn start_path(&mut self, lane: usize, _path: u64) {
         if self.previous.len() <= lane {
             self.previous
                 .resize(lane + 1, vec![[0.0; 4]; self.indicators.len()]);

@@ -31,7 +31,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::observed::{self, ExactCondition, QuarterDraw};
 use super::{Formula, Input, Model, Series, ShockShape};
-use crate::engine::{Stream, path_rng};
+use crate::engine::path_rngs;
 use crate::sample::ChiSquared;
 use crate::stats::Accumulator;
 
@@ -56,10 +56,7 @@ pub struct PathRng {
 impl PathRng {
     /// The generators of global path `path` of a run seeded with `seed`.
     pub fn new(seed: u64, path: u64) -> Self {
-        PathRng {
-            sectors: path_rng(seed, path, Stream::Sectors),
-            indicators: path_rng(seed, path, Stream::Indicators),
-        }
+        path_rngs(seed, path)
     }
 }
 
@@ -116,9 +113,10 @@ mod draw {
 /// values). The default methods do nothing, so the plain run pays nothing.
 /// Calls come lane by lane in path order within each quarter and year.
 pub trait PathObserver {
-    /// Before the path simulated in lane `lane` starts.
+    /// Before global path `path` (which, with the seed, fixes its random
+    /// numbers) starts in lane `lane`.
     #[inline]
-    fn start_path(&mut self, _lane: usize) {}
+    fn start_path(&mut self, _lane: usize, _path: u64) {}
     /// After quarter `quarter` (0-based) of year `year` (0-based).
     #[inline]
     fn quarter_end<const L: usize>(
@@ -460,15 +458,18 @@ impl<'m, const L: usize> Kernel<'m, L> {
         &self.batch
     }
 
-    /// Simulate one batch: lane `l` is the path whose generators are
-    /// `rngs[l]`. The observer sees lanes `0..active` only (the others are
-    /// padding of a block's last batch).
+    /// Simulate one batch of a run seeded with `seed`: lane `l` is global
+    /// path `first + l`, on its own generators. The observer sees lanes
+    /// `0..active` only (the others are padding of a block's last batch).
     pub fn simulate<O: PathObserver>(
         &mut self,
-        rngs: &mut [PathRng; L],
+        seed: u64,
+        first: u64,
         active: usize,
         observer: &mut O,
     ) {
+        let rngs: &mut [PathRng; L] =
+            &mut std::array::from_fn(|l| PathRng::new(seed, first + l as u64));
         // Assumptions first: each lane draws its own from its sector stream.
         if !self.work.is_empty() {
             for (w, rng) in self.work.iter_mut().zip(rngs.iter_mut()) {
@@ -481,7 +482,7 @@ impl<'m, const L: usize> Kernel<'m, L> {
             }
         }
         for l in 0..active {
-            observer.start_path(l);
+            observer.start_path(l, first + l as u64);
         }
         let (model, work) = (self.model, &self.work);
         let lanes: [&Model; L] = std::array::from_fn(|l| work.get(l).unwrap_or(model));
@@ -534,9 +535,7 @@ pub fn simulate_block_lanes<const L: usize, O: PathObserver>(
     let mut done = 0;
     while done < paths {
         let active = (paths - done).min(L as u64) as usize;
-        let mut rngs: [PathRng; L] =
-            std::array::from_fn(|l| PathRng::new(seed, first + done + l as u64));
-        kernel.simulate(&mut rngs, active, observer);
+        kernel.simulate(seed, first + done, active, observer);
         kernel.record(&mut acc, active);
         done += active as u64;
     }
@@ -558,8 +557,7 @@ pub fn simulate_paths<const L: usize, O: PathObserver>(
     let mut next = paths.start;
     while next < paths.end {
         let active = (paths.end - next).min(L as u64) as usize;
-        let mut rngs: [PathRng; L] = std::array::from_fn(|l| PathRng::new(seed, next + l as u64));
-        kernel.simulate(&mut rngs, active, observer);
+        kernel.simulate(seed, next, active, observer);
         for l in 0..active {
             out.read(kernel.batch(), l);
             each(next + l as u64, &out, observer);
@@ -1192,8 +1190,7 @@ mod tests {
         let mut row = PathOutcome::new(model);
         for first in (0..paths).step_by(L) {
             let active = (paths - first).min(L as u64) as usize;
-            let mut rngs = std::array::from_fn(|l| PathRng::new(11, first + l as u64));
-            kernel.simulate(&mut rngs, active, &mut NoObserver);
+            kernel.simulate(11, first, active, &mut NoObserver);
             for l in 0..active {
                 row.read(kernel.batch(), l);
                 out.push(row.clone());

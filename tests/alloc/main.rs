@@ -7,7 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
 
-use attain::model::step::{Kernel, LANES, NoObserver, PathRng};
+use attain::model::step::{Kernel, LANES, NoObserver};
 use attain::{Model, scenario};
 
 thread_local! {
@@ -54,13 +54,11 @@ fn allocations_per_run(text: &str, name: &str, batches: u64) -> u64 {
     let s = scenario::load(text, name).unwrap();
     let (model, _) = Model::compile(&s, name).unwrap();
     let mut kernel = Kernel::<LANES>::new(&model);
-    let rngs = |batch: u64| {
-        std::array::from_fn(|l| PathRng::new(20220124, batch * LANES as u64 + l as u64))
-    };
-    kernel.simulate(&mut rngs(0), LANES, &mut NoObserver);
+    let lanes = LANES as u64;
+    kernel.simulate(20220124, 0, LANES, &mut NoObserver);
     let before = allocations();
     for batch in 1..=batches {
-        kernel.simulate(&mut rngs(batch), LANES, &mut NoObserver);
+        kernel.simulate(20220124, batch * lanes, LANES, &mut NoObserver);
     }
     let made = allocations() - before;
     for t in 0..model.targets.len() {
