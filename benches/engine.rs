@@ -4,7 +4,7 @@
 
 use std::hint::black_box;
 
-use attain::engine::{NoProgress, RunConfig, block_rng, run_block, simulate};
+use attain::engine::{BLOCK_SIZE, NoProgress, RunConfig, Stream, path_rng, run_block, simulate};
 use attain::model::step::NoObserver;
 use attain::{Model, scenario};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -42,8 +42,8 @@ fn load_compile(c: &mut Criterion) {
 /// Merging two block summaries (the sequential part of a run).
 fn merge(c: &mut Criterion) {
     let model = jilin();
-    let a = run_block(&model, 1, 0, 4096, &mut NoObserver);
-    let b = run_block(&model, 1, 1, 4096, &mut NoObserver);
+    let a = run_block(&model, 1, 0, BLOCK_SIZE, &mut NoObserver);
+    let b = run_block(&model, 1, 1, BLOCK_SIZE, &mut NoObserver);
     c.bench_function("merge/jilin-2022 block", |bench| {
         bench.iter(|| {
             let mut x = a.clone();
@@ -98,7 +98,7 @@ fn floor_parts(c: &mut Criterion) {
     let draws = model.draws_per_path();
     g.bench_function("normals", |b| {
         b.iter(|| {
-            let mut rng = block_rng(1, 0);
+            let mut rng = path_rng(1, 0, Stream::Sectors);
             let mut sum = 0.0;
             for _ in 0..paths * draws {
                 let z: f64 = StandardNormal.sample(&mut rng);
@@ -143,7 +143,7 @@ impl Kernel {
     fn new(m: &Model) -> Self {
         let (ns, nk) = (m.n_sectors(), m.n_shocks());
         Kernel {
-            rng: block_rng(1, 0),
+            rng: path_rng(1, 0, Stream::Sectors),
             chi: m
                 .t_groups
                 .iter()

@@ -199,8 +199,8 @@ pub fn simulate_shard(
 }
 
 /// Merge shard results into the accumulator a single run would have given:
-/// counts and histograms add exactly; each target's sum is re-added block by
-/// block in block order, as a single run does.
+/// counts and histograms add exactly; each target's sum and scaled sum are
+/// re-added block by block in block order, as a single run does.
 pub fn merge_shards(model: &Model, parts: &[(Accumulator, BlockSums)]) -> Accumulator {
     let mut total = Accumulator::new(model);
     for (acc, _) in parts {
@@ -210,10 +210,15 @@ pub fn merge_shards(model: &Model, parts: &[(Accumulator, BlockSums)]) -> Accumu
     blocks.sort_by_key(|(b, _)| *b);
     for t in total.targets.iter_mut() {
         t.sum = 0.0;
+        t.scaled_sum = 0.0;
     }
+    let nt = total.targets.len();
     for (_, sums) in blocks {
         for (t, s) in total.targets.iter_mut().zip(sums) {
             t.sum += s;
+        }
+        for (t, s) in total.targets.iter_mut().zip(&sums[nt..]) {
+            t.scaled_sum += s;
         }
     }
     total
@@ -302,7 +307,7 @@ fn check_pass(
     if a.targets.len() != nt
         || a.event_paths.len() != model.events.len() * nt
         || a.event_hits.len() != a.event_paths.len()
-        || block_sums.iter().any(|(_, s)| s.len() != nt)
+        || block_sums.iter().any(|(_, s)| s.len() != 2 * nt)
     {
         return Err("its summary does not match its scenario".into());
     }
@@ -369,6 +374,12 @@ fn check_pass(
         }
         if !ta.scaled_sum.is_finite() {
             return Err(what("its scaled sum is not a finite number".into()));
+        }
+        let folded = block_sums.iter().fold(0.0, |s, (_, v)| s + v[nt + t]);
+        if folded.to_bits() != ta.scaled_sum.to_bits() {
+            return Err(what(
+                "its scaled sum is not the sum of its block scaled sums".into(),
+            ));
         }
         if ta.hist.count() > 0 && ta.hist.min() > ta.hist.max() {
             return Err(what("its histogram's minimum exceeds its maximum".into()));

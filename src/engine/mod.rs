@@ -1,5 +1,5 @@
-//! The parallel Monte Carlo engine: fixed-size blocks, each with its own
-//! seeded generator, run under rayon and merged in block order.
+//! The parallel Monte Carlo engine: fixed-size blocks of paths, each path
+//! with its own seeded generators, run under rayon and merged in block order.
 //!
 //! Everything that simulates goes through one entry point,
 //! [`runner::run`]: given compiled variants and a [`Plan`] (a range of
@@ -8,11 +8,12 @@
 //! the callers in `shard`, `sweep`, `fan`, `bench` and `backtest` are thin
 //! layers over it.
 //!
-//! Reproducibility: block `b` always simulates the same paths with the same
-//! random numbers (its generator is seeded from the run seed and `b` alone),
-//! and block results are merged in index order, so the summaries are
-//! bit-identical for any thread count. Memory does not grow with the number
-//! of paths: blocks are run in waves and folded into one accumulator.
+//! Reproducibility: global path `p` always gets the same random numbers
+//! (its two generators, [`path_rngs`], are seeded from the run seed and `p`
+//! alone), each block adds its paths in order, and block results are merged
+//! in index order, so the summaries are bit-identical for any thread count
+//! or shard split. Memory does not grow with the number of paths: results
+//! pass through a bounded window and are folded into one accumulator.
 
 mod plan;
 mod precision;
@@ -21,10 +22,10 @@ pub mod runner;
 mod seed;
 
 pub use plan::{BLOCK_SIZE, Plan, Shard, blocks_in};
-pub use precision::{PrecisionOutcome, max_half_width, simulate_to_precision};
+pub use precision::{CHECKPOINT_PATHS, PrecisionOutcome, max_half_width, simulate_to_precision};
 pub use progress::{NoProgress, Progress};
 pub use runner::{BlockSums, Observer, Outcome, run, run_block, run_more};
-pub use seed::{RNG_NAME, block_rng};
+pub use seed::{RNG_NAME, Stream, path_rng, path_rngs};
 
 use crate::error::{Error, Result};
 use crate::model::Model;

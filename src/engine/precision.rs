@@ -2,7 +2,7 @@
 //! narrow enough. A caller of the runner, checkpoint by checkpoint.
 
 use super::check_domain;
-use super::plan::{Plan, blocks_in};
+use super::plan::{BLOCK_SIZE, Plan, blocks_in};
 use super::progress::{Offset, Progress};
 use super::runner::{run, run_more};
 use crate::error::{Error, Result};
@@ -21,6 +21,13 @@ pub struct PrecisionOutcome {
     pub achieved: f64,
 }
 
+/// Paths of the first checkpoint; the later ones are at twice, four times,
+/// ... as many. A multiple of [`BLOCK_SIZE`], and independent of it (4,096,
+/// the block size when checkpoints were counted in blocks), so the paths a
+/// goal needs are the same whatever the block size.
+pub const CHECKPOINT_PATHS: u64 = 4096;
+const _: () = assert!(CHECKPOINT_PATHS % BLOCK_SIZE == 0);
+
 /// Largest 95% Wilson half-width over the targets.
 pub fn max_half_width(acc: &Accumulator) -> f64 {
     acc.targets
@@ -34,10 +41,10 @@ pub fn max_half_width(acc: &Accumulator) -> f64 {
 
 /// Add blocks until every target's 95% half-width is at most `precision`, or
 /// `max_paths` is reached. The decision is taken only after 1, 2, 4, 8, ...
-/// blocks, and depends only on the merged counts, so the result (and the
-/// number of paths used) is identical for any thread count. The blocks are
-/// those of a run of `max_paths` paths, so stopping after `k` blocks gives
-/// exactly the first `k` blocks of that run.
+/// times [`CHECKPOINT_PATHS`] paths, and depends only on the merged counts, so the result (and the
+/// number of paths used) is identical for any thread count. The paths are
+/// those of a run of `max_paths` paths, so stopping after `k` paths gives
+/// exactly the first `k` paths of that run.
 ///
 /// # Errors
 /// `Argument` for a precision that is not in (0, 0.5] or a zero cap; `Model`
@@ -66,9 +73,10 @@ pub fn simulate_to_precision(
         progress,
     );
     let mut done = 0u64;
+    let per_checkpoint = CHECKPOINT_PATHS / BLOCK_SIZE;
     let mut checkpoint = 1u64;
     loop {
-        let end = checkpoint.min(cap_blocks);
+        let end = checkpoint.saturating_mul(per_checkpoint).min(cap_blocks);
         let plan = Plan::range(seed, max_paths, done..end);
         let step = Offset {
             inner: progress,

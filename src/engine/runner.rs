@@ -6,33 +6,35 @@
 //! grid points, a sensitivity's moved inputs, a backtest's years), a
 //! [`Plan`] (which blocks of which run), and an [`Observer`] factory for
 //! extra per-path measurements (fan charts). Every variant simulates the same
-//! blocks with the same generators (common random numbers). Work items are
-//! (variant, block) pairs, run in waves on the current rayon pool; each
-//! result is folded into its variant's [`Outcome`] in block order, so the
-//! outcome is bit-identical for any thread count, and memory stays a few
-//! blocks per thread whatever the number of paths.
+//! blocks with the same random numbers (common random numbers: a path's
+//! generators depend only on the run seed and its global index). Work items
+//! are (variant, block) pairs, handed out by an atomic counter to one task
+//! per rayon worker (no waves, no barrier); each result waits in a bounded
+//! in-order window and is folded into its variant's [`Outcome`] in block
+//! order, so the outcome is bit-identical for any thread count, and memory
+//! stays a few blocks per thread whatever the number of paths.
 
-use rayon::prelude::*;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use super::plan::Plan;
+use super::plan::{BLOCK_SIZE, Plan};
 use super::progress::Progress;
-use super::seed::block_rng;
 use crate::model::Model;
-use crate::model::step::{NoObserver, PathObserver, PathState};
+use crate::model::step::{NoObserver, PathObserver, simulate_block};
 use crate::stats::Accumulator;
 
 /// Per-block sums of each target's values, kept so that a merge of shards
 /// can add them in block order and reproduce a single run's means bit for
-/// bit (floating-point addition is not associative).
+/// bit (floating-point addition is not associative): for `n` targets, the
+/// `n` sums, then the `n` scaled sums (the mean of a target whose sum
+/// overflowed comes from those).
 pub type BlockSums = Vec<(u64, Vec<f64>)>;
 
 /// Measurements taken along each path besides the accumulator's (a fan
 /// chart's quarterly histograms). One observer per block, merged in block
 /// order; the default [`NoObserver`] costs nothing.
 pub trait Observer: PathObserver + Send {
-    /// Called before each path of the block.
-    #[inline]
-    fn start_path(&mut self) {}
     /// Fold in the observer of the next block.
     fn merge(&mut self, next: Self);
 }
@@ -56,6 +58,11 @@ pub struct Outcome<O> {
 
 /// Simulate the paths of one block of `model` into an accumulator, showing
 /// each path to `observer`. This is the kernel the runner schedules.
+///
+/// Path `i` of the block is global path `block * BLOCK_SIZE + i` of the
+/// run, and draws from its own two generators ([`path_rngs`]), so its values
+/// depend only on (seed, global path index); the block only fixes the order
+/// in which paths are added into the accumulator.
 pub fn run_block<O: Observer>(
     model: &Model,
     seed: u64,
@@ -63,28 +70,8 @@ pub fn run_block<O: Observer>(
     paths: u64,
     observer: &mut O,
 ) -> Accumulator {
-    let mut rng = block_rng(seed, block);
-    let mut state = PathState::new(model);
-    let nt = model.targets.len();
-    let mut values = vec![f64::NAN; nt];
-    let mut judged = vec![f64::NAN; nt];
-    let mut acc = Accumulator::new(model);
-    // A model with assumptions patches its own copy at the start of each
-    // path (made once per block: a path allocates nothing).
-    let mut work = (!model.assumptions.is_empty()).then(|| model.clone());
-    for _ in 0..paths {
-        observer.start_path();
-        let m = match work.as_mut() {
-            Some(w) => {
-                model.assumptions.apply(w, &mut rng);
-                &*w
-            }
-            None => model,
-        };
-        m.simulate_path_observed(&mut state, &mut rng, &mut values, &mut judged, observer);
-        acc.record(m, &values, &judged, &state.first_year, &state.excused);
-    }
-    acc
+    // The batch kernel (model/step.rs): paths in lockstep, each on its own streams.
+    simulate_block(model, seed, block * BLOCK_SIZE, paths, observer)
 }
 
 /// Simulate `plan`'s blocks for every variant and return one [`Outcome`]
@@ -92,9 +79,10 @@ pub fn run_block<O: Observer>(
 /// `v` (once per block, and once for the total). Progress counts paths over
 /// all variants.
 ///
-/// The results do not depend on the thread count or the wave size: each
-/// block's paths depend only on (seed, block), and each variant's blocks are
-/// folded in ascending order.
+/// The results do not depend on the thread count or the schedule: each
+/// path's values depend only on (seed, global path index), each block adds
+/// its paths in path order, and each variant's blocks are folded in
+/// ascending order.
 pub fn run<O: Observer>(
     variants: &[&Model],
     plan: &Plan,
@@ -114,9 +102,60 @@ pub fn run<O: Observer>(
     outcomes
 }
 
+/// Results waiting to be folded: item `folded + k` is `ready[k]` (`None`
+/// while it is still being simulated).
+struct Window<O> {
+    /// Items folded so far (the next one to fold is item `folded`).
+    folded: u64,
+    /// Results of items `folded..`, in item order.
+    ready: VecDeque<Option<(Accumulator, O)>>,
+    /// Whether some worker is folding now (only one folds at a time, and it
+    /// folds in item order).
+    folding: bool,
+    /// Whether a worker panicked (the others stop).
+    failed: bool,
+}
+
+/// Lock `m`, also after another worker panicked holding it (the state is
+/// still consistent: each update is complete before the lock is released).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs its closure when dropped during a panic.
+struct OnPanic<F: Fn()>(F);
+
+impl<F: Fn()> Drop for OnPanic<F> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            (self.0)();
+        }
+    }
+}
+
 /// Continue `outcomes` (one per variant, from [`run`]) with `plan`'s blocks,
 /// which must come after those already folded in (a precision checkpoint):
 /// the result is the same as one [`run`] over all the blocks.
+///
+/// The schedule: items are (variant, block) pairs, numbered variant-major
+/// with blocks ascending, so folding in item order keeps each variant's
+/// blocks in order. One task per worker of the current rayon pool takes the
+/// next item number from an atomic counter, simulates it, and puts its
+/// result into the window; whoever completes the oldest unfolded item folds
+/// every consecutive result that is ready (outside the lock: another worker
+/// that finishes meanwhile just leaves its result for the folder). No
+/// worker waits for a wave to end.
+///
+/// Memory is bounded by the window: a worker may start item `i` only when
+/// `i < folded + WINDOW`, so at most `WINDOW` results (an accumulator and
+/// an observer each) exist at once, plus the one being merged, whatever the
+/// number of paths. The
+/// window is `4 × threads`: since the counter hands items out in order, the
+/// oldest unfolded item is always being simulated by a worker that started
+/// it before the others, so a worker waits only when it is more than about
+/// three blocks ahead of the slowest one — with blocks of equal work this
+/// does not happen, and it cannot deadlock (the worker holding the oldest
+/// item never waits: its item is inside the window).
 pub fn run_more<O: Observer>(
     outcomes: &mut [Outcome<O>],
     variants: &[&Model],
@@ -125,41 +164,92 @@ pub fn run_more<O: Observer>(
     progress: &dyn Progress,
 ) {
     assert_eq!(outcomes.len(), variants.len(), "one outcome per variant");
-    // Items are (variant, block) pairs, variant-major and blocks ascending,
-    // so folding in item order keeps each variant's blocks in order. They
-    // are made one wave at a time: nothing here grows with the path count.
     let first = plan.blocks.start;
     let per_variant = plan.blocks.end.saturating_sub(first);
     let items = per_variant * variants.len() as u64;
-    let total = plan.path_count() * variants.len() as u64;
-    let mut done = 0;
-    // A wave keeps every thread busy while bounding memory to a few blocks each.
-    let wave = (4 * rayon::current_num_threads()).max(1) as u64;
-    let mut next = 0;
-    while next < items {
-        let end = (next + wave).min(items);
-        let chunk: Vec<(usize, u64)> = (next..end)
-            .map(|i| ((i / per_variant) as usize, first + i % per_variant))
-            .collect();
-        next = end;
-        let parts: Vec<(Accumulator, O)> = chunk
-            .par_iter()
-            .map(|&(v, b)| {
-                let mut obs = observer(v);
-                let acc = run_block(variants[v], plan.seed, b, plan.paths_in(b), &mut obs);
-                (acc, obs)
-            })
-            .collect();
-        for ((acc, obs), &(v, b)) in parts.into_iter().zip(&chunk) {
-            let out = &mut outcomes[v];
-            out.acc.merge(&acc);
-            if plan.keep_block_sums {
-                out.block_sums
-                    .push((b, acc.targets.iter().map(|t| t.sum).collect()));
-            }
-            out.observer.merge(obs);
-            done += acc.paths;
-        }
-        progress.advance(done, total);
+    if items == 0 {
+        return;
     }
+    let item = |i: u64| ((i / per_variant) as usize, first + i % per_variant);
+    let total = plan.path_count() * variants.len() as u64;
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let window_size = 4 * threads;
+    let next = AtomicU64::new(0);
+    let window = Mutex::new(Window::<O> {
+        folded: 0,
+        ready: VecDeque::new(),
+        folding: false,
+        failed: false,
+    });
+    let space = Condvar::new();
+    // Only the folder touches the outcomes; the mutex just lets every worker
+    // borrow them (it is never contended).
+    let fold_into = Mutex::new((outcomes, 0u64));
+
+    let worker = || {
+        // A worker that panics releases the others (which would otherwise
+        // wait for its item forever); the scope then re-raises the panic.
+        let _guard = OnPanic(|| {
+            lock(&window).failed = true;
+            space.notify_all();
+        });
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= items {
+                return;
+            }
+            {
+                let mut w = lock(&window);
+                while i >= w.folded + window_size && !w.failed {
+                    w = space.wait(w).unwrap_or_else(PoisonError::into_inner);
+                }
+                if w.failed {
+                    return;
+                }
+            }
+            let (v, b) = item(i);
+            let mut obs = observer(v);
+            let acc = run_block(variants[v], plan.seed, b, plan.paths_in(b), &mut obs);
+            let mut w = lock(&window);
+            let slot = (i - w.folded) as usize;
+            if w.ready.len() <= slot {
+                w.ready.resize_with(slot + 1, || None);
+            }
+            w.ready[slot] = Some((acc, obs));
+            if w.folding {
+                continue;
+            }
+            w.folding = true;
+            // Fold every consecutive ready result in item order, the window
+            // unlocked while merging (so the others can keep adding theirs).
+            while let Some(Some(_)) = w.ready.front() {
+                let (acc, obs) = w.ready.pop_front().flatten().expect("the front is ready");
+                let (v, b) = item(w.folded);
+                w.folded += 1;
+                space.notify_all();
+                drop(w);
+                let mut f = lock(&fold_into);
+                let (outs, done) = &mut *f;
+                let out = &mut outs[v];
+                out.acc.merge(&acc);
+                if plan.keep_block_sums {
+                    let sums = acc.targets.iter().map(|t| t.sum);
+                    let scaled = acc.targets.iter().map(|t| t.scaled_sum);
+                    out.block_sums.push((b, sums.chain(scaled).collect()));
+                }
+                out.observer.merge(obs);
+                *done += acc.paths;
+                progress.advance(*done, total);
+                drop(f);
+                w = lock(&window);
+            }
+            w.folding = false;
+        }
+    };
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| worker());
+        }
+    });
+    debug_assert_eq!(lock(&window).folded, items, "every item folded");
 }

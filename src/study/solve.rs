@@ -184,16 +184,24 @@ struct Solver<'a> {
     count: usize,
 }
 
-/// Stages of the path count: the whole run's blocks, divided by 4 down to
-/// one block (65,536 paths: 4,096, 16,384 and 65,536; 8,192: 4,096 and 8,192).
+/// Paths of the smallest stage (a multiple of the engine's block size).
+const STAGE_PATHS: u64 = 4096;
+
+/// Stages of the path count, as the number of the run's first blocks each
+/// simulates: the whole run in units of [`STAGE_PATHS`] paths, divided by 4
+/// down to one unit (65,536 paths: 4,096, 16,384 and 65,536; 8,192: 4,096
+/// and 8,192), whatever the block size.
 fn stages_for(paths: u64) -> Vec<u64> {
-    let mut s = vec![engine::blocks_in(paths)];
+    let per_unit = STAGE_PATHS / engine::BLOCK_SIZE;
+    let mut s = vec![paths.div_ceil(STAGE_PATHS)];
     while *s.last().unwrap() > 1 {
         let next = s.last().unwrap().div_ceil(4);
         s.push(next);
     }
     s.reverse();
-    s
+    s.iter()
+        .map(|&u| (u * per_unit).min(engine::blocks_in(paths)))
+        .collect()
 }
 
 impl Solver<'_> {

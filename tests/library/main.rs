@@ -7,11 +7,13 @@
 mod common;
 
 mod correlation;
+mod engine_reference;
 mod fuzz_loader;
 mod model_years;
 mod nowcast;
 mod nowcast_jilin;
 mod report_snapshot;
+mod schedule;
 mod semantics;
 mod stability;
 mod statistics;

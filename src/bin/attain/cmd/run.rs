@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "LANG")]
     labels: Option<LabelsArg>,
     /// Keep adding paths until every target's 95% interval half-width is at most E (a fraction, e.g. 0.002).
-    /// Decided only after 1, 2, 4, 8... blocks of 4096 paths, so results do not depend on --threads.
+    /// Decided only after 4096, 8192, 16384... paths (doubling each time), so results do not depend on --threads.
     #[arg(long, value_name = "E", conflicts_with_all = ["paths", "shard"], value_parser = parse::precision)]
     precision: Option<f64>,
     /// Cap on paths for --precision [default: 16777216].
