@@ -97,7 +97,7 @@ fn ns_per_call(calls: u64, mut f: impl FnMut(u64) -> f64) -> f64 {
 
 /// Nanoseconds per call of each own sampler and function, `calls` timed calls each.
 pub fn own_ns_per_draw(calls: u64) -> OwnCosts {
-    let mut rng = block_rng(1, 0);
+    let mut rng = path_rng(1, 0, Stream::Sectors);
     let normal = ns_per_call(calls, |_| sample::normal(&mut rng));
     let chi = sample::ChiSquared::new(CHI_SQUARED_DF).expect("df > 2");
     let chi_squared = ns_per_call(calls, |_| chi.sample(&mut rng));
