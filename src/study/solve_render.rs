@@ -102,7 +102,20 @@ impl SolveResult {
             }
             let _ = writeln!(out, "  P(met) at the value: {}\n", ev(e));
         }
-        let _ = writeln!(out, "{}", self.verdict);
+        // The verdict (JSON) names the target and the lever by id and path;
+        // the table names them as its heading does. solve.rs writes them only
+        // as "P(TARGET met)" and " at PATH = ", so exactly those are replaced.
+        let verdict = if lever == self.path {
+            self.verdict.clone()
+        } else {
+            self.verdict
+                .replace(
+                    &format!("P({} met)", self.target),
+                    &format!("P({} met)", self.target_label),
+                )
+                .replace(&format!(" at {} = ", self.path), &format!(" at {lever} = "))
+        };
+        let _ = writeln!(out, "{verdict}");
         for w in &self.warnings {
             let _ = writeln!(out, "warning: {w}");
         }
