@@ -49,6 +49,10 @@ pub struct BenchResult {
     pub own_ns_per_draw: OwnCosts,
     /// Peak resident memory of the process, from the OS (filled in by the caller).
     pub peak_rss_bytes: Option<u64>,
+    /// The path kernel the engine chose at run time (`x86-64 AVX2`,
+    /// `x86-64 baseline (SSE2)` or `portable`; `ATTAIN_KERNEL=baseline`
+    /// forces the baseline).
+    pub kernel: String,
 }
 
 /// Nanoseconds per call of each of [`crate::sample`]'s samplers and functions: the engine's
@@ -178,5 +182,6 @@ pub fn bench(model: &Model, paths: u64, seed: u64) -> Result<BenchResult> {
         floor_ratio: ns_per_path * threads as f64 / (draws as f64 * floor),
         own_ns_per_draw: own,
         peak_rss_bytes: None,
+        kernel: crate::model::step::KernelKind::chosen().name().to_string(),
     })
 }

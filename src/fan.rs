@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::engine::{NoProgress, Observer, Plan, RunConfig, run};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::model::step::{PathObserver, PathState};
+use crate::model::step::{PathObserver, PathView};
 use crate::stats::histogram::LogHistogram;
 
 /// One point of a fan: the distribution of a year-to-date value.
@@ -67,8 +67,9 @@ pub struct IndicatorFan {
 pub struct FanObserver<'a> {
     model: &'a Model,
     indicators: &'a [usize],
-    /// Per requested indicator: year-to-date weighted sum a year earlier, per quarter.
-    previous: Vec<[f64; 4]>,
+    /// Per lane of the batch, per requested indicator: year-to-date weighted
+    /// sum a year earlier, per quarter.
+    previous: Vec<Vec<[f64; 4]>>,
     /// Per requested indicator, per (year, quarter).
     hists: Vec<Vec<LogHistogram>>,
     /// Values that were not finite, per requested indicator.
@@ -109,7 +110,7 @@ impl<'a> FanObserver<'a> {
             relative,
             model,
             indicators,
-            previous: vec![[0.0; 4]; indicators.len()],
+            previous: vec![],
             hists: vec![vec![LogHistogram::new(); 4 * model.meta.horizon]; indicators.len()],
             nonfinite: vec![0; indicators.len()],
         }
@@ -130,23 +131,6 @@ impl<'a> FanObserver<'a> {
 }
 
 impl Observer for FanObserver<'_> {
-    fn start_path(&mut self) {
-        for (n, &j) in self.indicators.iter().enumerate() {
-            if let Some(w) = &self.model.aggregates[j] {
-                for q in 0..4 {
-                    self.previous[n][q] = w
-                        .iter()
-                        .map(|&(i, x)| {
-                            x * (0..=q)
-                                .map(|r| self.model.base_quarter_level(i, r))
-                                .sum::<f64>()
-                        })
-                        .sum();
-                }
-            }
-        }
-    }
-
     fn merge(&mut self, next: Self) {
         for (n, row) in next.hists.iter().enumerate() {
             for (h, other) in self.hists[n].iter_mut().zip(row) {
@@ -161,21 +145,43 @@ impl Observer for FanObserver<'_> {
 }
 
 impl PathObserver for FanObserver<'_> {
-    fn quarter_end(&mut self, year: usize, quarter: usize, state: &PathState) {
+    fn start_path(&mut self, lane: usize) {
+        if self.previous.len() <= lane {
+            self.previous
+                .resize(lane + 1, vec![[0.0; 4]; self.indicators.len()]);
+        }
+        for (n, &j) in self.indicators.iter().enumerate() {
+            if let Some(w) = &self.model.aggregates[j] {
+                for q in 0..4 {
+                    self.previous[lane][n][q] = w
+                        .iter()
+                        .map(|&(i, x)| {
+                            x * (0..=q)
+                                .map(|r| self.model.base_quarter_level(i, r))
+                                .sum::<f64>()
+                        })
+                        .sum();
+                }
+            }
+        }
+    }
+
+    fn quarter_end<const L: usize>(&mut self, year: usize, quarter: usize, state: PathView<'_, L>) {
+        let lane = state.lane();
         for n in 0..self.indicators.len() {
             let Some(w) = &self.model.aggregates[self.indicators[n]] else {
                 continue;
             };
             let ytd: f64 = w.iter().map(|&(i, x)| x * state.sector_ytd(i)).sum();
             if quarter < 3 {
-                let v = 100.0 * (ytd / self.previous[n][quarter] - 1.0);
+                let v = 100.0 * (ytd / self.previous[lane][n][quarter] - 1.0);
                 self.record(n, 4 * year + quarter, v);
             }
-            self.previous[n][quarter] = ytd;
+            self.previous[lane][n][quarter] = ytd;
         }
     }
 
-    fn year_end(&mut self, year: usize, state: &PathState) {
+    fn year_end<const L: usize>(&mut self, year: usize, state: PathView<'_, L>) {
         for n in 0..self.indicators.len() {
             let v = state.indicator(self.indicators[n]);
             self.record(n, 4 * year + 3, v);

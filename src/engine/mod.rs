@@ -24,7 +24,7 @@ pub use plan::{BLOCK_SIZE, Plan, Shard, blocks_in};
 pub use precision::{PrecisionOutcome, max_half_width, simulate_to_precision};
 pub use progress::{NoProgress, Progress};
 pub use runner::{BlockSums, Observer, Outcome, run, run_block, run_more};
-pub use seed::{RNG_NAME, block_rng};
+pub use seed::{RNG_NAME, Stream, block_rng, path_rng};
 
 use crate::error::{Error, Result};
 use crate::model::Model;

@@ -14,11 +14,10 @@
 
 use rayon::prelude::*;
 
-use super::plan::Plan;
+use super::plan::{BLOCK_SIZE, Plan};
 use super::progress::Progress;
-use super::seed::block_rng;
 use crate::model::Model;
-use crate::model::step::{NoObserver, PathObserver, PathState};
+use crate::model::step::{NoObserver, PathObserver, simulate_block};
 use crate::stats::Accumulator;
 
 /// Per-block sums of each target's values, kept so that a merge of shards
@@ -30,9 +29,6 @@ pub type BlockSums = Vec<(u64, Vec<f64>)>;
 /// chart's quarterly histograms). One observer per block, merged in block
 /// order; the default [`NoObserver`] costs nothing.
 pub trait Observer: PathObserver + Send {
-    /// Called before each path of the block.
-    #[inline]
-    fn start_path(&mut self) {}
     /// Fold in the observer of the next block.
     fn merge(&mut self, next: Self);
 }
@@ -63,28 +59,8 @@ pub fn run_block<O: Observer>(
     paths: u64,
     observer: &mut O,
 ) -> Accumulator {
-    let mut rng = block_rng(seed, block);
-    let mut state = PathState::new(model);
-    let nt = model.targets.len();
-    let mut values = vec![f64::NAN; nt];
-    let mut judged = vec![f64::NAN; nt];
-    let mut acc = Accumulator::new(model);
-    // A model with assumptions patches its own copy at the start of each
-    // path (made once per block: a path allocates nothing).
-    let mut work = (!model.assumptions.is_empty()).then(|| model.clone());
-    for _ in 0..paths {
-        observer.start_path();
-        let m = match work.as_mut() {
-            Some(w) => {
-                model.assumptions.apply(w, &mut rng);
-                &*w
-            }
-            None => model,
-        };
-        m.simulate_path_observed(&mut state, &mut rng, &mut values, &mut judged, observer);
-        acc.record(m, &values, &judged, &state.first_year, &state.excused);
-    }
-    acc
+    // The batch kernel (model/step.rs): paths in lockstep, each on its own streams.
+    simulate_block(model, seed, block * BLOCK_SIZE, paths, observer)
 }
 
 /// Simulate `plan`'s blocks for every variant and return one [`Outcome`]

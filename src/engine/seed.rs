@@ -18,3 +18,18 @@ fn mix(mut z: u64) -> u64 {
 pub fn block_rng(seed: u64, block: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(mix(seed ^ mix(block.wrapping_add(0x9e3779b97f4a7c15))))
 }
+
+/// The two independent streams of a path: sector draws and indicator draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// Assumptions, shocks, events and sector innovations.
+    Sectors = 0,
+    /// Indicator noise and counts.
+    Indicators = 1,
+}
+
+/// The generator of stream `stream` of global path `path` of a run seeded with `seed`.
+pub fn path_rng(seed: u64, path: u64, stream: Stream) -> Xoshiro256PlusPlus {
+    let index = path.wrapping_mul(2).wrapping_add(stream as u64);
+    Xoshiro256PlusPlus::seed_from_u64(mix(seed ^ mix(index.wrapping_add(0x9e3779b97f4a7c15))))
+}

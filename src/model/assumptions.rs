@@ -1,11 +1,12 @@
 //! Assumption uncertainty: inputs drawn once per path, before its quarters.
 //!
-//! Each block works on its own copy of the compiled model; at the start of
-//! each path every assumption draws one variate from the path's stream (in
-//! file order) and writes its value into that copy, recomputing only what
-//! depends on the field (a sector's growth moves its quarterly mean, the
-//! calibration scale of its innovations and its base-year quarters). The
-//! copy is made once per block, so a path allocates nothing.
+//! Each lane of the batch kernel (`model::step`) works on its own copy of
+//! the compiled model; at the start of each path every assumption draws one
+//! variate from the path's sector stream (in file order) and writes its value
+//! into that copy, recomputing only what depends on the field (a sector's
+//! growth moves its quarterly mean, the calibration scale of its innovations
+//! and its base-year quarters). The copies are made once per block, so a
+//! path allocates nothing.
 //!
 //! A model whose assumptions are *fixed* draws the same variates but writes
 //! the central values (mean, midpoint or mode): it is the comparison run that
@@ -178,6 +179,22 @@ impl Assumptions {
     /// Whether there are none (nothing is drawn).
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// Whether some assumption writes the arrays the batch kernel keeps per
+    /// lane (a sector's growth, volatility or loadings, which move its
+    /// compiled rates and base level, or an event's probability): then each
+    /// lane's copies are refreshed from its patched model at every path.
+    pub(crate) fn patches_lane_arrays(&self) -> bool {
+        self.items.iter().any(|i| {
+            matches!(
+                i.slot,
+                Slot::SectorGrowth(_)
+                    | Slot::SectorVolatility(_)
+                    | Slot::SectorLoading(..)
+                    | Slot::EventProbability(_)
+            )
+        })
     }
 
     /// Variates drawn per path: one per assumption.

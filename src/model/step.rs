@@ -1,609 +1,1019 @@
-//! One Monte Carlo path: quarters of sector growth with shocks and events,
-//! then each year's indicators and target values.
+//! The path kernel: `L` consecutive paths of a block simulated in lockstep,
+//! quarter by quarter, then each year's indicators and target values.
 //!
-//! This is the hot loop. An ordinary path allocates nothing (all buffers live
-//! in [`PathState`], allocated once per block); a nowcast's published quarters
-//! do (the conditioning in `observed` builds small nalgebra matrices per path
-//! and per Newton step). It cannot fail: values that leave
-//! their domain come out as NaN or infinity and are counted by the summaries,
-//! which turn them into an error after the run.
+//! Layout (structure of arrays): every per-path quantity is a lane array
+//! `[f64; L]` (or `[u32; L]`), one per sector, shock, event, indicator or
+//! target, so that each step of the model is one loop over lanes doing the
+//! same IEEE operations for every path. Each lane has its own two generators
+//! ([`PathRng`]): a lane's draws are exactly those of the same path
+//! simulated alone, in the order of docs/MODEL.md 7.2, so a path's values do
+//! not depend on the batch width (`L = 1` is the scalar reference) or on the
+//! path's neighbours.
+//!
+//! * Sectors, shocks, the AR(1), log levels and `exp`: lane loops over the
+//!   compiled arrays; the arrays that assumptions can patch (rates, scales,
+//!   loadings, base levels, event probabilities) are kept per lane
+//!   ([`LaneParams`]).
+//! * Events: per lane (start masks, quarters under way), one uniform per lane
+//!   per event per quarter.
+//! * A nowcast's published quarters: the conditioning ([`observed::solve`])
+//!   per lane.
+//! * Indicators: each formula is matched once per batch and evaluated by a
+//!   loop over lanes.
+//! * Recording: the lanes are folded into the accumulator in path order.
+//!
+//! It cannot fail: values that leave their domain come out as NaN or
+//! infinity and are counted by the summaries, which turn them into an error
+//! after the run. Nothing is allocated per path.
 
-use rand::{Rng, RngExt};
-use rand_distr::{Binomial, ChiSquared, Distribution, StandardNormal};
+use rand_distr::{Binomial, Distribution};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::observed::{self, ExactCondition, QuarterDraw};
 use super::{Formula, Input, Model, Series, ShockShape};
+use crate::engine::{Stream, path_rng};
+use crate::sample::ChiSquared;
+use crate::stats::Accumulator;
 
-/// Scratch buffers for one path, reused across the paths of a block.
+/// Paths simulated in lockstep by the engine (the batch width).
+pub const LANES: usize = 8;
+
+/// A path's generator.
+pub type Gen = Xoshiro256PlusPlus;
+
+/// The two generators of one path (docs/MODEL.md 7.1): sector draws
+/// (assumptions, shocks, events, innovations) and indicator draws (noise,
+/// counts), so that indicator draws never move the sector draws.
 #[derive(Debug, Clone)]
-pub struct PathState {
-    normals: Vec<f64>,
-    shocks: Vec<f64>,
-    shock_year: Vec<f64>,
-    t_scale: Vec<f64>,
-    chi: Vec<ChiSquared<f64>>,
-    noise_chi: Vec<Option<ChiSquared<f64>>>,
-    sectors: Sectors,
-    event_left: Vec<u32>,
-    event_quarters: Vec<u32>,
-    ind: Vec<f64>,
-    prev_ind: Vec<f64>,
-    noise: Vec<f64>,
-    /// For each event, the first simulated year (0-based) in which it was
-    /// under way, or `u32::MAX` if it never was (for conditional summaries).
-    pub first_year: Vec<u32>,
-    /// Per target: whether one of its `excused_by` events was under way in
-    /// the target's year (set when the year is reached).
-    pub excused: Vec<bool>,
-    /// Scratch for observed quarters: innovations, levels, year-to-date sums, shock scales.
-    obs_eps: Vec<f64>,
-    obs_level: Vec<f64>,
-    obs_before: Vec<f64>,
-    obs_scale: Vec<f64>,
-    /// For each event, the 0-based year its current (or last) occurrence started.
-    event_year: Vec<u32>,
-    /// Policy rules only (empty otherwise): growth added by the rules that
-    /// fired, per quarter of the path and sector (quarters x sectors).
-    boost: Vec<f64>,
-    /// Policy rules only: each sector's value added summed through each
-    /// quarter of the previous year (quarters x sectors) and of this year.
-    cum_prev: Vec<f64>,
-    cum_cur: Vec<f64>,
+pub struct PathRng {
+    /// Assumptions, then per quarter: chi-square, shock normals, event
+    /// uniforms, idiosyncratic normals.
+    pub sectors: Gen,
+    /// Per year and indicator: noise normal, its chi-square, a count's draw.
+    pub indicators: Gen,
 }
 
-impl PathState {
-    /// Sector `i`'s value added summed over the current year's quarters so far.
-    pub fn sector_ytd(&self, i: usize) -> f64 {
-        self.sectors.annual[i]
-    }
-
-    /// Indicator `j`'s value for the year just completed (valid in
-    /// [`PathObserver::year_end`]).
-    pub fn indicator(&self, j: usize) -> f64 {
-        self.ind[j]
+impl PathRng {
+    /// The generators of global path `path` of a run seeded with `seed`.
+    pub fn new(seed: u64, path: u64) -> Self {
+        PathRng {
+            sectors: path_rng(seed, path, Stream::Sectors),
+            indicators: path_rng(seed, path, Stream::Indicators),
+        }
     }
 }
 
-/// Watches a path as it is simulated (fan charts record quarterly values).
-/// The default methods do nothing, so the plain run pays nothing.
+/// The variates the kernel draws and its `exp`: the crate's own samplers
+/// and math (`crate::sample`), which give the same bits in every lane and on
+/// every CPU. One place to change a sampler.
+mod draw {
+    use super::{Gen, PathRng};
+    use crate::sample;
+    use rand::Rng;
+
+    /// A standard normal.
+    #[inline(always)]
+    pub fn normal(rng: &mut Gen) -> f64 {
+        sample::normal(rng)
+    }
+
+    /// A uniform in [0, 1).
+    #[inline(always)]
+    pub fn uniform(rng: &mut Gen) -> f64 {
+        sample::uniform(rng)
+    }
+
+    /// One standard normal per lane, each from its lane's sector stream: the
+    /// ziggurat's fast test for all lanes together, and a lane that misses it
+    /// (about 1.2%) finishes on its own stream, so each lane's sequence is
+    /// exactly that of [`normal`].
+    #[inline(always)]
+    pub fn normal_lanes<const L: usize>(rngs: &mut [PathRng; L]) -> [f64; L] {
+        let bits: [u64; L] = std::array::from_fn(|l| rngs[l].sectors.next_u64());
+        let (mut x, ok) = sample::normal_fast_lanes(&bits);
+        for l in 0..L {
+            if !ok[l] {
+                x[l] = sample::normal_from(&mut rngs[l].sectors, bits[l]);
+            }
+        }
+        x
+    }
+
+    /// `exp` of one value.
+    #[inline(always)]
+    pub fn exp(x: f64) -> f64 {
+        sample::exp(x)
+    }
+
+    /// `exp` of each lane (branch-free; the bits of [`exp`] per lane).
+    #[inline(always)]
+    pub fn exp_lanes<const L: usize>(x: &[f64; L]) -> [f64; L] {
+        sample::exp_lanes(x)
+    }
+}
+
+/// Watches the paths as they are simulated (fan charts record quarterly
+/// values). The default methods do nothing, so the plain run pays nothing.
+/// Calls come lane by lane in path order within each quarter and year.
 pub trait PathObserver {
+    /// Before the path simulated in lane `lane` starts.
+    #[inline]
+    fn start_path(&mut self, _lane: usize) {}
     /// After quarter `quarter` (0-based) of year `year` (0-based).
     #[inline]
-    fn quarter_end(&mut self, _year: usize, _quarter: usize, _state: &PathState) {}
+    fn quarter_end<const L: usize>(
+        &mut self,
+        _year: usize,
+        _quarter: usize,
+        _path: PathView<'_, L>,
+    ) {
+    }
     /// After year `year`'s indicators are computed.
     #[inline]
-    fn year_end(&mut self, _year: usize, _state: &PathState) {}
+    fn year_end<const L: usize>(&mut self, _year: usize, _path: PathView<'_, L>) {}
 }
 
 /// A [`PathObserver`] that watches nothing.
 pub struct NoObserver;
 impl PathObserver for NoObserver {}
 
-impl PathState {
+/// One lane of a batch, as an observer sees it.
+#[derive(Clone, Copy)]
+pub struct PathView<'a, const L: usize> {
+    batch: &'a Batch<L>,
+    lane: usize,
+}
+
+impl<const L: usize> PathView<'_, L> {
+    /// The lane (0-based position of the path in its batch).
+    pub fn lane(&self) -> usize {
+        self.lane
+    }
+
+    /// Sector `i`'s value added summed over the current year's quarters so far.
+    pub fn sector_ytd(&self, i: usize) -> f64 {
+        self.batch.annual[i][self.lane]
+    }
+
+    /// Indicator `j`'s value for the year just completed (valid in
+    /// [`PathObserver::year_end`]).
+    pub fn indicator(&self, j: usize) -> f64 {
+        self.batch.ind[j][self.lane]
+    }
+}
+
+/// The compiled arrays that assumptions can patch, one value per lane:
+/// with assumptions on sectors or event probabilities each lane reads its
+/// own path's values; otherwise every lane holds the model's.
+#[derive(Debug, Clone)]
+struct LaneParams<const L: usize> {
+    /// `Model::mu_by_year` (horizon x sectors).
+    mu_by_year: Vec<[f64; L]>,
+    /// `Model::idio_by_year` (horizon x sectors).
+    idio_by_year: Vec<[f64; L]>,
+    /// `Model::load_by_shock` (shocks x sectors).
+    load_by_shock: Vec<[f64; L]>,
+    /// `Model::base_log_level` (sectors).
+    base_log_level: Vec<[f64; L]>,
+    /// `Model::base_cumulative` (4 x sectors; empty without policies).
+    base_cumulative: Vec<[f64; L]>,
+    /// `Model::event_probability` (horizon x events).
+    event_probability: Vec<[f64; L]>,
+}
+
+impl<const L: usize> LaneParams<L> {
+    fn new(m: &Model) -> Self {
+        let lanes = |v: &[f64]| v.iter().map(|&x| [x; L]).collect::<Vec<_>>();
+        LaneParams {
+            mu_by_year: lanes(&m.mu_by_year),
+            idio_by_year: lanes(&m.idio_by_year),
+            load_by_shock: lanes(&m.load_by_shock),
+            base_log_level: lanes(&m.base_log_level),
+            base_cumulative: lanes(&m.base_cumulative),
+            event_probability: lanes(&m.event_probability),
+        }
+    }
+
+    /// Copy lane `l`'s values from its (patched) model.
+    fn set_lane(&mut self, l: usize, m: &Model) {
+        let put = |dst: &mut [[f64; L]], src: &[f64]| {
+            for (d, &s) in dst.iter_mut().zip(src) {
+                d[l] = s;
+            }
+        };
+        put(&mut self.mu_by_year, &m.mu_by_year);
+        put(&mut self.idio_by_year, &m.idio_by_year);
+        put(&mut self.load_by_shock, &m.load_by_shock);
+        put(&mut self.base_log_level, &m.base_log_level);
+        put(&mut self.base_cumulative, &m.base_cumulative);
+        put(&mut self.event_probability, &m.event_probability);
+    }
+}
+
+/// Scratch of a published quarter's conditioning, for one lane at a time.
+#[derive(Debug, Clone)]
+struct ObservedScratch {
+    eps: Vec<f64>,
+    level: Vec<f64>,
+    before: Vec<f64>,
+    scale: Vec<f64>,
+    innovation: Vec<f64>,
+    /// The conditioning solve's workspace.
+    solve: observed::Workspace,
+}
+
+/// The state of `L` paths in lockstep, one lane array per quantity.
+#[derive(Debug, Clone)]
+pub struct Batch<const L: usize> {
+    // Sectors (MODEL.md 2.2), in sector order.
+    /// `d`: deviation of quarterly log growth from its mean.
+    deviation: Vec<[f64; L]>,
+    /// `ℓ`: log level on the sector's own path.
+    trend: Vec<[f64; L]>,
+    /// `P`: unrecovered losses of events that have ended.
+    permanent: Vec<[f64; L]>,
+    /// `T`: impacts of the events under way this quarter.
+    temporary: Vec<[f64; L]>,
+    /// Value added summed over the current year's quarters so far.
+    annual: Vec<[f64; L]>,
+    /// Last year's value added.
+    prev_annual: Vec<[f64; L]>,
+    /// This quarter's idiosyncratic normals `ε`.
+    eps: Vec<[f64; L]>,
+    /// This quarter's common part `Σ_k λ_k f_k`, then its log level `ℓ + P + T`.
+    work: Vec<[f64; L]>,
+
+    // Common shocks (MODEL.md 3), in matrix order.
+    /// This quarter's independent normals.
+    normals: Vec<[f64; L]>,
+    /// This quarter's shock values, padded with zeros to the loading stride.
+    shocks: Vec<[f64; L]>,
+    /// Sum of this year's quarterly values.
+    shock_year: Vec<[f64; L]>,
+    /// `√((ν − 2)/W)` of each Student-t group this quarter.
+    t_scale: Vec<[f64; L]>,
+
+    // Events (MODEL.md 4), in file order.
+    /// Quarters left of the occurrence under way (0: none).
+    left: Vec<[u32; L]>,
+    /// Quarters of this year it was under way.
+    event_quarters: Vec<[u32; L]>,
+    /// The 0-based year its current (or last) occurrence started.
+    start_year: Vec<[u32; L]>,
+    /// The first 0-based year it was under way, or `u32::MAX`.
+    first_year: Vec<[u32; L]>,
+
+    // Indicators (MODEL.md 5), in scenario order.
+    /// This year's values (last year's until evaluated).
+    ind: Vec<[f64; L]>,
+    /// Last year's values.
+    prev_ind: Vec<[f64; L]>,
+    /// The AR(1) noise term `e`.
+    noise: Vec<[f64; L]>,
+
+    // Targets, in scenario order.
+    values: Vec<[f64; L]>,
+    judged: Vec<[f64; L]>,
+    excused: Vec<[bool; L]>,
+
+    // Policy rules (MODEL.md 2.5); empty without them.
+    /// Growth added per quarter of the path and sector (quarters x sectors).
+    boost: Vec<[f64; L]>,
+    /// Value added summed through each quarter of last year and this year
+    /// (4 x sectors).
+    cum_prev: Vec<[f64; L]>,
+    cum_cur: Vec<[f64; L]>,
+
+    params: LaneParams<L>,
+    obs: ObservedScratch,
+    /// The chi-square sampler of each Student-t group.
+    chi: Vec<ChiSquared>,
+    /// Per indicator, the chi-square sampler of a Student-t noise.
+    noise_chi: Vec<Option<ChiSquared>>,
+}
+
+impl<const L: usize> Batch<L> {
     /// Buffers sized for `model`.
     pub fn new(model: &Model) -> Self {
         let ns = model.n_sectors();
         let nk = model.n_shocks();
         let ni = model.indicators.len();
         let ne = model.events.len();
-        PathState {
-            normals: vec![0.0; nk],
-            // Padded to the loading stride (one zero when there are no shocks).
-            shocks: vec![0.0; model.load_stride],
-            shock_year: vec![0.0; nk],
-            t_scale: vec![1.0; model.t_groups.len()],
-            // Built (and their parameters checked) by the compiler.
-            chi: model.t_chi.clone(),
-            noise_chi: model.indicators.iter().map(|i| i.noise_chi).collect(),
-            sectors: Sectors::new(ns),
-            event_left: vec![0; ne],
-            event_quarters: vec![0; ne],
-            ind: vec![0.0; ni],
-            prev_ind: vec![0.0; ni],
-            noise: vec![0.0; ni],
-            first_year: vec![u32::MAX; ne],
-            excused: vec![false; model.targets.len()],
-            obs_eps: vec![0.0; ns],
-            obs_level: vec![0.0; ns],
-            obs_before: vec![0.0; ns],
-            obs_scale: vec![1.0; nk],
-            event_year: vec![0; ne],
+        let nt = model.targets.len();
+        let z = |n: usize| vec![[0.0; L]; n];
+        Batch {
+            deviation: z(ns),
+            trend: z(ns),
+            permanent: z(ns),
+            temporary: z(ns),
+            annual: z(ns),
+            prev_annual: z(ns),
+            eps: z(ns),
+            work: z(ns),
+            normals: z(nk),
+            shocks: z(model.load_stride),
+            shock_year: z(nk),
+            t_scale: vec![[1.0; L]; model.t_groups.len()],
+            left: vec![[0; L]; ne],
+            event_quarters: vec![[0; L]; ne],
+            start_year: vec![[0; L]; ne],
+            first_year: vec![[u32::MAX; L]; ne],
+            ind: z(ni),
+            prev_ind: z(ni),
+            noise: z(ni),
+            values: vec![[f64::NAN; L]; nt],
+            judged: vec![[f64::NAN; L]; nt],
+            excused: vec![[false; L]; nt],
             boost: if model.policies.is_empty() {
                 vec![]
             } else {
-                vec![0.0; 4 * model.meta.horizon * ns]
+                z(4 * model.meta.horizon * ns)
             },
-            cum_prev: vec![0.0; model.base_cumulative.len()],
-            cum_cur: vec![0.0; model.base_cumulative.len()],
+            cum_prev: z(model.base_cumulative.len()),
+            cum_cur: z(model.base_cumulative.len()),
+            params: LaneParams::new(model),
+            obs: ObservedScratch {
+                eps: vec![0.0; ns],
+                level: vec![0.0; ns],
+                before: vec![0.0; ns],
+                scale: vec![1.0; nk],
+                innovation: vec![0.0; ns],
+                solve: observed::Workspace::new(&model.observed),
+            },
+            // Degrees of freedom above 2 (validated), so these cannot fail.
+            chi: model
+                .t_groups
+                .iter()
+                .filter_map(|&df| ChiSquared::new(df).ok())
+                .collect(),
+            noise_chi: model
+                .indicators
+                .iter()
+                .map(|i| i.noise_t.and_then(|(df, _)| ChiSquared::new(df).ok()))
+                .collect(),
+        }
+    }
+
+    /// Target `t`'s indicator value on lane `l` (after a batch is simulated).
+    pub fn value(&self, t: usize, l: usize) -> f64 {
+        self.values[t][l]
+    }
+
+    /// Target `t`'s judged value (after `relative_to`) on lane `l`.
+    pub fn judged(&self, t: usize, l: usize) -> f64 {
+        self.judged[t][l]
+    }
+
+    /// Event `e`'s first 0-based year under way on lane `l` (`u32::MAX`: never).
+    pub fn first_year(&self, e: usize, l: usize) -> u32 {
+        self.first_year[e][l]
+    }
+
+    /// Whether target `t` was excused on lane `l`.
+    pub fn excused(&self, t: usize, l: usize) -> bool {
+        self.excused[t][l]
+    }
+}
+
+/// One path's results, as [`simulate_paths`] hands them out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathOutcome {
+    /// Each target's indicator value.
+    pub values: Vec<f64>,
+    /// Each target's judged value (after `relative_to`).
+    pub judged: Vec<f64>,
+    /// Each event's first 0-based year under way (`u32::MAX`: never).
+    pub first_year: Vec<u32>,
+    /// Whether each target was excused.
+    pub excused: Vec<bool>,
+}
+
+impl PathOutcome {
+    fn new(model: &Model) -> Self {
+        let nt = model.targets.len();
+        PathOutcome {
+            values: vec![f64::NAN; nt],
+            judged: vec![f64::NAN; nt],
+            first_year: vec![u32::MAX; model.events.len()],
+            excused: vec![false; nt],
+        }
+    }
+
+    fn read<const L: usize>(&mut self, b: &Batch<L>, l: usize) {
+        for (t, (v, j)) in self.values.iter_mut().zip(&mut self.judged).enumerate() {
+            *v = b.values[t][l];
+            *j = b.judged[t][l];
+        }
+        for (e, f) in self.first_year.iter_mut().enumerate() {
+            *f = b.first_year[e][l];
+        }
+        for (t, x) in self.excused.iter_mut().enumerate() {
+            *x = b.excused[t][l];
         }
     }
 }
 
-/// The sectors' state along a path, one array per quantity (in sector order),
-/// so that each part of the quarter step is a pass over contiguous arrays of
-/// equal length: no bounds checks, and the compiler can use SIMD.
-#[derive(Debug, Clone)]
-struct Sectors {
-    /// `d`: deviation of quarterly log growth from its mean (MODEL.md 2.2).
-    deviation: Vec<f64>,
-    /// `ℓ`: log level on the sector's own path.
-    trend: Vec<f64>,
-    /// `P`: unrecovered losses of events that have ended.
-    permanent: Vec<f64>,
-    /// `T`: impacts of the events under way this quarter.
-    temporary: Vec<f64>,
-    /// Value added summed over the current year's quarters so far.
-    annual: Vec<f64>,
-    /// Last year's value added.
-    prev_annual: Vec<f64>,
-    /// This quarter's idiosyncratic normals `ε`.
-    eps: Vec<f64>,
-    /// This quarter's common part `Σ_k λ_k f_k`, then its log level `ℓ + P + T`.
-    work: Vec<f64>,
+/// The kernel of one model: its batch state and, with assumptions, one
+/// patched copy of the model per lane (made once, rewritten at each path).
+pub struct Kernel<'m, const L: usize> {
+    model: &'m Model,
+    /// One copy per lane when the model has assumptions; empty otherwise.
+    work: Vec<Model>,
+    batch: Batch<L>,
+    /// Assumptions write the per-lane arrays: refresh them at every path.
+    patch_lanes: bool,
+    row: PathOutcome,
+    kind: KernelKind,
 }
 
-impl Sectors {
-    fn new(n: usize) -> Self {
-        Sectors {
-            deviation: vec![0.0; n],
-            trend: vec![0.0; n],
-            permanent: vec![0.0; n],
-            temporary: vec![0.0; n],
-            annual: vec![0.0; n],
-            prev_annual: vec![0.0; n],
-            eps: vec![0.0; n],
-            work: vec![0.0; n],
+impl<'m, const L: usize> Kernel<'m, L> {
+    /// A kernel for `model`.
+    pub fn new(model: &'m Model) -> Self {
+        let work = if model.assumptions.is_empty() {
+            vec![]
+        } else {
+            vec![model.clone(); L]
+        };
+        Kernel {
+            model,
+            work,
+            batch: Batch::new(model),
+            patch_lanes: model.assumptions.patches_lane_arrays(),
+            row: PathOutcome::new(model),
+            kind: KernelKind::chosen(),
         }
     }
-}
 
-#[inline]
-fn series_value(s: Series, sectors: &Sectors, ind: &[f64]) -> f64 {
-    match s {
-        Series::Sector(i) => sectors.annual[i],
-        Series::Indicator(j) => ind[j],
-    }
-}
-
-/// Fill `out` with standard normals, in order. Every standard normal the path
-/// draws itself is drawn here (the chi-square sampler draws its own), so the
-/// ziggurat has one call site in the step, is inlined into this loop, and
-/// loads the generator's state once per batch: one call per batch of 6 or 16
-/// draws instead of one per draw (docs/PERFORMANCE.md, "Third profile").
-#[inline(never)]
-fn fill_normals<R: Rng + ?Sized>(rng: &mut R, out: &mut [f64]) {
-    for x in out {
-        *x = StandardNormal.sample(rng);
-    }
-}
-
-impl Model {
-    /// Simulate one path and write each target's indicator value to
-    /// `values[t]` and its judged value (after `relative_to`) to `judged[t]`.
-    pub fn simulate_path<R: Rng + ?Sized>(
-        &self,
-        st: &mut PathState,
-        rng: &mut R,
-        values: &mut [f64],
-        judged: &mut [f64],
-    ) {
-        self.simulate_path_observed(st, rng, values, judged, &mut NoObserver);
+    /// The same kernel compiled for `kind` (tests compare kernels; a kind
+    /// the CPU cannot run falls back to the baseline).
+    pub fn with_kind(mut self, kind: KernelKind) -> Self {
+        self.kind = if kind == KernelKind::Avx2 && !KernelKind::avx2_available() {
+            KernelKind::Baseline
+        } else {
+            kind
+        };
+        self
     }
 
-    /// [`Model::simulate_path`], reporting each quarter and year to `observer`.
-    /// The random numbers drawn are the same.
-    #[inline]
-    pub fn simulate_path_observed<R: Rng + ?Sized, O: PathObserver>(
-        &self,
-        st: &mut PathState,
-        rng: &mut R,
-        values: &mut [f64],
-        judged: &mut [f64],
+    /// The batch state (results of the last [`Kernel::simulate`]).
+    pub fn batch(&self) -> &Batch<L> {
+        &self.batch
+    }
+
+    /// Simulate one batch: lane `l` is the path whose generators are
+    /// `rngs[l]`. The observer sees lanes `0..active` only (the others are
+    /// padding of a block's last batch).
+    pub fn simulate<O: PathObserver>(
+        &mut self,
+        rngs: &mut [PathRng; L],
+        active: usize,
         observer: &mut O,
     ) {
-        let nk = self.n_shocks();
-        let sec = &mut st.sectors;
-        if self.momentum.is_empty() {
-            sec.deviation.fill(0.0);
-        } else {
-            sec.deviation.copy_from_slice(&self.momentum);
+        // Assumptions first: each lane draws its own from its sector stream.
+        if !self.work.is_empty() {
+            for (w, rng) in self.work.iter_mut().zip(rngs.iter_mut()) {
+                self.model.assumptions.apply(w, &mut rng.sectors);
+            }
+            if self.patch_lanes {
+                for l in 0..L {
+                    self.batch.params.set_lane(l, &self.work[l]);
+                }
+            }
         }
-        sec.trend.copy_from_slice(&self.base_log_level);
-        sec.permanent.fill(0.0);
-        for (prev, sector) in sec.prev_annual.iter_mut().zip(&self.sectors) {
-            *prev = sector.value_added;
+        for l in 0..active {
+            observer.start_path(l);
         }
-        for (j, ind) in self.indicators.iter().enumerate() {
-            st.prev_ind[j] = ind.base.unwrap_or(f64::NAN);
-            st.noise[j] = 0.0;
+        let (model, work) = (self.model, &self.work);
+        let lanes: [&Model; L] = std::array::from_fn(|l| work.get(l).unwrap_or(model));
+        let b = &mut self.batch;
+        match self.kind {
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx2 => {
+                // SAFETY: `Avx2` is chosen only when the CPU reports AVX2.
+                unsafe { simulate_batch_avx2(model, &lanes, b, rngs, active, observer) }
+            }
+            _ => simulate_batch(model, &lanes, b, rngs, active, observer),
         }
-        st.event_left.iter_mut().for_each(|x| *x = 0);
-        st.first_year.iter_mut().for_each(|x| *x = u32::MAX);
-        let horizon = self.meta.horizon;
-        let ns = self.n_sectors();
-        let policies = !self.policies.is_empty();
-        if policies {
-            st.boost.fill(0.0);
-            st.cum_prev.copy_from_slice(&self.base_cumulative);
-        }
+    }
 
-        let ne = self.events.len();
-        for year in 0..horizon {
-            let shock_scale = if self.shock_scale.is_empty() {
-                None
+    /// Fold lanes `0..active` into `acc`, in lane (path) order.
+    pub fn record(&mut self, acc: &mut Accumulator, active: usize) {
+        for l in 0..active {
+            self.row.read(&self.batch, l);
+            let m = self.work.get(l).unwrap_or(self.model);
+            let r = &self.row;
+            acc.record(m, &r.values, &r.judged, &r.first_year, &r.excused);
+        }
+    }
+}
+
+/// Simulate `paths` consecutive paths of a run seeded with `seed`, the first
+/// being global path `first`, into an accumulator (in path order), showing
+/// each path to `observer`. Batches of [`LANES`] paths; the last one padded.
+pub fn simulate_block<O: PathObserver>(
+    model: &Model,
+    seed: u64,
+    first: u64,
+    paths: u64,
+    observer: &mut O,
+) -> Accumulator {
+    simulate_block_lanes::<LANES, O>(model, seed, first, paths, observer, KernelKind::chosen())
+}
+
+/// [`simulate_block`] with batch width `L` and kernel `kind`.
+pub fn simulate_block_lanes<const L: usize, O: PathObserver>(
+    model: &Model,
+    seed: u64,
+    first: u64,
+    paths: u64,
+    observer: &mut O,
+    kind: KernelKind,
+) -> Accumulator {
+    let mut acc = Accumulator::new(model);
+    let mut kernel = Kernel::<L>::new(model).with_kind(kind);
+    let mut done = 0;
+    while done < paths {
+        let active = (paths - done).min(L as u64) as usize;
+        let mut rngs: [PathRng; L] =
+            std::array::from_fn(|l| PathRng::new(seed, first + done + l as u64));
+        kernel.simulate(&mut rngs, active, observer);
+        kernel.record(&mut acc, active);
+        done += active as u64;
+    }
+    acc
+}
+
+/// Simulate global paths `paths` of a run seeded with `seed` with batch
+/// width `L` and hand each path's results to `each` in path order, with the
+/// observer (which has seen the path's batch; with `L = 1`, that path alone).
+pub fn simulate_paths<const L: usize, O: PathObserver>(
+    model: &Model,
+    seed: u64,
+    paths: std::ops::Range<u64>,
+    observer: &mut O,
+    mut each: impl FnMut(u64, &PathOutcome, &mut O),
+) {
+    let mut kernel = Kernel::<L>::new(model);
+    let mut out = PathOutcome::new(model);
+    let mut next = paths.start;
+    while next < paths.end {
+        let active = (paths.end - next).min(L as u64) as usize;
+        let mut rngs: [PathRng; L] = std::array::from_fn(|l| PathRng::new(seed, next + l as u64));
+        kernel.simulate(&mut rngs, active, observer);
+        for l in 0..active {
+            out.read(kernel.batch(), l);
+            each(next + l as u64, &out, observer);
+        }
+        next += active as u64;
+    }
+}
+
+/// `x_i` of each lane for an annual series (MODEL.md 5.4).
+#[inline(always)]
+fn series<const L: usize>(s: Series, b: &Batch<L>) -> [f64; L] {
+    match s {
+        Series::Sector(i) => b.annual[i],
+        Series::Indicator(j) => b.ind[j],
+    }
+}
+
+/// Which compilation of the kernel runs: the same source and the same IEEE
+/// operations in the same order (no fused multiply-add, no sums across
+/// lanes), so every kind gives the same bits; they differ in the
+/// instructions the compiler may use for the lane loops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelKind {
+    /// The target's baseline instruction set (SSE2 on x86-64; the portable
+    /// build on other architectures).
+    Baseline,
+    /// x86-64 with AVX2 (256-bit vectors: 4 lanes of f64 per instruction),
+    /// chosen at run time when the CPU has it.
+    Avx2,
+}
+
+impl KernelKind {
+    /// Whether this CPU can run the AVX2 kernel.
+    pub fn avx2_available() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("avx2")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    /// The kernel the engine runs: AVX2 when the CPU has it, unless the
+    /// environment variable `ATTAIN_KERNEL=baseline` forces the baseline.
+    pub fn chosen() -> Self {
+        static CHOSEN: std::sync::OnceLock<KernelKind> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| {
+            let forced = std::env::var("ATTAIN_KERNEL").is_ok_and(|v| v == "baseline");
+            if !forced && Self::avx2_available() {
+                KernelKind::Avx2
             } else {
-                Some(&self.shock_scale[year * nk..][..nk])
-            };
-            let probability = &self.event_probability[year * ne..][..ne];
-            let indicator_events = if self.indicator_events_by_year.is_empty() {
-                &self.indicator_events
+                KernelKind::Baseline
+            }
+        })
+    }
+
+    /// Its name, as `attain bench` reports it.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelKind::Baseline if cfg!(target_arch = "x86_64") => "x86-64 baseline (SSE2)",
+            KernelKind::Baseline => "portable",
+            KernelKind::Avx2 => "x86-64 AVX2",
+        }
+    }
+}
+
+/// [`simulate_batch`] compiled with AVX2 enabled: the hot steps are
+/// `#[inline(always)]`, so they are compiled into this function with it.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn simulate_batch_avx2<const L: usize, O: PathObserver>(
+    model: &Model,
+    lanes: &[&Model; L],
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    active: usize,
+    observer: &mut O,
+) {
+    simulate_batch(model, lanes, b, rngs, active, observer)
+}
+
+/// Simulate one batch. `model` gives the structure every lane shares;
+/// `lanes[l]` is the model lane `l` reads its patched values from (the same
+/// as `model` without assumptions).
+#[inline(always)]
+fn simulate_batch<const L: usize, O: PathObserver>(
+    model: &Model,
+    lanes: &[&Model; L],
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    active: usize,
+    observer: &mut O,
+) {
+    let ns = model.n_sectors();
+    let ne = model.events.len();
+    let horizon = model.meta.horizon;
+    let policies = !model.policies.is_empty();
+
+    // Start every lane at the base year (MODEL.md 2.1).
+    for i in 0..ns {
+        b.deviation[i] = [model.momentum.get(i).copied().unwrap_or(0.0); L];
+        b.trend[i] = b.params.base_log_level[i];
+        b.permanent[i] = [0.0; L];
+        b.prev_annual[i] = [model.sectors[i].value_added; L];
+    }
+    for j in 0..model.indicators.len() {
+        b.prev_ind[j] = std::array::from_fn(|l| lanes[l].indicators[j].base.unwrap_or(f64::NAN));
+        b.noise[j] = [0.0; L];
+    }
+    for e in 0..ne {
+        b.left[e] = [0; L];
+        b.first_year[e] = [u32::MAX; L];
+    }
+    if policies {
+        b.boost.iter_mut().for_each(|x| *x = [0.0; L]);
+        b.cum_prev.copy_from_slice(&b.params.base_cumulative);
+    }
+
+    for year in 0..horizon {
+        b.annual.iter_mut().for_each(|x| *x = [0.0; L]);
+        b.shock_year.iter_mut().for_each(|x| *x = [0.0; L]);
+        b.event_quarters.iter_mut().for_each(|x| *x = [0; L]);
+
+        for quarter in 0..4 {
+            shocks(model, b, rngs, year);
+            events(model, lanes, b, rngs, year, quarter);
+            let t = 4 * year + quarter;
+            let conditions: &[ExactCondition] = if year == 0 {
+                &model.observed.exact[quarter]
             } else {
-                &self.indicator_events_by_year[year]
+                &[]
             };
-            st.sectors.annual.fill(0.0);
-            st.shock_year.iter_mut().for_each(|x| *x = 0.0);
-            st.event_quarters.iter_mut().for_each(|x| *x = 0);
-
-            for quarter in 0..4 {
-                // Common shocks: correlated normals, then each one's shape.
-                for g in 0..st.chi.len() {
-                    let w: f64 = st.chi[g].sample(rng);
-                    st.t_scale[g] = ((self.t_groups[g] - 2.0) / w).sqrt();
-                }
-                fill_normals(rng, &mut st.normals);
-                for k in 0..nk {
-                    // The whole row: a Cholesky factor has zeros above the
-                    // diagonal, but the square root used for a singular
-                    // (for example repaired) matrix does not.
-                    let row = &self.chol[k * nk..(k + 1) * nk];
-                    let z: f64 = row.iter().zip(&st.normals).map(|(a, b)| a * b).sum();
-                    let f = match self.shock_shapes[k] {
-                        ShockShape::Gaussian => z,
-                        ShockShape::StudentT { group } => z * st.t_scale[group],
-                        ShockShape::TwoPiece { down, up } => z * if z < 0.0 { down } else { up },
-                    };
-                    // The year's scale (MODEL.md 2.4), when a shock has one.
-                    let f = match shock_scale {
-                        None => f,
-                        Some(scale) => f * scale[k],
-                    };
-                    st.shocks[k] = f;
-                    st.shock_year[k] += f;
-                }
-
-                // Events: start, then apply while under way.
-                st.sectors.temporary.fill(0.0);
-                for ((e, ev), &p) in self.events.iter().enumerate().zip(probability) {
-                    let u: f64 = rng.random();
-                    // In published quarters the events are known, not drawn.
-                    let starts = if year == 0 && quarter < self.observed.quarters {
-                        self.observed.event_start[e] == Some(quarter)
-                    } else {
-                        ev.may_start[quarter] && u < p
-                    };
-                    if st.event_left[e] == 0 && starts {
-                        st.event_left[e] = ev.duration;
-                        st.event_year[e] = year as u32;
-                    }
-                    if st.event_left[e] > 0 {
-                        st.event_quarters[e] += 1;
-                        st.first_year[e] = st.first_year[e].min(year as u32);
-                        for &(i, size) in ev.impacts_of(st.event_year[e]) {
-                            st.sectors.temporary[i] += size;
-                        }
-                    }
-                }
-
-                let conditions: &[ExactCondition] = if year == 0 {
-                    &self.observed.exact[quarter]
-                } else {
-                    &[]
-                };
-                let t = 4 * year + quarter;
-                let boost = if policies {
-                    Some(&st.boost[t * ns..(t + 1) * ns])
-                } else {
-                    None
-                };
-                if conditions.is_empty() {
-                    self.step_sectors(&mut st.sectors, &st.shocks[..nk], rng, year, boost);
-                } else {
-                    self.step_sectors_observed(st, rng, conditions, t);
-                }
-
-                if policies {
-                    self.react(st, year, quarter);
-                }
-
-                observer.quarter_end(year, quarter, st);
-
-                // Events that end this quarter leave their unrecovered loss behind.
-                for (e, ev) in self.events.iter().enumerate() {
-                    if st.event_left[e] > 0 {
-                        st.event_left[e] -= 1;
-                        if st.event_left[e] == 0 {
-                            for &(i, size) in ev.impacts_of(st.event_year[e]) {
-                                st.sectors.permanent[i] += (1.0 - ev.recovery) * size;
-                            }
-                        }
-                    }
+            if conditions.is_empty() {
+                step_sectors(model, b, rngs, year, t);
+            } else {
+                for l in 0..L {
+                    step_sectors_observed(lanes[l], b, l, &mut rngs[l].sectors, conditions, t);
                 }
             }
-
-            // Indicators for the year, inputs first.
-            for &j in &self.order {
-                let ind = &self.indicators[j];
-                let mut noise = 0.0;
-                if ind.noise_sd > 0.0 {
-                    let mut z = [0.0];
-                    fill_normals(rng, &mut z);
-                    let mut z = z[0];
-                    if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
-                        // A Student-t draw with unit variance: z * sqrt((df-2)/W).
-                        let w: f64 = chi.sample(rng);
-                        z *= scale * (df / w).sqrt();
-                    }
-                    st.noise[j] = ind.noise_persistence * st.noise[j] + ind.noise_sd * z;
-                    noise = st.noise[j];
-                }
-                for &(e, size) in &indicator_events[j] {
-                    noise += size * st.event_quarters[e] as f64 / 4.0;
-                }
-                let v = match &ind.formula {
-                    Formula::Sum(terms) => {
-                        terms
-                            .iter()
-                            .map(|&(s, w)| w * series_value(s, &st.sectors, &st.ind))
-                            .sum::<f64>()
-                            + noise
-                    }
-                    Formula::Ratio(n, d) => {
-                        series_value(*n, &st.sectors, &st.ind)
-                            / series_value(*d, &st.sectors, &st.ind)
-                            + noise
-                    }
-                    Formula::Growth(s) => {
-                        let (now, before) = match *s {
-                            Series::Sector(i) => (st.sectors.annual[i], st.sectors.prev_annual[i]),
-                            Series::Indicator(k) => (st.ind[k], st.prev_ind[k]),
-                        };
-                        100.0 * (now / before - 1.0) + noise
-                    }
-                    Formula::Linear { intercept, terms } => {
-                        let mut v = *intercept + noise;
-                        for &(input, c) in terms {
-                            v += c * match input {
-                                Input::Indicator(k) => st.ind[k],
-                                Input::Shock(k) => 0.5 * st.shock_year[k],
-                            };
-                        }
-                        v
-                    }
-                    Formula::Compound(s) => {
-                        let g = series_value(*s, &st.sectors, &st.ind);
-                        st.prev_ind[j] * (1.0 + (g + noise) / 100.0)
-                    }
-                    Formula::Accumulate(s, from) => {
-                        if year >= *from {
-                            st.prev_ind[j] + series_value(*s, &st.sectors, &st.ind) + noise
-                        } else {
-                            st.prev_ind[j]
-                        }
-                    }
-                    Formula::Exogenous(means) => means[year] + noise,
-                    Formula::Count { of, trials } => {
-                        // Always one draw (a NaN share gives NaN), so the stream keeps its layout.
-                        let share = st.ind[*of];
-                        let p = if share.is_nan() {
-                            0.5
-                        } else {
-                            share.clamp(0.0, 1.0)
-                        };
-                        let k = match Binomial::new(u64::from(*trials), p) {
-                            Ok(b) => b.sample(rng) as f64,
-                            Err(_) => f64::NAN,
-                        };
-                        if share.is_nan() { f64::NAN } else { k + noise }
-                    }
-                };
-                st.ind[j] = match self.observed.blends.get(j) {
-                    // The published part of the year replaces its share of the simulated value.
-                    Some(&Some((share, seen))) if year == 0 => share * seen + (1.0 - share) * v,
-                    _ => v,
-                };
-            }
-
-            for (t, target) in self.targets.iter().enumerate() {
-                if target.year_index == year {
-                    let v = st.ind[target.indicator];
-                    values[t] = v;
-                    judged[t] = match target.relative_to {
-                        Some(r) => v - st.ind[r],
-                        None => v,
-                    };
-                    st.excused[t] = target.excused_by.iter().any(|&e| st.event_quarters[e] > 0);
-                }
-            }
-
-            observer.year_end(year, st);
-            let sec = &mut st.sectors;
-            sec.prev_annual.copy_from_slice(&sec.annual);
-            std::mem::swap(&mut st.ind, &mut st.prev_ind);
             if policies {
-                std::mem::swap(&mut st.cum_prev, &mut st.cum_cur);
+                react(model, b, year, quarter);
             }
+            for lane in 0..active {
+                observer.quarter_end(year, quarter, PathView { batch: b, lane });
+            }
+            end_events(model, lanes, b);
         }
-    }
 
-    /// The sector step of a quarter (MODEL.md 2.2), as passes over the sector
-    /// arrays: the idiosyncratic normals (drawn in sector order, as before),
-    /// the common part shock by shock, the AR(1) and log levels, then one
-    /// `exp` per sector. Each sum is added in the same order as a sector-by-
-    /// sector loop would add it, so the values are identical to it.
-    ///
-    /// `year` picks the year's mean growth and volatility (MODEL.md 2.4);
-    /// `boost` is the growth the policy rules add to each sector this quarter
-    /// (MODEL.md 2.5), `None` without rules.
-    #[inline]
-    fn step_sectors<R: Rng + ?Sized>(
-        &self,
-        s: &mut Sectors,
-        shocks: &[f64],
-        rng: &mut R,
-        year: usize,
-        boost: Option<&[f64]>,
-    ) {
-        let n = s.deviation.len();
-        fill_normals(rng, &mut s.eps);
-        // Σ_k λ_ik f_k for every sector i, shocks in matrix order.
-        let common = &mut s.work[..n];
-        common.fill(0.0);
-        for (k, &f) in shocks.iter().enumerate() {
-            let column = &self.load_by_shock[k * n..(k + 1) * n];
-            for (c, &l) in common.iter_mut().zip(column) {
-                *c += l * f;
-            }
-        }
-        // `[start..][..n]`: slices of length n the compiler can see, so
-        // the loop below needs no bounds checks.
-        let (mu, ar, idio) = (
-            &self.mu_by_year[year * n..][..n],
-            &self.ar[..n],
-            &self.idio_by_year[year * n..][..n],
-        );
-        let (dev, trend, eps) = (&mut s.deviation[..n], &mut s.trend[..n], &s.eps[..n]);
-        let (permanent, temporary) = (&s.permanent[..n], &s.temporary[..n]);
-        match boost {
-            None => {
-                for i in 0..n {
-                    let d = ar[i] * dev[i] + idio[i] * eps[i] + common[i];
-                    dev[i] = d;
-                    trend[i] += mu[i] + d;
-                    // The common part is used; the slot now holds the log level.
-                    common[i] = trend[i] + permanent[i] + temporary[i];
-                }
-            }
-            Some(boost) => {
-                let boost = &boost[..n];
-                for i in 0..n {
-                    let d = ar[i] * dev[i] + idio[i] * eps[i] + common[i];
-                    dev[i] = d;
-                    trend[i] += mu[i] + boost[i] + d;
-                    common[i] = trend[i] + permanent[i] + temporary[i];
-                }
-            }
-        }
-        for (a, &x) in s.annual[..n].iter_mut().zip(&s.work[..n]) {
-            *a += x.exp();
-        }
-    }
+        indicators(model, lanes, b, rngs, year);
 
-    /// The sector step of a published quarter: draw as usual, then move the
-    /// quarter's innovations to reproduce the published year-to-date figures
-    /// (see [`observed::solve`]). Draws the same random numbers as the usual
-    /// step. A path whose figures cannot be reached gets NaN levels, which
-    /// the run reports as a domain error.
-    fn step_sectors_observed<R: Rng + ?Sized>(
-        &self,
-        st: &mut PathState,
-        rng: &mut R,
-        conditions: &[ExactCondition],
-        t: usize,
-    ) {
-        let ns = self.n_sectors();
-        let nk = self.n_shocks();
-        // Published quarters are in the first year: its mean growth, plus
-        // what policy rules that fired add this quarter.
-        let boost = &st.boost;
-        let mu = |i: usize| {
-            if boost.is_empty() {
-                self.mu[i]
-            } else {
-                self.mu[i] + boost[t * ns + i]
-            }
-        };
-        for k in 0..nk {
-            let year_scale = if self.shock_scale.is_empty() {
-                1.0
-            } else {
-                self.shock_scale[k]
-            };
-            st.obs_scale[k] = year_scale
-                * match self.shock_shapes[k] {
-                    ShockShape::Gaussian => 1.0,
-                    ShockShape::StudentT { group } => st.t_scale[group],
-                    ShockShape::TwoPiece { down, up } => {
-                        if st.shocks[k] < 0.0 {
-                            down
-                        } else {
-                            up
-                        }
-                    }
+        for (t, target) in model.targets.iter().enumerate() {
+            if target.year_index == year {
+                let v = b.ind[target.indicator];
+                b.values[t] = v;
+                b.judged[t] = match target.relative_to {
+                    Some(r) => std::array::from_fn(|l| v[l] - b.ind[r][l]),
+                    None => v,
                 };
-        }
-        let mut innovation = vec![0.0; ns];
-        let sec = &st.sectors;
-        fill_normals(rng, &mut st.obs_eps);
-        for i in 0..ns {
-            let loads = &self.load[i * self.load_stride..(i + 1) * self.load_stride];
-            let common: f64 = loads.iter().zip(&st.shocks).map(|(a, b)| a * b).sum();
-            innovation[i] = self.idio[i] * st.obs_eps[i] + common;
-            let d = self.ar[i] * sec.deviation[i] + innovation[i];
-            st.obs_level[i] =
-                (sec.trend[i] + mu(i) + d + sec.permanent[i] + sec.temporary[i]).exp();
-            st.obs_before[i] = sec.annual[i];
-        }
-        let params = observed::SectorParams {
-            idio: &self.idio,
-            load: &self.load,
-            load_stride: self.load_stride,
-            correlation: &self.correlation,
-            base_quarters: &self.base_quarters,
-        };
-        let draw = QuarterDraw {
-            before: &st.obs_before,
-            level: &st.obs_level,
-            scales: &st.obs_scale,
-        };
-        match observed::solve(conditions, &params, &draw) {
-            Some(adj) => {
-                for k in 0..nk {
-                    st.shocks[k] += adj.shock[k];
-                    st.shock_year[k] += adj.shock[k];
-                }
-                for i in 0..ns {
-                    innovation[i] += adj.innovation[i];
-                }
+                b.excused[t] = std::array::from_fn(|l| {
+                    target
+                        .excused_by
+                        .iter()
+                        .any(|&e| b.event_quarters[e][l] > 0)
+                });
             }
-            None => innovation.iter_mut().for_each(|u| *u = f64::NAN),
         }
-        let sec = &mut st.sectors;
-        for i in 0..ns {
-            let d = self.ar[i] * sec.deviation[i] + innovation[i];
-            sec.deviation[i] = d;
-            sec.trend[i] += mu(i) + d;
-            sec.annual[i] += (sec.trend[i] + sec.permanent[i] + sec.temporary[i]).exp();
+
+        for lane in 0..active {
+            observer.year_end(year, PathView { batch: b, lane });
+        }
+        b.prev_annual.copy_from_slice(&b.annual);
+        std::mem::swap(&mut b.ind, &mut b.prev_ind);
+        if policies {
+            std::mem::swap(&mut b.cum_prev, &mut b.cum_cur);
         }
     }
+}
 
-    /// The policy reaction function at the end of 0-based `quarter` of
-    /// `year` (MODEL.md 2.5): record the year-to-date sums, then let each
-    /// rule checked now compare its year-to-date growth with its trigger
-    /// and, when it fires, add growth to later quarters of `boost`.
-    /// Deterministic, allocates nothing.
-    fn react(&self, st: &mut PathState, year: usize, quarter: usize) {
-        let ns = self.n_sectors();
-        let at = quarter * ns..(quarter + 1) * ns;
-        st.cum_cur[at.clone()].copy_from_slice(&st.sectors.annual);
-        let quarters = 4 * self.meta.horizon;
-        for p in &self.policies {
-            if !(p.check[quarter] && p.years[year]) {
-                continue;
+/// The common shocks of a quarter (MODEL.md 3): each Student-t group's
+/// chi-square, the independent normals, their products with the rows of
+/// the correlation root, each shock's shape and the year's scale.
+#[inline(always)]
+fn shocks<const L: usize>(model: &Model, b: &mut Batch<L>, rngs: &mut [PathRng; L], year: usize) {
+    let nk = model.n_shocks();
+    for (g, &df) in model.t_groups.iter().enumerate() {
+        let chi = b.chi[g];
+        for l in 0..L {
+            let w: f64 = chi.sample(&mut rngs[l].sectors);
+            b.t_scale[g][l] = ((df - 2.0) / w).sqrt();
+        }
+    }
+    for k in 0..nk {
+        b.normals[k] = draw::normal_lanes(rngs);
+    }
+    for k in 0..nk {
+        // The whole row: a Cholesky factor has zeros above the diagonal,
+        // but the square root used for a singular matrix does not. Summed
+        // from -0.0 in matrix order, as `Iterator::sum` does.
+        let row = &model.chol[k * nk..(k + 1) * nk];
+        let mut z = [-0.0; L];
+        for (m, &a) in row.iter().enumerate() {
+            let n = &b.normals[m];
+            for l in 0..L {
+                z[l] += a * n[l];
             }
+        }
+        let mut f = match model.shock_shapes[k] {
+            ShockShape::Gaussian => z,
+            ShockShape::StudentT { group } => {
+                let s = &b.t_scale[group];
+                std::array::from_fn(|l| z[l] * s[l])
+            }
+            ShockShape::TwoPiece { down, up } => {
+                std::array::from_fn(|l| z[l] * if z[l] < 0.0 { down } else { up })
+            }
+        };
+        // The year's scale (MODEL.md 2.4), when a shock has one.
+        if !model.shock_scale.is_empty() {
+            let s = model.shock_scale[year * nk + k];
+            f.iter_mut().for_each(|x| *x *= s);
+        }
+        b.shocks[k] = f;
+        for l in 0..L {
+            b.shock_year[k][l] += f[l];
+        }
+    }
+}
+
+/// The events of a quarter (MODEL.md 4): one uniform per lane per event,
+/// starts, and the impacts of those under way on `T`.
+#[inline(always)]
+fn events<const L: usize>(
+    model: &Model,
+    lanes: &[&Model; L],
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    year: usize,
+    quarter: usize,
+) {
+    let ne = model.events.len();
+    b.temporary.iter_mut().for_each(|x| *x = [0.0; L]);
+    // In published quarters the events are known, not drawn.
+    let published = year == 0 && quarter < model.observed.quarters;
+    for (e, ev) in model.events.iter().enumerate() {
+        let p = &b.params.event_probability[year * ne + e];
+        for l in 0..L {
+            let u = draw::uniform(&mut rngs[l].sectors);
+            let starts = if published {
+                model.observed.event_start[e] == Some(quarter)
+            } else {
+                ev.may_start[quarter] && u < p[l]
+            };
+            if b.left[e][l] == 0 && starts {
+                b.left[e][l] = ev.duration;
+                b.start_year[e][l] = year as u32;
+            }
+            if b.left[e][l] > 0 {
+                b.event_quarters[e][l] += 1;
+                b.first_year[e][l] = b.first_year[e][l].min(year as u32);
+                for &(i, size) in lanes[l].events[e].impacts_of(b.start_year[e][l]) {
+                    b.temporary[i][l] += size;
+                }
+            }
+        }
+    }
+}
+
+/// Events that end this quarter leave their unrecovered loss behind.
+#[inline(always)]
+fn end_events<const L: usize>(model: &Model, lanes: &[&Model; L], b: &mut Batch<L>) {
+    for (e, ev) in model.events.iter().enumerate() {
+        for l in 0..L {
+            if b.left[e][l] > 0 {
+                b.left[e][l] -= 1;
+                if b.left[e][l] == 0 {
+                    for &(i, size) in lanes[l].events[e].impacts_of(b.start_year[e][l]) {
+                        b.permanent[i][l] += (1.0 - ev.recovery) * size;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The sector step of a quarter (MODEL.md 2.2) over all lanes: the
+/// idiosyncratic normals (sector order), the common part shock by shock,
+/// the AR(1) and log levels (with the policy rules' growth of quarter `t`),
+/// then one `exp` per sector and lane.
+#[inline(always)]
+fn step_sectors<const L: usize>(
+    model: &Model,
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    year: usize,
+    t: usize,
+) {
+    let ns = model.n_sectors();
+    let nk = model.n_shocks();
+    for i in 0..ns {
+        b.eps[i] = draw::normal_lanes(rngs);
+    }
+    let p = &b.params;
+    for i in 0..ns {
+        // Σ_k λ_ik f_k, shocks in matrix order.
+        let mut common = [0.0; L];
+        for k in 0..nk {
+            let (load, f) = (&p.load_by_shock[k * ns + i], &b.shocks[k]);
+            for l in 0..L {
+                common[l] += load[l] * f[l];
+            }
+        }
+        let (mu, idio, ar) = (
+            &p.mu_by_year[year * ns + i],
+            &p.idio_by_year[year * ns + i],
+            model.ar[i],
+        );
+        let (dev, trend, eps) = (&mut b.deviation[i], &mut b.trend[i], &b.eps[i]);
+        let (permanent, temporary) = (&b.permanent[i], &b.temporary[i]);
+        let log_level = &mut b.work[i];
+        if b.boost.is_empty() {
+            for l in 0..L {
+                let d = ar * dev[l] + idio[l] * eps[l] + common[l];
+                dev[l] = d;
+                trend[l] += mu[l] + d;
+                log_level[l] = trend[l] + permanent[l] + temporary[l];
+            }
+        } else {
+            let boost = &b.boost[t * ns + i];
+            for l in 0..L {
+                let d = ar * dev[l] + idio[l] * eps[l] + common[l];
+                dev[l] = d;
+                trend[l] += mu[l] + boost[l] + d;
+                log_level[l] = trend[l] + permanent[l] + temporary[l];
+            }
+        }
+        let level = draw::exp_lanes(log_level);
+        let annual = &mut b.annual[i];
+        for l in 0..L {
+            annual[l] += level[l];
+        }
+    }
+}
+
+/// The sector step of a published quarter for lane `l`: draw as usual, then
+/// move the quarter's innovations to reproduce the published year-to-date
+/// figures (see [`observed::solve`]). Draws the same random numbers as the
+/// usual step. A path whose figures cannot be reached gets NaN levels,
+/// which the run reports as a domain error. `m` is the lane's model.
+fn step_sectors_observed<const L: usize>(
+    m: &Model,
+    b: &mut Batch<L>,
+    l: usize,
+    rng: &mut Gen,
+    conditions: &[ExactCondition],
+    t: usize,
+) {
+    let ns = m.n_sectors();
+    let nk = m.n_shocks();
+    // Published quarters are in the first year: its mean growth, plus what
+    // policy rules that fired add this quarter.
+    let boost = &b.boost;
+    let mu = |i: usize| {
+        if boost.is_empty() {
+            m.mu[i]
+        } else {
+            m.mu[i] + boost[t * ns + i][l]
+        }
+    };
+    let obs = &mut b.obs;
+    for k in 0..nk {
+        let year_scale = if m.shock_scale.is_empty() {
+            1.0
+        } else {
+            m.shock_scale[k]
+        };
+        obs.scale[k] = year_scale
+            * match m.shock_shapes[k] {
+                ShockShape::Gaussian => 1.0,
+                ShockShape::StudentT { group } => b.t_scale[group][l],
+                ShockShape::TwoPiece { down, up } => {
+                    if b.shocks[k][l] < 0.0 {
+                        down
+                    } else {
+                        up
+                    }
+                }
+            };
+    }
+    for e in obs.eps.iter_mut() {
+        *e = draw::normal(rng);
+    }
+    for i in 0..ns {
+        let loads = &m.load[i * m.load_stride..(i + 1) * m.load_stride];
+        let common: f64 = loads.iter().zip(&b.shocks).map(|(a, f)| a * f[l]).sum();
+        obs.innovation[i] = m.idio[i] * obs.eps[i] + common;
+        let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
+        obs.level[i] = draw::exp(b.trend[i][l] + mu(i) + d + b.permanent[i][l] + b.temporary[i][l]);
+        obs.before[i] = b.annual[i][l];
+    }
+    let params = observed::SectorParams {
+        idio: &m.idio,
+        load: &m.load,
+        load_stride: m.load_stride,
+        correlation: &m.correlation,
+        base_quarters: &m.base_quarters,
+    };
+    let draw = QuarterDraw {
+        before: &obs.before,
+        level: &obs.level,
+        scales: &obs.scale,
+    };
+    match observed::solve(conditions, &params, &draw, &mut obs.solve) {
+        Some(adj) => {
+            for k in 0..nk {
+                b.shocks[k][l] += adj.shock[k];
+                b.shock_year[k][l] += adj.shock[k];
+            }
+            for i in 0..ns {
+                obs.innovation[i] += adj.innovation[i];
+            }
+        }
+        None => obs.innovation.iter_mut().for_each(|u| *u = f64::NAN),
+    }
+    for i in 0..ns {
+        let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
+        b.deviation[i][l] = d;
+        b.trend[i][l] += mu(i) + d;
+        b.annual[i][l] += draw::exp(b.trend[i][l] + b.permanent[i][l] + b.temporary[i][l]);
+    }
+}
+
+/// The policy reaction function at the end of 0-based `quarter` of `year`
+/// (MODEL.md 2.5), lane by lane: record the year-to-date sums, then let each
+/// rule checked now compare its year-to-date growth with its trigger and,
+/// when it fires, add growth to later quarters of `boost`.
+fn react<const L: usize>(model: &Model, b: &mut Batch<L>, year: usize, quarter: usize) {
+    let ns = model.n_sectors();
+    let at = quarter * ns;
+    b.cum_cur[at..at + ns].copy_from_slice(&b.annual);
+    let quarters = 4 * model.meta.horizon;
+    for p in &model.policies {
+        if !(p.check[quarter] && p.years[year]) {
+            continue;
+        }
+        for l in 0..L {
             let (mut now, mut before) = (0.0, 0.0);
             for &(i, w) in &p.weights {
-                now += w * st.sectors.annual[i];
-                before += w * st.cum_prev[at.start + i];
+                now += w * b.annual[i][l];
+                before += w * b.cum_prev[at + i][l];
             }
             let ytd = 100.0 * (now / before - 1.0);
             let shortfall = if p.below {
@@ -620,9 +1030,242 @@ impl Model {
             let first = 4 * year + quarter + p.lag;
             for t in first..(first + p.duration).min(quarters) {
                 for &i in &p.sectors {
-                    st.boost[t * ns + i] += delta;
+                    b.boost[t * ns + i][l] += delta;
                 }
             }
         }
+    }
+}
+
+/// A `linear` indicator's intercept and terms in lane model `m`.
+#[inline(always)]
+fn linear_of(m: &Model, j: usize) -> (f64, &[(Input, f64)]) {
+    match &m.indicators[j].formula {
+        Formula::Linear { intercept, terms } => (*intercept, terms),
+        _ => (0.0, &[]),
+    }
+}
+
+/// The year's indicators (MODEL.md 5.5), inputs first: each lane's noise
+/// from its indicator stream, event impacts, then the formula, matched once
+/// and evaluated over the lanes.
+fn indicators<const L: usize>(
+    model: &Model,
+    lanes: &[&Model; L],
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    year: usize,
+) {
+    for &j in &model.order {
+        let ind = &model.indicators[j];
+        let mut noise = [0.0; L];
+        // An assumption on the noise keeps it positive in every lane, so
+        // the lanes agree on whether it is drawn.
+        if lanes[0].indicators[j].noise_sd > 0.0 {
+            for l in 0..L {
+                let rng = &mut rngs[l].indicators;
+                let mut z = draw::normal(rng);
+                if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &b.noise_chi[j]) {
+                    // A Student-t draw with unit variance: z * sqrt((df-2)/W).
+                    let w: f64 = chi.sample(rng);
+                    z *= scale * (df / w).sqrt();
+                }
+                let e = ind.noise_persistence * b.noise[j][l] + lanes[l].indicators[j].noise_sd * z;
+                b.noise[j][l] = e;
+                noise[l] = e;
+            }
+        }
+        for l in 0..L {
+            let m = lanes[l];
+            let impacts = if m.indicator_events_by_year.is_empty() {
+                &m.indicator_events[j]
+            } else {
+                &m.indicator_events_by_year[year][j]
+            };
+            for &(e, size) in impacts {
+                noise[l] += size * b.event_quarters[e][l] as f64 / 4.0;
+            }
+        }
+        let v: [f64; L] = match &ind.formula {
+            Formula::Sum(terms) => {
+                // Summed from -0.0 in term order, as `Iterator::sum` does.
+                let mut v = [-0.0; L];
+                for &(s, w) in terms {
+                    let x = series(s, b);
+                    for l in 0..L {
+                        v[l] += w * x[l];
+                    }
+                }
+                std::array::from_fn(|l| v[l] + noise[l])
+            }
+            Formula::Ratio(n, d) => {
+                let (n, d) = (series(*n, b), series(*d, b));
+                std::array::from_fn(|l| n[l] / d[l] + noise[l])
+            }
+            Formula::Growth(s) => {
+                let (now, before) = match *s {
+                    Series::Sector(i) => (b.annual[i], b.prev_annual[i]),
+                    Series::Indicator(k) => (b.ind[k], b.prev_ind[k]),
+                };
+                std::array::from_fn(|l| 100.0 * (now[l] / before[l] - 1.0) + noise[l])
+            }
+            Formula::Linear { terms, .. } => {
+                let mut v: [f64; L] = std::array::from_fn(|l| linear_of(lanes[l], j).0 + noise[l]);
+                for (p, &(input, _)) in terms.iter().enumerate() {
+                    let x: [f64; L] = match input {
+                        Input::Indicator(k) => b.ind[k],
+                        Input::Shock(k) => std::array::from_fn(|l| 0.5 * b.shock_year[k][l]),
+                    };
+                    for l in 0..L {
+                        v[l] += linear_of(lanes[l], j).1[p].1 * x[l];
+                    }
+                }
+                v
+            }
+            Formula::Compound(s) => {
+                let g = series(*s, b);
+                let prev = &b.prev_ind[j];
+                std::array::from_fn(|l| prev[l] * (1.0 + (g[l] + noise[l]) / 100.0))
+            }
+            Formula::Accumulate(s, from) => {
+                if year >= *from {
+                    let x = series(*s, b);
+                    let prev = &b.prev_ind[j];
+                    std::array::from_fn(|l| prev[l] + x[l] + noise[l])
+                } else {
+                    b.prev_ind[j]
+                }
+            }
+            Formula::Exogenous(_) => std::array::from_fn(|l| {
+                let mean = match &lanes[l].indicators[j].formula {
+                    Formula::Exogenous(means) => means[year],
+                    _ => f64::NAN,
+                };
+                mean + noise[l]
+            }),
+            Formula::Count { of, trials } => {
+                let share = b.ind[*of];
+                std::array::from_fn(|l| {
+                    // Always one draw (a NaN share gives NaN), so the stream keeps its layout.
+                    let share = share[l];
+                    let p = if share.is_nan() {
+                        0.5
+                    } else {
+                        share.clamp(0.0, 1.0)
+                    };
+                    let k = match Binomial::new(u64::from(*trials), p) {
+                        Ok(d) => d.sample(&mut rngs[l].indicators) as f64,
+                        Err(_) => f64::NAN,
+                    };
+                    if share.is_nan() {
+                        f64::NAN
+                    } else {
+                        k + noise[l]
+                    }
+                })
+            }
+        };
+        b.ind[j] = match model.observed.blends.get(j) {
+            // The published part of the year replaces its share of the simulated value.
+            Some(&Some((share, seen))) if year == 0 => {
+                std::array::from_fn(|l| share * seen + (1.0 - share) * v[l])
+            }
+            _ => v,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled(path: &str) -> Model {
+        let file = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        let s = crate::scenario::load(&text, path).unwrap();
+        Model::compile(&s, path).unwrap().0
+    }
+
+    fn outcomes<const L: usize>(model: &Model, paths: u64, kind: KernelKind) -> Vec<PathOutcome> {
+        let mut kernel = Kernel::<L>::new(model).with_kind(kind);
+        let mut out = vec![];
+        let mut row = PathOutcome::new(model);
+        for first in (0..paths).step_by(L) {
+            let active = (paths - first).min(L as u64) as usize;
+            let mut rngs = std::array::from_fn(|l| PathRng::new(11, first + l as u64));
+            kernel.simulate(&mut rngs, active, &mut NoObserver);
+            for l in 0..active {
+                row.read(kernel.batch(), l);
+                out.push(row.clone());
+            }
+        }
+        out
+    }
+
+    fn bits(o: &PathOutcome) -> (Vec<u64>, Vec<u64>, &[u32], &[bool]) {
+        (
+            o.values.iter().map(|x| x.to_bits()).collect(),
+            o.judged.iter().map(|x| x.to_bits()).collect(),
+            &o.first_year,
+            &o.excused,
+        )
+    }
+
+    /// A path's values depend on (seed, path) alone: the same bits at batch
+    /// widths 1, 4 and 8 and for the baseline and AVX2 kernels (37 paths: the last batch of 4 and 8 is padded), on
+    /// scenarios with every feature (assumptions on sectors, events and
+    /// indicators, policies, a nowcast, Student-t and two-piece shocks,
+    /// counts, blends).
+    #[test]
+    fn paths_are_identical_for_every_batch_width() {
+        for path in [
+            "scenarios/jilin-2022.toml",
+            "scenarios/jilin-2022-after-q1.toml",
+            "tests/fixtures/features/semantics.toml",
+        ] {
+            let model = compiled(path);
+            let one = outcomes::<1>(&model, 37, KernelKind::Baseline);
+            let four = outcomes::<4>(&model, 37, KernelKind::Baseline);
+            let eight = outcomes::<8>(&model, 37, KernelKind::Baseline);
+            let avx_one = outcomes::<1>(&model, 37, KernelKind::Avx2);
+            let avx_eight = outcomes::<8>(&model, 37, KernelKind::Avx2);
+            assert_eq!(one.len(), 37);
+            for p in 0..37 {
+                assert_eq!(bits(&one[p]), bits(&four[p]), "{path}: path {p}, 4 lanes");
+                assert_eq!(bits(&one[p]), bits(&eight[p]), "{path}: path {p}, 8 lanes");
+                assert_eq!(
+                    bits(&one[p]),
+                    bits(&avx_one[p]),
+                    "{path}: path {p}, AVX2, 1 lane"
+                );
+                assert_eq!(
+                    bits(&one[p]),
+                    bits(&avx_eight[p]),
+                    "{path}: path {p}, AVX2, 8 lanes"
+                );
+            }
+            // Not a vacuous comparison: paths differ from each other.
+            assert_ne!(bits(&one[0]).0, bits(&one[1]).0, "{path}");
+        }
+    }
+
+    /// A block's accumulator is the fold of its paths in order, whatever the
+    /// batch width.
+    #[test]
+    fn blocks_are_identical_for_every_batch_width() {
+        let model = compiled("scenarios/jilin-2022.toml");
+        let block = |f: fn(&Model) -> Accumulator| f(&model);
+        let a = block(|m| {
+            simulate_block_lanes::<1, _>(m, 5, 100, 45, &mut NoObserver, KernelKind::Baseline)
+        });
+        let b = block(|m| {
+            simulate_block_lanes::<8, _>(m, 5, 100, 45, &mut NoObserver, KernelKind::Baseline)
+        });
+        let c = block(|m| {
+            simulate_block_lanes::<8, _>(m, 5, 100, 45, &mut NoObserver, KernelKind::Avx2)
+        });
+        assert_eq!(a.paths, 45);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
     }
 }

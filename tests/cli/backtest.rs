@@ -10,8 +10,7 @@ use assert_cmd::Command;
 use attain::backtest::{
     self, Case, Outcome, Outcomes, TargetForecast, cdf, forecasts, parse_outcomes, score, summarize,
 };
-use attain::engine::block_rng;
-use attain::model::step::PathState;
+use attain::model::step::{NoObserver, simulate_paths};
 use predicates::prelude::*;
 
 /// Four standard errors, as in tests/statistics.rs.
@@ -32,17 +31,11 @@ fn two_sector() -> String {
 /// `n` realized outcomes (value and judged value of every target) drawn from `model` with a
 /// seed unrelated to the forecast's.
 fn draws(model: &attain::Model, n: usize, seed: u64) -> Vec<(Vec<f64>, Vec<f64>)> {
-    let mut rng = block_rng(seed, 0);
-    let mut st = PathState::new(model);
-    let nt = model.targets.len();
-    (0..n)
-        .map(|_| {
-            let mut v = vec![0.0; nt];
-            let mut j = vec![0.0; nt];
-            model.simulate_path(&mut st, &mut rng, &mut v, &mut j);
-            (v, j)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(n);
+    simulate_paths::<8, _>(model, seed, 0..n as u64, &mut NoObserver, |_, p, _| {
+        out.push((p.values.clone(), p.judged.clone()))
+    });
+    out
 }
 
 /// Score `replicates` outcomes of each target against the forecast.

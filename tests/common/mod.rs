@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use attain::engine::{NoProgress, RunConfig, block_rng, simulate};
-use attain::model::step::PathState;
+use attain::engine::{NoProgress, RunConfig, simulate};
+use attain::model::step::{NoObserver, simulate_paths};
 use attain::stats::Accumulator;
 use attain::{Model, scenario};
 
@@ -59,17 +59,11 @@ pub fn run(model: &Model, paths: u64, seed: u64) -> Accumulator {
 
 /// Indicator values of target 0 on `n` paths (for moment tests).
 pub fn target_values(model: &Model, n: usize, seed: u64) -> Vec<f64> {
-    let mut rng = block_rng(seed, 0);
-    let mut st = PathState::new(model);
-    let nt = model.targets.len();
-    let mut v = vec![0.0; nt];
-    let mut j = vec![0.0; nt];
-    (0..n)
-        .map(|_| {
-            model.simulate_path(&mut st, &mut rng, &mut v, &mut j);
-            v[0]
-        })
-        .collect()
+    let mut out = Vec::with_capacity(n);
+    simulate_paths::<8, _>(model, seed, 0..n as u64, &mut NoObserver, |_, p, _| {
+        out.push(p.values[0])
+    });
+    out
 }
 
 /// Standard normal CDF.

@@ -2,8 +2,7 @@
 //! matrix the model uses, within sampling error (SE of r ~ (1 - rho^2)/sqrt(n)).
 
 use crate::common;
-use attain::engine::block_rng;
-use attain::model::step::PathState;
+use attain::model::step::{NoObserver, simulate_paths};
 
 fn scenario(matrix: &str, repair: bool) -> String {
     let mut s = common::header(1);
@@ -25,14 +24,10 @@ fn scenario(matrix: &str, repair: bool) -> String {
 
 /// Sample correlation matrix of the three annual shock values.
 fn sample_correlation(m: &attain::Model, n: usize) -> [[f64; 3]; 3] {
-    let mut rng = block_rng(9, 0);
-    let mut st = PathState::new(m);
-    let (mut v, mut j) = (vec![0.0; 3], vec![0.0; 3]);
     let mut xs = vec![[0.0; 3]; n];
-    for x in xs.iter_mut() {
-        m.simulate_path(&mut st, &mut rng, &mut v, &mut j);
-        x.copy_from_slice(&v);
-    }
+    simulate_paths::<8, _>(m, 9, 0..n as u64, &mut NoObserver, |path, p, _| {
+        xs[path as usize].copy_from_slice(&p.values)
+    });
     let mean: Vec<f64> = (0..3)
         .map(|k| xs.iter().map(|x| x[k]).sum::<f64>() / n as f64)
         .collect();

@@ -2,8 +2,7 @@
 //! policy reaction function (docs/MODEL.md 2.1, 2.4, 2.5): closed forms
 //! with no noise, binomial bounds and exact moments with it, fixed seeds.
 
-use attain::engine::block_rng;
-use attain::model::step::{PathObserver, PathState};
+use attain::model::step::{NoObserver, PathObserver, PathView, simulate_paths};
 
 use crate::common::*;
 
@@ -12,16 +11,11 @@ const K: f64 = 4.0;
 
 /// Every target's value on each of `n` paths (`out[path][target]`).
 fn all_values(m: &attain::Model, n: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut rng = block_rng(seed, 0);
-    let mut st = PathState::new(m);
-    let nt = m.targets.len();
-    let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
-    (0..n)
-        .map(|_| {
-            m.simulate_path(&mut st, &mut rng, &mut v, &mut j);
-            v.clone()
-        })
-        .collect()
+    let mut out = Vec::with_capacity(n);
+    simulate_paths::<8, _>(m, seed, 0..n as u64, &mut NoObserver, |_, p, _| {
+        out.push(p.values.clone())
+    });
+    out
 }
 
 /// One sector `a` (value added 100) with the given extra lines, its growth
@@ -310,7 +304,12 @@ fn base_year_profile_carries_the_base_effect_exactly() {
 /// Records each quarter's year-to-date sum of sector 0.
 struct Ytd(Vec<f64>);
 impl PathObserver for Ytd {
-    fn quarter_end(&mut self, year: usize, _quarter: usize, state: &PathState) {
+    fn quarter_end<const L: usize>(
+        &mut self,
+        year: usize,
+        _quarter: usize,
+        state: PathView<'_, L>,
+    ) {
         if year == 0 {
             self.0.push(state.sector_ytd(0));
         }
@@ -329,15 +328,11 @@ fn observed_year_to_date_growth_is_measured_against_the_profiled_base_quarters()
     );
     let m = model(&text);
     let base_h1 = m.base_quarter_level(0, 0) + m.base_quarter_level(0, 1);
-    let mut rng = block_rng(5, 0);
-    let mut st = PathState::new(&m);
-    let (mut v, mut j) = (vec![0.0; 1], vec![0.0; 1]);
-    for _ in 0..200 {
-        let mut ytd = Ytd(vec![]);
-        m.simulate_path_observed(&mut st, &mut rng, &mut v, &mut j, &mut ytd);
+    simulate_paths::<1, _>(&m, 5, 0..200, &mut Ytd(vec![]), |_, _, ytd| {
         let g = 100.0 * (ytd.0[1] / base_h1 - 1.0);
         assert!((g - 3.0).abs() < 1e-9, "H1 growth {g}");
-    }
+        ytd.0.clear();
+    });
 }
 
 /// One sector with growth 5 and no noise on the trend, and a rule reading

@@ -8,8 +8,7 @@
 
 use crate::common;
 
-use attain::engine::block_rng;
-use attain::model::step::{PathObserver, PathState};
+use attain::model::step::{NoObserver, PathObserver, PathView, simulate_paths};
 use attain::{Model, scenario};
 
 const BASE: &str = repo_file!("tests/fixtures/two-sector.toml");
@@ -35,14 +34,14 @@ struct Watch {
 }
 
 impl PathObserver for Watch {
-    fn quarter_end(&mut self, year: usize, quarter: usize, st: &PathState) {
+    fn quarter_end<const L: usize>(&mut self, year: usize, quarter: usize, st: PathView<'_, L>) {
         if year == 0 && quarter == 0 {
             let (a, b) = (st.sector_ytd(0), st.sector_ytd(1));
             self.q1_gdp = 100.0 * ((a + b) / (self.base_q1[0] + self.base_q1[1]) - 1.0);
             self.q1_industry = 100.0 * (a / self.base_q1[0] - 1.0);
         }
     }
-    fn year_end(&mut self, year: usize, st: &PathState) {
+    fn year_end<const L: usize>(&mut self, year: usize, st: PathView<'_, L>) {
         if year == 0 {
             self.gdp_growth = st.indicator(self.gdp_index);
             self.industry_growth = st.indicator(self.industry_index);
@@ -65,17 +64,11 @@ fn watch(model: &Model) -> Watch {
 
 /// (q1 gdp, q1 industry, year gdp growth, year industry growth) per path.
 fn paths(model: &Model, n: usize, seed: u64) -> Vec<[f64; 4]> {
-    let mut rng = block_rng(seed, 0);
-    let mut st = PathState::new(model);
-    let nt = model.targets.len();
-    let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
-    let mut w = watch(model);
-    (0..n)
-        .map(|_| {
-            model.simulate_path_observed(&mut st, &mut rng, &mut v, &mut j, &mut w);
-            [w.q1_gdp, w.q1_industry, w.gdp_growth, w.industry_growth]
-        })
-        .collect()
+    let mut out = Vec::with_capacity(n);
+    simulate_paths::<1, _>(model, seed, 0..n as u64, &mut watch(model), |_, _, w| {
+        out.push([w.q1_gdp, w.q1_industry, w.gdp_growth, w.industry_growth])
+    });
+    out
 }
 
 fn mean_sd(x: &[f64]) -> (f64, f64) {
@@ -112,34 +105,35 @@ fn half_year_figure_fixes_the_second_quarter_too() {
         values: Vec<f64>,
     }
     impl PathObserver for H1 {
-        fn quarter_end(&mut self, year: usize, quarter: usize, st: &PathState) {
+        fn quarter_end<const L: usize>(
+            &mut self,
+            year: usize,
+            quarter: usize,
+            st: PathView<'_, L>,
+        ) {
             if year == 0 && quarter < 2 {
                 let ytd = st.sector_ytd(0) + st.sector_ytd(1);
                 self.values.push(100.0 * (ytd / self.base - 1.0));
             }
         }
     }
-    let mut rng = block_rng(3, 0);
-    let mut st = PathState::new(&model);
-    let nt = model.targets.len();
-    let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
-    for _ in 0..2_000 {
-        let mut base = [0.0; 2];
-        for (q, b) in base.iter_mut().enumerate() {
-            *b = (0..=q)
-                .map(|r| model.base_quarter_level(0, r) + model.base_quarter_level(1, r))
-                .sum();
-        }
-        // Q1 against the base year's Q1, then H1 against its H1.
-        let mut obs = H1 {
-            base: base[0],
-            values: vec![],
-        };
-        model.simulate_path_observed(&mut st, &mut rng, &mut v, &mut j, &mut obs);
+    let mut base = [0.0; 2];
+    for (q, b) in base.iter_mut().enumerate() {
+        *b = (0..=q)
+            .map(|r| model.base_quarter_level(0, r) + model.base_quarter_level(1, r))
+            .sum();
+    }
+    // Q1 against the base year's Q1, then H1 against its H1.
+    let mut obs = H1 {
+        base: base[0],
+        values: vec![],
+    };
+    simulate_paths::<1, _>(&model, 3, 0..2_000, &mut obs, |_, _, obs| {
         assert!((obs.values[0] - -2.0).abs() < 1e-9);
         let h1 = (obs.values[1] / 100.0 + 1.0) * base[0] / base[1] * 100.0 - 100.0;
         assert!((h1 - 1.0).abs() < 1e-9, "H1 growth {h1}");
-    }
+        obs.values.clear();
+    });
 }
 
 #[test]
@@ -154,16 +148,11 @@ fn events_in_published_quarters_are_the_known_ones() {
         "{certain}\n[observed]\nquarters = 1\n[[observed.events]]\nid = \"outage\"\nstart_quarter = 1\n"
     ));
     let first_years = |model: &Model| {
-        let mut rng = block_rng(1, 0);
-        let mut st = PathState::new(model);
-        let nt = model.targets.len();
-        let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
-        (0..500)
-            .map(|_| {
-                model.simulate_path(&mut st, &mut rng, &mut v, &mut j);
-                st.first_year[0]
-            })
-            .collect::<Vec<u32>>()
+        let mut out = vec![];
+        simulate_paths::<8, _>(model, 1, 0..500, &mut NoObserver, |_, p, _| {
+            out.push(p.first_year[0])
+        });
+        out
     };
     // Not published as having happened: it did not happen in 2022 Q1, but
     // 2023 is not published and it starts then.
@@ -181,16 +170,12 @@ fn blended_indicator_follows_its_rule_path_by_path() {
         "{text}\n[observed]\nquarters = 1\n[[observed.values]]\nindicator = \"prices\"\nvalue = 10.0\nshare = 0.25\n"
     ));
     let cpi = |model: &Model| {
-        let mut rng = block_rng(9, 0);
-        let mut st = PathState::new(model);
-        let nt = model.targets.len();
-        let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
-        (0..2_000)
-            .map(|_| {
-                model.simulate_path(&mut st, &mut rng, &mut v, &mut j);
-                v[1] // target "cpi": indicator prices, 2022
-            })
-            .collect::<Vec<f64>>()
+        let mut out = vec![];
+        // Target "cpi": indicator prices, 2022.
+        simulate_paths::<8, _>(model, 9, 0..2_000, &mut NoObserver, |_, p, _| {
+            out.push(p.values[1])
+        });
+        out
     };
     for (a, b) in cpi(&plain).iter().zip(cpi(&blended)) {
         assert!((b - (0.25 * 10.0 + 0.75 * a)).abs() < 1e-12, "{a} -> {b}");
@@ -377,13 +362,14 @@ fn impossible_figures_are_found_in_closed_form_at_load() {
     );
     // Year to date the rest of GDP is positive: only the quarter is impossible.
     let model = common::model(&h1(40.0));
-    let mut rng = block_rng(1, 0);
-    let mut st = PathState::new(&model);
-    let nt = model.targets.len();
-    let (mut v, mut j) = (vec![0.0; nt], vec![0.0; nt]);
     struct Ytd(Vec<f64>);
     impl PathObserver for Ytd {
-        fn quarter_end(&mut self, year: usize, quarter: usize, st: &PathState) {
+        fn quarter_end<const L: usize>(
+            &mut self,
+            year: usize,
+            quarter: usize,
+            st: PathView<'_, L>,
+        ) {
             if year == 0 && quarter == 1 {
                 self.0.push(st.sector_ytd(0));
             }
@@ -391,9 +377,7 @@ fn impossible_figures_are_found_in_closed_form_at_load() {
     }
     let base_h1 = model.base_quarter_level(0, 0) + model.base_quarter_level(0, 1);
     let mut obs = Ytd(vec![]);
-    for _ in 0..200 {
-        model.simulate_path_observed(&mut st, &mut rng, &mut v, &mut j, &mut obs);
-    }
+    simulate_paths::<8, _>(&model, 1, 0..200, &mut obs, |_, _, _| {});
     for ytd in obs.0 {
         assert!((100.0 * (ytd / base_h1 - 1.0) - 40.0).abs() < 1e-9, "{ytd}");
     }

@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<()> {
         BenchFormatArg::Table => format!(
             "scenario          {}\npaths             {} x {} repetitions (median)\nthreads           {}\n\
              paths per second  {:.0}\nns per path       {:.1}\ndraws per path    {}\n\
-             floor ns per draw {:.2}\nfloor ratio       {:.2}\npeak RSS          {}\n",
+             floor ns per draw {:.2}\nfloor ratio       {:.2}\npeak RSS          {}\nkernel            {}\n",
             result.scenario,
             result.paths,
             result.repetitions,
@@ -53,7 +53,8 @@ pub fn run(args: Args) -> Result<()> {
             result
                 .peak_rss_bytes
                 .map(|b| format!("{:.1} MiB", b as f64 / 1048576.0))
-                .unwrap_or("unknown".into())
+                .unwrap_or("unknown".into()),
+            result.kernel
         ),
     };
     stdout(text.as_bytes())
