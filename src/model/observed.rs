@@ -1143,8 +1143,10 @@ mod tests {
         (idio, load, corr)
     }
 
-    /// The workspace solve agrees with the nalgebra version to rounding
-    /// (1e-12 of each result vector's largest element) on the same random
+    /// The workspace solve agrees with the nalgebra version on the same
+    /// random draws to 1e-12 (both stop once every figure's log residual is
+    /// below 1e-12, so their last iterates may differ by that much, absolute,
+    /// plus 1e-12 of each result vector's largest element)
     /// draws, with one figure and up to seven, sectors used by several
     /// figures or by one, and never grows its buffers.
     #[test]
@@ -1220,7 +1222,7 @@ mod tests {
                             let scale = w.iter().fold(0.0f64, |a, x| a.max(x.abs()));
                             for (x, y) in g.iter().zip(w) {
                                 assert!(
-                                    (x - y).abs() <= 1e-12 * scale,
+                                    (x - y).abs() <= 1e-12 * (1.0 + scale),
                                     "ns {ns}, nk {nk}, m {m}: {what} {x} against {y}"
                                 );
                             }
