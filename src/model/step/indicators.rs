@@ -1,0 +1,141 @@
+//! The indicator phase of a batch: each formula matched once, evaluated
+//! over the lanes.
+
+use super::*;
+
+#[inline(always)]
+pub(super) fn linear_of(m: &Model, j: usize) -> (f64, &[(Input, f64)]) {
+    match &m.indicators[j].formula {
+        Formula::Linear { intercept, terms } => (*intercept, terms),
+        _ => (0.0, &[]),
+    }
+}
+
+/// The year's indicators (MODEL.md 5.5), inputs first: each lane's noise
+/// from its indicator stream, event impacts, then the formula, matched once
+/// and evaluated over the lanes.
+pub(super) fn indicators<const L: usize>(
+    model: &Model,
+    lanes: &[&Model; L],
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    year: usize,
+) {
+    for &j in &model.order {
+        let ind = &model.indicators[j];
+        let mut noise = [0.0; L];
+        // An assumption on the noise keeps it positive in every lane, so
+        // the lanes agree on whether it is drawn.
+        if lanes[0].indicators[j].noise_sd > 0.0 {
+            for l in 0..L {
+                let rng = &mut rngs[l].indicators;
+                let mut z = draw::normal(rng);
+                if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &b.noise_chi[j]) {
+                    // A Student-t draw with unit variance: z * sqrt((df-2)/W).
+                    let w: f64 = chi.sample(rng);
+                    z *= scale * (df / w).sqrt();
+                }
+                let e = ind.noise_persistence * b.noise[j][l] + lanes[l].indicators[j].noise_sd * z;
+                b.noise[j][l] = e;
+                noise[l] = e;
+            }
+        }
+        for l in 0..L {
+            let m = lanes[l];
+            let impacts = if m.indicator_events_by_year.is_empty() {
+                &m.indicator_events[j]
+            } else {
+                &m.indicator_events_by_year[year][j]
+            };
+            for &(e, size) in impacts {
+                noise[l] += size * b.event_quarters[e][l] as f64 / 4.0;
+            }
+        }
+        let v: [f64; L] = match &ind.formula {
+            Formula::Sum(terms) => {
+                // Summed from -0.0 in term order, as `Iterator::sum` does.
+                let mut v = [-0.0; L];
+                for &(s, w) in terms {
+                    let x = series(s, b);
+                    for l in 0..L {
+                        v[l] += w * x[l];
+                    }
+                }
+                std::array::from_fn(|l| v[l] + noise[l])
+            }
+            Formula::Ratio(n, d) => {
+                let (n, d) = (series(*n, b), series(*d, b));
+                std::array::from_fn(|l| n[l] / d[l] + noise[l])
+            }
+            Formula::Growth(s) => {
+                let (now, before) = match *s {
+                    Series::Sector(i) => (b.annual[i], b.prev_annual[i]),
+                    Series::Indicator(k) => (b.ind[k], b.prev_ind[k]),
+                };
+                std::array::from_fn(|l| 100.0 * (now[l] / before[l] - 1.0) + noise[l])
+            }
+            Formula::Linear { terms, .. } => {
+                let mut v: [f64; L] = std::array::from_fn(|l| linear_of(lanes[l], j).0 + noise[l]);
+                for (p, &(input, _)) in terms.iter().enumerate() {
+                    let x: [f64; L] = match input {
+                        Input::Indicator(k) => b.ind[k],
+                        Input::Shock(k) => std::array::from_fn(|l| 0.5 * b.shock_year[k][l]),
+                    };
+                    for l in 0..L {
+                        v[l] += linear_of(lanes[l], j).1[p].1 * x[l];
+                    }
+                }
+                v
+            }
+            Formula::Compound(s) => {
+                let g = series(*s, b);
+                let prev = &b.prev_ind[j];
+                std::array::from_fn(|l| prev[l] * (1.0 + (g[l] + noise[l]) / 100.0))
+            }
+            Formula::Accumulate(s, from) => {
+                if year >= *from {
+                    let x = series(*s, b);
+                    let prev = &b.prev_ind[j];
+                    std::array::from_fn(|l| prev[l] + x[l] + noise[l])
+                } else {
+                    b.prev_ind[j]
+                }
+            }
+            Formula::Exogenous(_) => std::array::from_fn(|l| {
+                let mean = match &lanes[l].indicators[j].formula {
+                    Formula::Exogenous(means) => means[year],
+                    _ => f64::NAN,
+                };
+                mean + noise[l]
+            }),
+            Formula::Count { of, trials } => {
+                let share = b.ind[*of];
+                std::array::from_fn(|l| {
+                    // Always one draw (a NaN share gives NaN), so the stream keeps its layout.
+                    let share = share[l];
+                    let p = if share.is_nan() {
+                        0.5
+                    } else {
+                        share.clamp(0.0, 1.0)
+                    };
+                    let k = match Binomial::new(u64::from(*trials), p) {
+                        Ok(d) => d.sample(&mut rngs[l].indicators) as f64,
+                        Err(_) => f64::NAN,
+                    };
+                    if share.is_nan() {
+                        f64::NAN
+                    } else {
+                        k + noise[l]
+                    }
+                })
+            }
+        };
+        b.ind[j] = match model.observed.blends.get(j) {
+            // The published part of the year replaces its share of the simulated value.
+            Some(&Some((share, seen))) if year == 0 => {
+                std::array::from_fn(|l| share * seen + (1.0 - share) * v[l])
+            }
+            _ => v,
+        };
+    }
+}

@@ -1,0 +1,303 @@
+//! The quarter step of a batch: common shocks, events, the sector step
+//! (plain and published quarters) and the policy reaction function.
+
+use super::*;
+
+/// The common shocks of a quarter (MODEL.md 3): each Student-t group's
+/// chi-square, the independent normals, their products with the rows of
+/// the correlation root, each shock's shape and the year's scale.
+#[inline(always)]
+pub(super) fn shocks<const L: usize>(
+    model: &Model,
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    year: usize,
+) {
+    let nk = model.n_shocks();
+    for (g, &df) in model.t_groups.iter().enumerate() {
+        let chi = b.chi[g];
+        for l in 0..L {
+            let w: f64 = chi.sample(&mut rngs[l].sectors);
+            b.t_scale[g][l] = ((df - 2.0) / w).sqrt();
+        }
+    }
+    for k in 0..nk {
+        b.normals[k] = draw::normal_lanes(rngs);
+    }
+    for k in 0..nk {
+        // The whole row: a Cholesky factor has zeros above the diagonal,
+        // but the square root used for a singular matrix does not. Summed
+        // from -0.0 in matrix order, as `Iterator::sum` does.
+        let row = &model.chol[k * nk..(k + 1) * nk];
+        let mut z = [-0.0; L];
+        for (m, &a) in row.iter().enumerate() {
+            let n = &b.normals[m];
+            for l in 0..L {
+                z[l] += a * n[l];
+            }
+        }
+        let mut f = match model.shock_shapes[k] {
+            ShockShape::Gaussian => z,
+            ShockShape::StudentT { group } => {
+                let s = &b.t_scale[group];
+                std::array::from_fn(|l| z[l] * s[l])
+            }
+            ShockShape::TwoPiece { down, up } => {
+                std::array::from_fn(|l| z[l] * if z[l] < 0.0 { down } else { up })
+            }
+        };
+        // The year's scale (MODEL.md 2.4), when a shock has one.
+        if !model.shock_scale.is_empty() {
+            let s = model.shock_scale[year * nk + k];
+            f.iter_mut().for_each(|x| *x *= s);
+        }
+        b.shocks[k] = f;
+        for l in 0..L {
+            b.shock_year[k][l] += f[l];
+        }
+    }
+}
+
+/// The events of a quarter (MODEL.md 4): one uniform per lane per event,
+/// starts, and the impacts of those under way on `T`.
+#[inline(always)]
+pub(super) fn events<const L: usize>(
+    model: &Model,
+    lanes: &[&Model; L],
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    year: usize,
+    quarter: usize,
+) {
+    let ne = model.events.len();
+    b.temporary.iter_mut().for_each(|x| *x = [0.0; L]);
+    // In published quarters the events are known, not drawn.
+    let published = year == 0 && quarter < model.observed.quarters;
+    for (e, ev) in model.events.iter().enumerate() {
+        let p = &b.params.event_probability[year * ne + e];
+        for l in 0..L {
+            let u = draw::uniform(&mut rngs[l].sectors);
+            let starts = if published {
+                model.observed.event_start[e] == Some(quarter)
+            } else {
+                ev.may_start[quarter] && u < p[l]
+            };
+            if b.left[e][l] == 0 && starts {
+                b.left[e][l] = ev.duration;
+                b.start_year[e][l] = year as u32;
+            }
+            if b.left[e][l] > 0 {
+                b.event_quarters[e][l] += 1;
+                b.first_year[e][l] = b.first_year[e][l].min(year as u32);
+                for &(i, size) in lanes[l].events[e].impacts_of(b.start_year[e][l]) {
+                    b.temporary[i][l] += size;
+                }
+            }
+        }
+    }
+}
+
+/// Events that end this quarter leave their unrecovered loss behind.
+#[inline(always)]
+pub(super) fn end_events<const L: usize>(model: &Model, lanes: &[&Model; L], b: &mut Batch<L>) {
+    for (e, ev) in model.events.iter().enumerate() {
+        for l in 0..L {
+            if b.left[e][l] > 0 {
+                b.left[e][l] -= 1;
+                if b.left[e][l] == 0 {
+                    for &(i, size) in lanes[l].events[e].impacts_of(b.start_year[e][l]) {
+                        b.permanent[i][l] += (1.0 - ev.recovery) * size;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The sector step of a quarter (MODEL.md 2.2) over all lanes: the
+/// idiosyncratic normals (sector order), the common part shock by shock,
+/// the AR(1) and log levels (with the policy rules' growth of quarter `t`),
+/// then one `exp` per sector and lane.
+#[inline(always)]
+pub(super) fn step_sectors<const L: usize>(
+    model: &Model,
+    b: &mut Batch<L>,
+    rngs: &mut [PathRng; L],
+    year: usize,
+    t: usize,
+) {
+    let ns = model.n_sectors();
+    let nk = model.n_shocks();
+    for i in 0..ns {
+        b.eps[i] = draw::normal_lanes(rngs);
+    }
+    let p = &b.params;
+    for i in 0..ns {
+        // Σ_k λ_ik f_k, shocks in matrix order.
+        let mut common = [0.0; L];
+        for k in 0..nk {
+            let (load, f) = (&p.load_by_shock[k * ns + i], &b.shocks[k]);
+            for l in 0..L {
+                common[l] += load[l] * f[l];
+            }
+        }
+        let (mu, idio, ar) = (
+            &p.mu_by_year[year * ns + i],
+            &p.idio_by_year[year * ns + i],
+            model.ar[i],
+        );
+        let (dev, trend, eps) = (&mut b.deviation[i], &mut b.trend[i], &b.eps[i]);
+        let (permanent, temporary) = (&b.permanent[i], &b.temporary[i]);
+        let log_level = &mut b.work[i];
+        if b.boost.is_empty() {
+            for l in 0..L {
+                let d = ar * dev[l] + idio[l] * eps[l] + common[l];
+                dev[l] = d;
+                trend[l] += mu[l] + d;
+                log_level[l] = trend[l] + permanent[l] + temporary[l];
+            }
+        } else {
+            let boost = &b.boost[t * ns + i];
+            for l in 0..L {
+                let d = ar * dev[l] + idio[l] * eps[l] + common[l];
+                dev[l] = d;
+                trend[l] += mu[l] + boost[l] + d;
+                log_level[l] = trend[l] + permanent[l] + temporary[l];
+            }
+        }
+        let level = draw::exp_lanes(log_level);
+        let annual = &mut b.annual[i];
+        for l in 0..L {
+            annual[l] += level[l];
+        }
+    }
+}
+
+/// The sector step of a published quarter for lane `l`: draw as usual, then
+/// move the quarter's innovations to reproduce the published year-to-date
+/// figures (see [`observed::solve`]). Draws the same random numbers as the
+/// usual step. A path whose figures cannot be reached gets NaN levels,
+/// which the run reports as a domain error. `m` is the lane's model.
+pub(super) fn step_sectors_observed<const L: usize>(
+    m: &Model,
+    b: &mut Batch<L>,
+    l: usize,
+    rng: &mut Gen,
+    conditions: &[ExactCondition],
+    t: usize,
+) {
+    let ns = m.n_sectors();
+    let nk = m.n_shocks();
+    // Published quarters are in the first year: its mean growth, plus what
+    // policy rules that fired add this quarter.
+    let boost = &b.boost;
+    let mu = |i: usize| {
+        if boost.is_empty() {
+            m.mu[i]
+        } else {
+            m.mu[i] + boost[t * ns + i][l]
+        }
+    };
+    let obs = &mut b.obs;
+    for k in 0..nk {
+        let year_scale = if m.shock_scale.is_empty() {
+            1.0
+        } else {
+            m.shock_scale[k]
+        };
+        obs.scale[k] = year_scale
+            * match m.shock_shapes[k] {
+                ShockShape::Gaussian => 1.0,
+                ShockShape::StudentT { group } => b.t_scale[group][l],
+                ShockShape::TwoPiece { down, up } => {
+                    if b.shocks[k][l] < 0.0 {
+                        down
+                    } else {
+                        up
+                    }
+                }
+            };
+    }
+    for e in obs.eps.iter_mut() {
+        *e = draw::normal(rng);
+    }
+    for i in 0..ns {
+        let loads = &m.load[i * m.load_stride..(i + 1) * m.load_stride];
+        let common: f64 = loads.iter().zip(&b.shocks).map(|(a, f)| a * f[l]).sum();
+        obs.innovation[i] = m.idio[i] * obs.eps[i] + common;
+        let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
+        obs.level[i] = draw::exp(b.trend[i][l] + mu(i) + d + b.permanent[i][l] + b.temporary[i][l]);
+        obs.before[i] = b.annual[i][l];
+    }
+    let params = observed::SectorParams {
+        idio: &m.idio,
+        load: &m.load,
+        load_stride: m.load_stride,
+        correlation: &m.correlation,
+        base_quarters: &m.base_quarters,
+    };
+    let draw = QuarterDraw {
+        before: &obs.before,
+        level: &obs.level,
+        scales: &obs.scale,
+    };
+    match observed::solve(conditions, &params, &draw, &mut obs.solve) {
+        Some(adj) => {
+            for k in 0..nk {
+                b.shocks[k][l] += adj.shock[k];
+                b.shock_year[k][l] += adj.shock[k];
+            }
+            for i in 0..ns {
+                obs.innovation[i] += adj.innovation[i];
+            }
+        }
+        None => obs.innovation.iter_mut().for_each(|u| *u = f64::NAN),
+    }
+    for i in 0..ns {
+        let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
+        b.deviation[i][l] = d;
+        b.trend[i][l] += mu(i) + d;
+        b.annual[i][l] += draw::exp(b.trend[i][l] + b.permanent[i][l] + b.temporary[i][l]);
+    }
+}
+
+/// The policy reaction function at the end of 0-based `quarter` of `year`
+/// (MODEL.md 2.5), lane by lane: record the year-to-date sums, then let each
+/// rule checked now compare its year-to-date growth with its trigger and,
+/// when it fires, add growth to later quarters of `boost`.
+pub(super) fn react<const L: usize>(model: &Model, b: &mut Batch<L>, year: usize, quarter: usize) {
+    let ns = model.n_sectors();
+    let at = quarter * ns;
+    b.cum_cur[at..at + ns].copy_from_slice(&b.annual);
+    let quarters = 4 * model.meta.horizon;
+    for p in &model.policies {
+        if !(p.check[quarter] && p.years[year]) {
+            continue;
+        }
+        for l in 0..L {
+            let (mut now, mut before) = (0.0, 0.0);
+            for &(i, w) in &p.weights {
+                now += w * b.annual[i][l];
+                before += w * b.cum_prev[at + i][l];
+            }
+            let ytd = 100.0 * (now / before - 1.0);
+            let shortfall = if p.below {
+                p.trigger - ytd
+            } else {
+                ytd - p.trigger
+            };
+            // NaN (a zero base) does not fire.
+            if !(shortfall > 0.0) {
+                continue;
+            }
+            let size = (p.response * shortfall).min(p.cap) / 400.0;
+            let delta = if p.below { size } else { -size };
+            let first = 4 * year + quarter + p.lag;
+            for t in first..(first + p.duration).min(quarters) {
+                for &i in &p.sectors {
+                    b.boost[t * ns + i][l] += delta;
+                }
+            }
+        }
+    }
+}
