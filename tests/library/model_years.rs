@@ -145,41 +145,32 @@ fn per_year_volatility_and_shock_scale_set_each_years_spread() {
     // Year 1 without innovations stays on the trend with d = 0, so year 2 is
     // distributed like a first year with year 2's volatility: exact moments.
     let n = 100_000;
-    let m = model(&one_sector(
-        2,
-        "growth = 6.0\nvolatility = [0.0, 3.0]\npersistence = 0.5\n",
-        "",
-    ));
-    let xs = all_values(&m, n, 7);
-    assert!(
-        xs.iter().all(|x| (x[0] - 6.0).abs() < 1e-9),
-        "year 1 is exact"
-    );
-    let year2: Vec<f64> = xs.iter().map(|x| x[1]).collect();
-    check_moments(
-        &year2,
-        first_year_moments(6.0, 3.0, 0.5),
-        "volatility [0, 3]",
-    );
-
-    // A Gaussian shock with loading 1.5 scaled by [0, 2] moves year 2 like a
-    // volatility of 3.
-    let m = model(&one_sector(
-        2,
-        "growth = 6.0\nvolatility = 0.0\npersistence = 0.5\nloadings = { z = 1.5 }\n",
-        "[[shocks]]\nid = \"z\"\nlabel = \"Z\"\nscale = [0.0, 2.0]\n",
-    ));
-    let xs = all_values(&m, n, 8);
-    assert!(
-        xs.iter().all(|x| (x[0] - 6.0).abs() < 1e-9),
-        "year 1 is exact"
-    );
-    let year2: Vec<f64> = xs.iter().map(|x| x[1]).collect();
-    check_moments(
-        &year2,
-        first_year_moments(6.0, 3.0, 0.5),
-        "shock scale [0, 2]",
-    );
+    // The same year-2 spread two ways: a per-year volatility, and a Gaussian
+    // shock with loading 1.5 scaled by [0, 2] (1.5 x 2 = a volatility of 3).
+    let cases = [
+        (
+            "growth = 6.0\nvolatility = [0.0, 3.0]\npersistence = 0.5\n",
+            "",
+            7,
+            "volatility [0, 3]",
+        ),
+        (
+            "growth = 6.0\nvolatility = 0.0\npersistence = 0.5\nloadings = { z = 1.5 }\n",
+            "[[shocks]]\nid = \"z\"\nlabel = \"Z\"\nscale = [0.0, 2.0]\n",
+            8,
+            "shock scale [0, 2]",
+        ),
+    ];
+    for (sector, shocks, seed, what) in cases {
+        let m = model(&one_sector(2, sector, shocks));
+        let xs = all_values(&m, n, seed);
+        assert!(
+            xs.iter().all(|x| (x[0] - 6.0).abs() < 1e-9),
+            "{what}: year 1 is exact"
+        );
+        let year2: Vec<f64> = xs.iter().map(|x| x[1]).collect();
+        check_moments(&year2, first_year_moments(6.0, 3.0, 0.5), what);
+    }
 }
 
 /// A one-quarter event with per-year start probability, moving an indicator
