@@ -272,6 +272,9 @@ pub struct SectorState<const L: usize> {
     /// (4 x sectors).
     cum_prev: Vec<[f64; L]>,
     cum_cur: Vec<[f64; L]>,
+    /// The quarters (rows of `boost`) some rule can add growth to: only
+    /// they are reset at each batch (the others stay zero).
+    boost_rows: Vec<usize>,
 
     params: LaneParams<L>,
     obs: ObservedScratch,
@@ -331,6 +334,7 @@ impl<const L: usize> SectorState<L> {
             },
             cum_prev: z(model.base_cumulative.len()),
             cum_cur: z(model.base_cumulative.len()),
+            boost_rows: boost_rows(model),
             params: LaneParams::new(model),
             obs: ObservedScratch {
                 eps: vec![0.0; ns],
@@ -370,6 +374,25 @@ impl<const L: usize> IndicatorState<L> {
                 .collect(),
         }
     }
+}
+
+/// The quarters of the horizon in which some policy rule can add growth
+/// (MODEL.md 2.5: checked in a quarter of one of its years, it acts from
+/// `lag` quarters later for `duration` quarters), in order.
+fn boost_rows(model: &Model) -> Vec<usize> {
+    let quarters = 4 * model.meta.horizon;
+    let mut rows = vec![false; quarters];
+    for p in &model.policies {
+        for year in (0..model.meta.horizon).filter(|&y| p.years[y]) {
+            for quarter in (0..4).filter(|&q| p.check[q]) {
+                let first = 4 * year + quarter + p.lag;
+                for t in first..(first + p.duration).min(quarters) {
+                    rows[t] = true;
+                }
+            }
+        }
+    }
+    (0..quarters).filter(|&t| rows[t]).collect()
 }
 
 /// One variant's results on a batch, after [`Kernel::simulate`].
@@ -847,7 +870,9 @@ fn simulate_batch<const L: usize, O: PathObserver>(
         s.first_year[e] = [u32::MAX; L];
     }
     if policies {
-        s.boost.iter_mut().for_each(|x| *x = [0.0; L]);
+        for &t in &s.boost_rows {
+            s.boost[t * ns..(t + 1) * ns].fill([0.0; L]);
+        }
         s.cum_prev.copy_from_slice(&s.params.base_cumulative);
     }
 
