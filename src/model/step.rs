@@ -707,18 +707,40 @@ pub fn simulate_group_lanes<const L: usize, O: PathObserver>(
     observers: &mut [O],
     kind: KernelKind,
 ) -> Vec<Accumulator> {
-    let mut accs: Vec<Accumulator> = models.iter().map(|m| Accumulator::new(m)).collect();
     let mut kernel = Kernel::<L>::group(models).with_kind(kind);
-    let mut done = 0;
-    while done < paths {
-        let active = (paths - done).min(L as u64) as usize;
-        kernel.simulate_group(seed, first + done, active, observers);
-        for (v, acc) in accs.iter_mut().enumerate() {
-            kernel.record(v, acc, active);
+    kernel.simulate_block(seed, first, paths, observers)
+}
+
+impl<const L: usize> Kernel<'_, L> {
+    /// Simulate `paths` consecutive paths of a run seeded with `seed`, the
+    /// first being global path `first`, for every variant of the group, one
+    /// observer each: one accumulator per variant, its paths folded in path
+    /// order. A kernel is reused from block to block (the runner keeps one
+    /// per worker), so its model copies are made once, not per block.
+    pub fn simulate_block<O: PathObserver>(
+        &mut self,
+        seed: u64,
+        first: u64,
+        paths: u64,
+        observers: &mut [O],
+    ) -> Vec<Accumulator> {
+        let mut accs: Vec<Accumulator> = self
+            .members
+            .models
+            .iter()
+            .map(|m| Accumulator::new(m))
+            .collect();
+        let mut done = 0;
+        while done < paths {
+            let active = (paths - done).min(L as u64) as usize;
+            self.simulate_group(seed, first + done, active, observers);
+            for (v, acc) in accs.iter_mut().enumerate() {
+                self.record(v, acc, active);
+            }
+            done += active as u64;
         }
-        done += active as u64;
+        accs
     }
-    accs
 }
 
 /// Simulate global paths `paths` of a run seeded with `seed` with batch
