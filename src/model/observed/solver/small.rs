@@ -1,0 +1,454 @@
+//! The solve of a published quarter for 1 to 4 figures: the operations of
+//! [`solve_with`] in the same order, so the same bits, with less work around
+//! them:
+//!
+//! * each sector's column of the figures (`A'`, `D`) and each shock's (`P`,
+//!   `X`) is a fixed-size row `[f64; M]`, so the loops over the figures are
+//!   unrolled and pairs of them are one SSE2 operation;
+//! * the Newton state, the Jacobian and its LU factors are arrays on the
+//!   stack, the LU unrolled for `M` (the same pivoting, the same products);
+//! * the sectors' `exp`s of a residual are taken four at a time
+//!   (`sample::exp_lanes`, the scalar function's bits per lane);
+//! * the residual after the last Newton step is not evaluated when it is
+//!   certain to be below the tolerance (see [`converged_without_residual`]):
+//!   the step is then accepted exactly as [`solve_with`] would accept it,
+//!   and the result is formed from the same final iterate.
+
+use super::*;
+
+/// Four sectors' `exp` at a time.
+const EXP_LANES: usize = 4;
+
+/// The largest move of a log level in a Newton step whose result is
+/// accepted without evaluating its residual (2^-21, about 4.8e-7): the
+/// residual after the step is then at most `u^2 / 2 <= 1.2e-13` plus rounding
+/// (below 1e-14), well under the tolerance 1e-12.
+const SURE_MOVE: f64 = 4.76837158203125e-7;
+
+/// A bound on the relative rounding of a sum of at most four products
+/// (2^-50, several times `M` ulps).
+const ROUNDING: f64 = 8.881784197001252e-16;
+
+/// Below this largest residual the test of [`converged_without_residual`]
+/// is worth making (it costs a pass over the sectors; above, the step is
+/// too large to pass it).
+const TRY_BELOW: f64 = 1e-4;
+
+#[cfg(test)]
+thread_local! {
+    /// Solves of this thread that accepted their last step without
+    /// evaluating its residual (for the tests).
+    pub(in crate::model::observed) static SKIPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The residuals and the Jacobian (`jac[p][o]`: column `p`) at `lambda`,
+/// or at the drawn point (`lambda = None`), with the same operations as
+/// [`residual`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn residual_small<const M: usize>(
+    conds: &[ExactCondition],
+    ns: usize,
+    term: &[usize],
+    count: &[usize],
+    wl: &[f64],
+    wb: &[f64],
+    used: &[usize],
+    dt: &[[f64; M]],
+    lambda: Option<&[f64; M]>,
+    growth: &mut [f64],
+) -> ([f64; M], [[f64; M]; M]) {
+    match lambda {
+        None => {
+            for &i in used {
+                growth[i] = 1.0;
+            }
+        }
+        Some(lambda) => {
+            for chunk in used.chunks(EXP_LANES) {
+                let mut x = [0.0; EXP_LANES];
+                for (x, &i) in x.iter_mut().zip(chunk) {
+                    let row = &dt[i];
+                    let mut s = row[0] * lambda[0];
+                    for p in 1..M {
+                        s += row[p] * lambda[p];
+                    }
+                    *x = s;
+                }
+                let e = draw::exp_lanes(&x);
+                for (&e, &i) in e.iter().zip(chunk) {
+                    growth[i] = e;
+                }
+            }
+        }
+    }
+    let mut f = [0.0; M];
+    let mut jac = [[0.0; M]; M];
+    for (o, c) in conds.iter().enumerate().take(M) {
+        let mut total = wb[o];
+        let mut grad = [0.0; M];
+        for &i in &term[o * ns..o * ns + count[o]] {
+            let l = wl[o * ns + i] * growth[i];
+            total += l;
+            let row = &dt[i];
+            for p in 0..M {
+                grad[p] += l * row[p];
+            }
+        }
+        f[o] = draw::ln(total) - c.ln_target;
+        for p in 0..M {
+            jac[p][o] = grad[p] / total;
+        }
+    }
+    (f, jac)
+}
+
+/// [`lu_solve`] for `M x M`: `lu[c][r]` is row `r` of column `c`; the same
+/// pivot choices and the same operations in the same order.
+#[inline(always)]
+pub(super) fn lu_small<const M: usize>(lu: &mut [[f64; M]; M], b: &mut [f64; M]) -> bool {
+    let mut swaps = [(0usize, 0usize); M];
+    let mut n_swaps = 0;
+    for i in 0..M {
+        let mut piv = i;
+        let mut best = lu[i][i].abs();
+        for r in i + 1..M {
+            let x = lu[i][r].abs();
+            if x > best {
+                best = x;
+                piv = r;
+            }
+        }
+        let diag = lu[i][piv];
+        if diag == 0.0 {
+            continue;
+        }
+        if piv != i {
+            swaps[n_swaps] = (i, piv);
+            n_swaps += 1;
+            for col in lu.iter_mut() {
+                col.swap(i, piv);
+            }
+        }
+        let inv = 1.0 / diag;
+        for r in i + 1..M {
+            lu[i][r] *= inv;
+        }
+        for c in i + 1..M {
+            let p = -lu[c][i];
+            for r in i + 1..M {
+                lu[c][r] = p * lu[i][r] + lu[c][r];
+            }
+        }
+    }
+    for &(i, piv) in &swaps[..n_swaps] {
+        b.swap(i, piv);
+    }
+    for i in 0..M.saturating_sub(1) {
+        let coeff = -b[i];
+        for r in i + 1..M {
+            b[r] = coeff * lu[i][r] + b[r];
+        }
+    }
+    for i in (0..M).rev() {
+        let diag = lu[i][i];
+        if diag == 0.0 {
+            return false;
+        }
+        let coeff = b[i] / diag;
+        b[i] = coeff;
+        for r in 0..i {
+            b[r] = -coeff * lu[i][r] + b[r];
+        }
+    }
+    true
+}
+
+/// Whether the full Newton `step` from a point whose residuals were just
+/// evaluated certainly ends below the tolerance, so that [`solve_with`],
+/// which would evaluate the residuals there, would accept the step and stop.
+///
+/// Every figure is `F_o = ln(T_o) - ln(target_o)` with `T_o = wb_o + sum_i
+/// wl_oi exp(u_i)`, `u = D lambda`. When every `wb_o` and `wl_oi` is
+/// non-negative, the second derivative of `ln T_o` along any direction `d`
+/// of `u` lies in `[-max d_i^2, max d_i^2]`: it is `T''/T - (T'/T)^2`, and
+/// with the weights `wl_oi exp(u_i) / T_o` non-negative and summing to at
+/// most 1, both `T''/T = sum (weight d_i^2)` and `(T'/T)^2` lie in
+/// `[0, max d_i^2]`. The Newton step makes the
+/// linear part vanish (to rounding), so the residual after it is at most
+/// `max_i (D step)_i^2 / 2` plus the rounding of the evaluated residuals
+/// (a few ulps of `ln T`, about 1e-14 here) and of the Jacobian times the
+/// step (negligible). With every `|(D step)_i|`, plus a bound on the
+/// rounding of that sum, at most [`SURE_MOVE`], that is below 1.3e-13,
+/// against the tolerance 1e-12.
+#[inline(always)]
+fn converged_without_residual<const M: usize>(
+    used: &[usize],
+    dt: &[[f64; M]],
+    step: &[f64; M],
+) -> bool {
+    used.iter().all(|&i| {
+        let row = &dt[i];
+        let mut u = row[0] * step[0];
+        let mut size = u.abs();
+        for p in 1..M {
+            let x = row[p] * step[p];
+            u += x;
+            size += x.abs();
+        }
+        // The move itself, and a bound on the rounding of its sum.
+        u.abs() + size * ROUNDING <= SURE_MOVE
+    })
+}
+
+/// [`solve`] for `M` (1 to 4) figures, with the bits of [`solve_with`].
+#[inline(never)]
+pub(super) fn solve_small<'w, const M: usize>(
+    conds: &[ExactCondition],
+    draw: &QuarterDraw,
+    ws: &'w mut Workspace,
+) -> Option<Adjustment<'w>> {
+    debug_assert_eq!(conds.len(), M);
+    let (ns, nk) = (ws.c.ns, ws.c.nk);
+    let Workspace {
+        c: consts,
+        term,
+        count,
+        wl,
+        wb,
+        used,
+        mark,
+        seen,
+        at,
+        p: pm,
+        x: xm,
+        dt,
+        growth,
+        at_l,
+        shock,
+        innovation,
+        ..
+    } = ws;
+
+    // The figures' terms and directions, as in `solve_with`.
+    let wl = &mut wl[..M * ns];
+    let (at, _) = at[..ns * M].as_chunks_mut::<M>();
+    wl.fill(0.0);
+    at.fill([0.0; M]);
+    mark.fill(false);
+    for (o, c) in conds.iter().enumerate() {
+        let mut b = 0.0;
+        let mut n = 0;
+        for &(i, w) in &c.weights {
+            if !seen[i] {
+                seen[i] = true;
+                term[o * ns + n] = i;
+                n += 1;
+            }
+            wl[o * ns + i] += w * draw.level[i];
+            b += w * draw.before[i];
+        }
+        count[o] = n;
+        wb[o] = b;
+        let mut total = b;
+        for &i in &term[o * ns..o * ns + n] {
+            total += wl[o * ns + i];
+            mark[i] = true;
+            seen[i] = false;
+        }
+        for &i in &term[o * ns..o * ns + n] {
+            at[i][o] = wl[o * ns + i] / total;
+        }
+    }
+    used.clear();
+    used.extend((0..ns).filter(|&i| mark[i]));
+    // The residual bound of `converged_without_residual` needs every term
+    // non-negative (a NaN fails the test, and then every residual is
+    // evaluated).
+    let nonnegative = wl.iter().all(|&x| x >= 0.0) && wb[..M].iter().all(|&x| x >= 0.0);
+
+    // P = S L' A', X = S R P, D = L X + diag(sigma^2) A' (used rows).
+    let (pm, _) = pm[..nk * M].as_chunks_mut::<M>();
+    let (xm, _) = xm[..nk * M].as_chunks_mut::<M>();
+    let (dt, _) = dt[..ns * M].as_chunks_mut::<M>();
+    for k in 0..nk {
+        let lk = &consts.load_t[k * ns..(k + 1) * ns];
+        let mut row = [0.0; M];
+        for &i in used.iter() {
+            let l = lk[i];
+            let a = &at[i];
+            for o in 0..M {
+                row[o] += l * a[o];
+            }
+        }
+        let s = draw.scales[k];
+        for x in row.iter_mut() {
+            *x *= s;
+        }
+        pm[k] = row;
+    }
+    for k in 0..nk {
+        let r = &consts.correlation[k * nk..(k + 1) * nk];
+        let s = draw.scales[k];
+        let mut y = [0.0; M];
+        for (&rj, pj) in r.iter().zip(pm.iter()) {
+            for o in 0..M {
+                y[o] += rj * pj[o];
+            }
+        }
+        for o in 0..M {
+            xm[k][o] = s * y[o];
+        }
+    }
+    for &i in used.iter() {
+        let li = &consts.load[i * nk..(i + 1) * nk];
+        let sq = consts.idio_sq[i];
+        let mut y = [0.0; M];
+        for o in 0..M {
+            y[o] = sq * at[i][o];
+        }
+        for (&l, xk) in li.iter().zip(xm.iter()) {
+            for o in 0..M {
+                y[o] += l * xk[o];
+            }
+        }
+        dt[i] = y;
+    }
+    let (dt, at, xm, wl) = (&*dt, &*at, &*xm, &*wl);
+
+    let eval = |lambda: Option<&[f64; M]>, growth: &mut [f64]| {
+        residual_small::<M>(conds, ns, term, count, wl, wb, used, dt, lambda, growth)
+    };
+    let mut lambda = [0.0; M];
+    let (mut f, mut jac) = eval(None, growth);
+    let mut done = false;
+    for iteration in 0..100 {
+        let err = amax(&f);
+        if !err.is_finite() {
+            return None;
+        }
+        if err < 1e-12 {
+            done = true;
+            break;
+        }
+        let mut lu = jac;
+        let mut step = [0.0; M];
+        for p in 0..M {
+            step[p] = -f[p];
+        }
+        if !lu_small::<M>(&mut lu, &mut step) {
+            return None;
+        }
+        // Damped: halve the step until the largest residual falls.
+        let mut t = 1.0;
+        loop {
+            let mut trial = [0.0; M];
+            for p in 0..M {
+                trial[p] = lambda[p] + step[p] * t;
+            }
+            // `solve_with` would accept the full step and stop at the next
+            // test (unless this was its last iteration, after which it gives
+            // up).
+            if t == 1.0
+                && iteration < 99
+                && nonnegative
+                && err < TRY_BELOW
+                && converged_without_residual::<M>(used, dt, &step)
+            {
+                #[cfg(test)]
+                SKIPPED.with(|n| n.set(n.get() + 1));
+                lambda = trial;
+                done = true;
+                break;
+            }
+            let (f2, j2) = eval(Some(&trial), growth);
+            if amax(&f2) < err || t < 1e-6 {
+                lambda = trial;
+                f = f2;
+                jac = j2;
+                break;
+            }
+            t *= 0.5;
+        }
+        if done {
+            break;
+        }
+    }
+    if !done {
+        return None;
+    }
+    // The shocks move by X lambda, the sectors by L X lambda + diag(sigma^2)
+    // A' lambda, as in `solve_with`.
+    for (y, row) in shock.iter_mut().zip(xm.iter()) {
+        let mut s = 0.0;
+        for o in 0..M {
+            s += row[o] * lambda[o];
+        }
+        *y = s;
+    }
+    for (a, row) in at_l.iter_mut().zip(at.iter()) {
+        let mut s = 0.0;
+        for o in 0..M {
+            s += row[o] * lambda[o];
+        }
+        *a = s;
+    }
+    for (i, u) in innovation.iter_mut().enumerate() {
+        let li = &consts.load[i * nk..(i + 1) * nk];
+        let mut y = consts.idio_sq[i] * at_l[i];
+        for (&l, &s) in li.iter().zip(shock.iter()) {
+            y += l * s;
+        }
+        *u = y;
+    }
+    Some(Adjustment { innovation, shock })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// `lu_small` gives the bits of `lu_solve` (pivoting included: random
+    /// matrices, some with a zero or tiny leading element, some singular).
+    #[test]
+    fn lu_small_has_the_bits_of_lu_solve() {
+        fn case<const M: usize>(rng: &mut Xoshiro256PlusPlus) -> usize {
+            let mut solved = 0;
+            for n in 0..500 {
+                let mut a = [[0.0; M]; M];
+                for col in a.iter_mut() {
+                    for x in col.iter_mut() {
+                        *x = rng.random::<f64>() - 0.5;
+                    }
+                }
+                match n % 5 {
+                    0 => a[0][0] = 0.0,
+                    1 => a[0][0] *= 1e-9,
+                    2 if M > 1 => a[M - 1] = a[0],
+                    _ => {}
+                }
+                let b: [f64; M] = std::array::from_fn(|_| rng.random::<f64>() - 0.5);
+                let mut flat: Vec<f64> = a.iter().flatten().copied().collect();
+                let mut want = b.to_vec();
+                let ok = lu_solve(&mut flat, M, &mut want, &mut Vec::new());
+                let (mut lu, mut got) = (a, b);
+                assert_eq!(lu_small::<M>(&mut lu, &mut got), ok, "M {M}, case {n}");
+                let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                if ok {
+                    assert_eq!(bits(&got), bits(&want), "M {M}, case {n}");
+                    solved += 1;
+                }
+                let lu_flat: Vec<f64> = lu.iter().flatten().copied().collect();
+                assert_eq!(bits(&lu_flat), bits(&flat), "M {M}, case {n}: factors");
+            }
+            solved
+        }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        assert!(case::<1>(&mut rng) >= 400);
+        assert!(case::<2>(&mut rng) >= 300);
+        assert!(case::<3>(&mut rng) >= 300);
+        assert!(case::<4>(&mut rng) >= 300);
+    }
+}
