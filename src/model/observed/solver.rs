@@ -2,9 +2,9 @@
 //! quarter's innovations, in a workspace made once per block.
 
 use super::*;
-#[cfg(test)]
-pub(super) use small::SKIPPED;
 use small::solve_small;
+#[cfg(test)]
+pub(super) use small::{SKIPPED, solve_small_baseline};
 
 mod small;
 

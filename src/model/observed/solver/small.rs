@@ -15,15 +15,15 @@
 //!   and the result is formed from the same final iterate.
 
 use super::*;
+use crate::model::step::KernelKind;
 
 /// Four sectors' `exp` at a time.
 const EXP_LANES: usize = 4;
 
-/// The largest move of a log level in a Newton step whose result is
-/// accepted without evaluating its residual (2^-21, about 4.8e-7): the
-/// residual after the step is then at most `u^2 / 2 <= 1.2e-13` plus rounding
-/// (below 1e-14), well under the tolerance 1e-12.
-const SURE_MOVE: f64 = 4.76837158203125e-7;
+/// What the residual after a Newton step accepted without evaluating it
+/// may be at most (half the tolerance 1e-12, for anything the bound of
+/// [`converged_without_residual`] does not count).
+const SURE_RESIDUAL: f64 = 5e-13;
 
 /// A bound on the relative rounding of a sum of at most four products
 /// (2^-50, several times `M` ulps).
@@ -174,20 +174,24 @@ pub(super) fn lu_small<const M: usize>(lu: &mut [[f64; M]; M], b: &mut [f64; M])
 /// of `u` lies in `[-max d_i^2, max d_i^2]`: it is `T''/T - (T'/T)^2`, and
 /// with the weights `wl_oi exp(u_i) / T_o` non-negative and summing to at
 /// most 1, both `T''/T = sum (weight d_i^2)` and `(T'/T)^2` lie in
-/// `[0, max d_i^2]`. The Newton step makes the
-/// linear part vanish (to rounding), so the residual after it is at most
-/// `max_i (D step)_i^2 / 2` plus the rounding of the evaluated residuals
-/// (a few ulps of `ln T`, about 1e-14 here) and of the Jacobian times the
-/// step (negligible). With every `|(D step)_i|`, plus a bound on the
-/// rounding of that sum, at most [`SURE_MOVE`], that is below 1.3e-13,
-/// against the tolerance 1e-12.
+/// `[0, max d_i^2]`. The Newton step makes the linear part vanish, so the
+/// exact residual after it is at most `max_i (D step)_i^2 / 2`, plus what
+/// rounding adds: the residuals evaluated before the step and after it each
+/// differ from the exact ones by a few ulps of `ln T` (`ln` and `exp` within
+/// 1 ulp, the sum of the terms within `n` ulps relative), counted here as
+/// `4 eps (|ln target| + ns + 8)` each, and the rounding of the step and of
+/// the Jacobian times it is of order `eps * max |u|`, negligible. The test
+/// is that all of it stays below [`SURE_RESIDUAL`], half the tolerance.
+/// `slack` is the rounding part, computed once per solve.
 #[inline(always)]
 fn converged_without_residual<const M: usize>(
     used: &[usize],
     dt: &[[f64; M]],
     step: &[f64; M],
+    slack: f64,
 ) -> bool {
-    used.iter().all(|&i| {
+    let mut most = 0.0f64;
+    for &i in used {
         let row = &dt[i];
         let mut u = row[0] * step[0];
         let mut size = u.abs();
@@ -197,13 +201,60 @@ fn converged_without_residual<const M: usize>(
             size += x.abs();
         }
         // The move itself, and a bound on the rounding of its sum.
-        u.abs() + size * ROUNDING <= SURE_MOVE
-    })
+        let v = u.abs() + size * ROUNDING;
+        most = if v > most { v } else { most };
+    }
+    // A NaN fails.
+    0.5 * most * most + slack <= SURE_RESIDUAL
 }
 
-/// [`solve`] for `M` (1 to 4) figures, with the bits of [`solve_with`].
-#[inline(never)]
+/// [`solve`] for `M` (1 to 4) figures, with the bits of [`solve_with`]:
+/// compiled for the x86-64 baseline and with AVX2, the second run when the
+/// engine's kernel is the AVX2 one ([`KernelKind::chosen`]). Both are the
+/// same source of plain IEEE operations without fused multiply-add, so they
+/// give the same bits; AVX2 only lets the compiler take the four `exp`s of
+/// a chunk in one 256-bit vector.
 pub(super) fn solve_small<'w, const M: usize>(
+    conds: &[ExactCondition],
+    draw: &QuarterDraw,
+    ws: &'w mut Workspace,
+) -> Option<Adjustment<'w>> {
+    #[cfg(target_arch = "x86_64")]
+    if KernelKind::chosen() == KernelKind::Avx2 {
+        // SAFETY: `chosen` is AVX2 only when the CPU has it.
+        return unsafe { solve_small_avx2::<M>(conds, draw, ws) };
+    }
+    solve_small_baseline::<M>(conds, draw, ws)
+}
+
+/// [`solve_small`] for the target's baseline instruction set.
+#[inline(never)]
+pub(in crate::model::observed) fn solve_small_baseline<'w, const M: usize>(
+    conds: &[ExactCondition],
+    draw: &QuarterDraw,
+    ws: &'w mut Workspace,
+) -> Option<Adjustment<'w>> {
+    solve_small_body::<M>(conds, draw, ws)
+}
+
+/// [`solve_small`] compiled with AVX2.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline(never)]
+pub(super) unsafe fn solve_small_avx2<'w, const M: usize>(
+    conds: &[ExactCondition],
+    draw: &QuarterDraw,
+    ws: &'w mut Workspace,
+) -> Option<Adjustment<'w>> {
+    solve_small_body::<M>(conds, draw, ws)
+}
+
+/// The body of [`solve_small`].
+#[inline(always)]
+fn solve_small_body<'w, const M: usize>(
     conds: &[ExactCondition],
     draw: &QuarterDraw,
     ws: &'w mut Workspace,
@@ -266,6 +317,8 @@ pub(super) fn solve_small<'w, const M: usize>(
     // non-negative (a NaN fails the test, and then every residual is
     // evaluated).
     let nonnegative = wl.iter().all(|&x| x >= 0.0) && wb[..M].iter().all(|&x| x >= 0.0);
+    let largest_ln = conds.iter().fold(0.0f64, |a, c| a.max(c.ln_target.abs()));
+    let slack = 2.0 * 4.0 * f64::EPSILON * (largest_ln + ns as f64 + 8.0);
 
     // P = S L' A', X = S R P, D = L X + diag(sigma^2) A' (used rows).
     let (pm, _) = pm[..nk * M].as_chunks_mut::<M>();
@@ -273,10 +326,11 @@ pub(super) fn solve_small<'w, const M: usize>(
     let (dt, _) = dt[..ns * M].as_chunks_mut::<M>();
     for k in 0..nk {
         let lk = &consts.load_t[k * ns..(k + 1) * ns];
+        // Over every sector, in order: the rows of the sectors no figure
+        // uses are zero, and adding `l * 0` to a sum that started at +0.0
+        // changes none of its bits, so this is the sum over the used ones.
         let mut row = [0.0; M];
-        for &i in used.iter() {
-            let l = lk[i];
-            let a = &at[i];
+        for (&l, a) in lk.iter().zip(at.iter()) {
             for o in 0..M {
                 row[o] += l * a[o];
             }
@@ -300,19 +354,20 @@ pub(super) fn solve_small<'w, const M: usize>(
             xm[k][o] = s * y[o];
         }
     }
-    for &i in used.iter() {
+    // Every sector's row (those of unused sectors are never read).
+    for (i, (d, a)) in dt.iter_mut().zip(at.iter()).enumerate() {
         let li = &consts.load[i * nk..(i + 1) * nk];
         let sq = consts.idio_sq[i];
         let mut y = [0.0; M];
         for o in 0..M {
-            y[o] = sq * at[i][o];
+            y[o] = sq * a[o];
         }
         for (&l, xk) in li.iter().zip(xm.iter()) {
             for o in 0..M {
                 y[o] += l * xk[o];
             }
         }
-        dt[i] = y;
+        *d = y;
     }
     let (dt, at, xm, wl) = (&*dt, &*at, &*xm, &*wl);
 
@@ -353,7 +408,7 @@ pub(super) fn solve_small<'w, const M: usize>(
                 && iteration < 99
                 && nonnegative
                 && err < TRY_BELOW
-                && converged_without_residual::<M>(used, dt, &step)
+                && converged_without_residual::<M>(used, dt, &step, slack)
             {
                 #[cfg(test)]
                 SKIPPED.with(|n| n.set(n.get() + 1));
