@@ -65,16 +65,22 @@ fn residual_small<const M: usize>(
             }
         }
         Some(lambda) => {
-            for chunk in used.chunks(EXP_LANES) {
-                let mut x = [0.0; EXP_LANES];
-                for (x, &i) in x.iter_mut().zip(chunk) {
-                    let row = &dt[i];
-                    let mut s = row[0] * lambda[0];
-                    for p in 1..M {
-                        s += row[p] * lambda[p];
-                    }
-                    *x = s;
+            let shift = |i: usize| {
+                let row = &dt[i];
+                let mut s = row[0] * lambda[0];
+                for p in 1..M {
+                    s += row[p] * lambda[p];
                 }
+                s
+            };
+            let chunks = used.chunks_exact(EXP_LANES);
+            // The last sectors one at a time (the scalar `exp` has the bits
+            // of every lane of `exp_lanes`).
+            for &i in chunks.remainder() {
+                growth[i] = draw::exp(shift(i));
+            }
+            for chunk in chunks {
+                let x: [f64; EXP_LANES] = std::array::from_fn(|j| shift(chunk[j]));
                 let e = draw::exp_lanes(&x);
                 for (&e, &i) in e.iter().zip(chunk) {
                     growth[i] = e;
