@@ -330,22 +330,25 @@ fn solve_small_body<'w, const M: usize>(
     let (pm, _) = pm[..nk * M].as_chunks_mut::<M>();
     let (xm, _) = xm[..nk * M].as_chunks_mut::<M>();
     let (dt, _) = dt[..ns * M].as_chunks_mut::<M>();
-    for k in 0..nk {
-        let lk = &consts.load_t[k * ns..(k + 1) * ns];
-        // Over every sector, in order: the rows of the sectors no figure
-        // uses are zero, and adding `l * 0` to a sum that started at +0.0
-        // changes none of its bits, so this is the sum over the used ones.
-        let mut row = [0.0; M];
-        for (&l, a) in lk.iter().zip(at.iter()) {
+    // Sector by sector (every sector, in order: the rows of the sectors no
+    // figure uses are zero, and adding `l * 0` to a sum that started at
+    // +0.0 changes none of its bits, so each element is the sum over the
+    // used sectors in increasing order), all shocks at once.
+    for row in pm.iter_mut() {
+        *row = [0.0; M];
+    }
+    for (i, a) in at.iter().enumerate() {
+        let li = &consts.load[i * nk..(i + 1) * nk];
+        for (row, &l) in pm.iter_mut().zip(li) {
             for o in 0..M {
                 row[o] += l * a[o];
             }
         }
-        let s = draw.scales[k];
+    }
+    for (row, &s) in pm.iter_mut().zip(draw.scales) {
         for x in row.iter_mut() {
             *x *= s;
         }
-        pm[k] = row;
     }
     for k in 0..nk {
         let r = &consts.correlation[k * nk..(k + 1) * nk];
@@ -360,20 +363,21 @@ fn solve_small_body<'w, const M: usize>(
             xm[k][o] = s * y[o];
         }
     }
-    // Every sector's row (those of unused sectors are never read).
-    for (i, (d, a)) in dt.iter_mut().zip(at.iter()).enumerate() {
-        let li = &consts.load[i * nk..(i + 1) * nk];
-        let sq = consts.idio_sq[i];
-        let mut y = [0.0; M];
+    // Every sector's row (those of unused sectors are never read): the
+    // idiosyncratic term, then shock by shock over all sectors (each element
+    // still adds the shocks in order).
+    for ((d, a), &sq) in dt.iter_mut().zip(at.iter()).zip(&consts.idio_sq) {
         for o in 0..M {
-            y[o] = sq * a[o];
+            d[o] = sq * a[o];
         }
-        for (&l, xk) in li.iter().zip(xm.iter()) {
+    }
+    for (k, xk) in xm.iter().enumerate() {
+        let lk = &consts.load_t[k * ns..(k + 1) * ns];
+        for (d, &l) in dt.iter_mut().zip(lk) {
             for o in 0..M {
-                y[o] += l * xk[o];
+                d[o] += l * xk[o];
             }
         }
-        *d = y;
     }
     let (dt, at, xm, wl) = (&*dt, &*at, &*xm, &*wl);
 
@@ -454,13 +458,15 @@ fn solve_small_body<'w, const M: usize>(
         }
         *a = s;
     }
-    for (i, u) in innovation.iter_mut().enumerate() {
-        let li = &consts.load[i * nk..(i + 1) * nk];
-        let mut y = consts.idio_sq[i] * at_l[i];
-        for (&l, &s) in li.iter().zip(shock.iter()) {
-            y += l * s;
+    // The idiosyncratic term, then shock by shock over all sectors.
+    for ((u, &a), &sq) in innovation.iter_mut().zip(at_l.iter()).zip(&consts.idio_sq) {
+        *u = sq * a;
+    }
+    for (k, &s) in shock.iter().enumerate() {
+        let lk = &consts.load_t[k * ns..(k + 1) * ns];
+        for (u, &l) in innovation.iter_mut().zip(lk) {
+            *u += l * s;
         }
-        *u = y;
     }
     Some(Adjustment { innovation, shock })
 }
