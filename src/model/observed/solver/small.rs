@@ -14,6 +14,10 @@
 //!   the step is then accepted exactly as [`solve_with`] would accept it,
 //!   and the result is formed from the same final iterate.
 
+// Index loops over the figures, written as in `solve_with` so that the order of
+// every operation can be read against it.
+#![allow(clippy::needless_range_loop)]
+
 use super::*;
 use crate::model::step::KernelKind;
 
