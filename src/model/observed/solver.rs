@@ -2,6 +2,11 @@
 //! quarter's innovations, in a workspace made once per block.
 
 use super::*;
+use small::solve_small;
+#[cfg(test)]
+pub(super) use small::{SKIPPED, solve_small_baseline};
+
+mod small;
 
 /// What [`solve`] needs that does not depend on the path, computed once per
 /// model when it is compiled.
@@ -345,10 +350,10 @@ pub(in crate::model) fn solve<'w>(
     // The products and Newton's loops with the number of figures known at
     // compile time for the usual counts.
     match m {
-        1 => solve_with::<1>(conds, draw, ws),
-        2 => solve_with::<2>(conds, draw, ws),
-        3 => solve_with::<3>(conds, draw, ws),
-        4 => solve_with::<4>(conds, draw, ws),
+        1 => solve_small::<1>(conds, draw, ws),
+        2 => solve_small::<2>(conds, draw, ws),
+        3 => solve_small::<3>(conds, draw, ws),
+        4 => solve_small::<4>(conds, draw, ws),
         _ => solve_with::<0>(conds, draw, ws),
     }
 }

@@ -226,6 +226,119 @@ mod tests {
         assert!(solved > 1500, "{solved} of 1600 solved");
     }
 
+    /// The solve for 1 to 4 figures (`solve_small`: fixed-size rows, the
+    /// exps four at a time, the last residual skipped when it is certainly
+    /// below the tolerance) gives the bits of the general `solve_with`, which
+    /// evaluates every residual: the same final iterate on every draw, and
+    /// the same failures, in the baseline and the AVX2 build. Most solves
+    /// skip their last residual.
+    #[test]
+    fn the_solve_for_few_figures_has_the_bits_of_the_general_one() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(29);
+        let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        let (mut solves, mut failed) = (0, 0);
+        let skipped_before = solver::SKIPPED.with(|n| n.get());
+        for &(ns, nk, m) in &[
+            (17, 6, 2),
+            (17, 6, 1),
+            (8, 7, 3),
+            (4, 3, 2),
+            (6, 6, 3),
+            (9, 2, 4),
+            (3, 0, 1),
+            (12, 8, 4),
+        ] {
+            let (idio, load, correlation) = random_params(&mut rng, ns, nk);
+            let base = vec![[100.0; 4]; ns];
+            let params = SectorParams {
+                idio: &idio,
+                load: &load,
+                load_stride: nk + 1,
+                correlation: &correlation,
+                base_quarters: &base,
+            };
+            let observed = Observed {
+                solver: Solver::new(&params, m),
+                ..Observed::default()
+            };
+            let mut ws = Workspace::new(&observed);
+            let mut general = Workspace::new(&observed);
+            let capacities = ws.capacities();
+            for n in 0..300 {
+                let level: Vec<f64> = (0..ns)
+                    .map(|_| 50.0 + 100.0 * rng.random::<f64>())
+                    .collect();
+                let before: Vec<f64> = (0..ns).map(|_| 300.0 * rng.random::<f64>()).collect();
+                let scales: Vec<f64> = (0..nk).map(|_| 0.5 + 1.5 * rng.random::<f64>()).collect();
+                // Figure 0 on every sector; the others on overlapping
+                // pieces, weights repeated for some sectors; targets from
+                // near the drawn point to far (some unreachable).
+                let spread = [0.01, 0.06, 0.3][n % 3];
+                let conds: Vec<ExactCondition> = (0..m)
+                    .map(|o| {
+                        let mut weights: Vec<(usize, f64)> = if o == 0 {
+                            (0..ns).map(|i| (i, 1.0)).collect()
+                        } else {
+                            (0..ns)
+                                .filter(|i| (i + o) % (m + 1) != 0)
+                                .map(|i| (ns - 1 - i, 0.5 + rng.random::<f64>()))
+                                .collect()
+                        };
+                        if o == 1 {
+                            weights.push((weights[0].0, 0.25));
+                        }
+                        let now: f64 = weights
+                            .iter()
+                            .map(|&(i, w)| w * (before[i] + level[i]))
+                            .sum();
+                        let target_ytd = now * (1.0 + spread * (rng.random::<f64>() - 0.5));
+                        ExactCondition {
+                            indicator: o,
+                            weights,
+                            target_ytd,
+                            ln_target: draw::ln(target_ytd),
+                        }
+                    })
+                    .collect();
+                let draw = QuarterDraw {
+                    before: &before,
+                    level: &level,
+                    scales: &scales,
+                };
+                let want = solver::solve_with::<0>(&conds, &draw, &mut general)
+                    .map(|adj| (bits(adj.innovation), bits(adj.shock)));
+                let got = solve(&conds, &params, &draw, &mut ws)
+                    .map(|adj| (bits(adj.innovation), bits(adj.shock)));
+                assert_eq!(got, want, "ns {ns}, nk {nk}, m {m}, draw {n}");
+                // The baseline build of the same solve (`solve` runs the
+                // AVX2 one where the CPU has it).
+                let baseline = match m {
+                    1 => solver::solve_small_baseline::<1>(&conds, &draw, &mut ws),
+                    2 => solver::solve_small_baseline::<2>(&conds, &draw, &mut ws),
+                    3 => solver::solve_small_baseline::<3>(&conds, &draw, &mut ws),
+                    _ => solver::solve_small_baseline::<4>(&conds, &draw, &mut ws),
+                }
+                .map(|adj| (bits(adj.innovation), bits(adj.shock)));
+                assert_eq!(
+                    baseline, want,
+                    "ns {ns}, nk {nk}, m {m}, draw {n}: baseline"
+                );
+                solves += 1;
+                failed += usize::from(want.is_none());
+                assert_eq!(ws.capacities(), capacities, "a buffer grew");
+            }
+        }
+        let skipped = solver::SKIPPED.with(|n| n.get()) - skipped_before;
+        assert!(failed < solves / 10, "{failed} of {solves} failed");
+        // Two solves of each draw that the few-figures solve makes (the
+        // dispatched one and the baseline one): more than half skip.
+        assert!(
+            skipped > solves - failed,
+            "{skipped} of {} solves skipped their last residual",
+            2 * solves
+        );
+    }
+
     /// The base-year quarters that load-time checking uses are those the
     /// compiled model simulates from, with and without a profile.
     #[test]
