@@ -14,14 +14,18 @@
 //! - [`normal`]: rand_distr 0.6's ziggurat `StandardNormal`, step for step, with own `exp`/`ln`;
 //! - [`ChiSquared`]: rand_distr 0.6's `ChiSquared` for df > 2 (Marsaglia–Tsang gamma);
 //! - lockstep pieces for a batch of paths, one generator per lane: [`normal_lanes`],
-//!   [`normal_fast_lanes`] and [`normal_from`].
+//!   [`normal_fast_lanes`] and [`normal_from`]; and with the lanes' generators in
+//!   structure-of-arrays form ([`XoshiroLanes`]) and the operations of an instruction set
+//!   ([`simd::Isa`]: plain loops or AVX2), [`normals`] and [`uniforms`].
 //!
 //! Where own `exp`/`ln` give the platform's bits, every draw equals rand_distr's; the tests
 //! measure how rarely they do not. The draw functions neither allocate nor do I/O.
 //! docs/MODEL.md ("Random variates and elementary functions") describes each algorithm.
 
 mod exp_table;
+mod lanes;
 mod math;
+pub mod simd;
 #[cfg(test)]
 mod tests;
 mod ziggurat_tables;
@@ -30,7 +34,9 @@ use std::fmt;
 
 use rand::Rng;
 
+pub use lanes::{LaneRng, XoshiroLanes};
 pub use math::{exp, exp_lanes, ln, ln_lanes};
+pub use simd::{Isa, Portable};
 use ziggurat_tables::{ZIG_NORM_F, ZIG_NORM_R, ZIG_NORM_X};
 
 /// A uniform `f64` in `[0, 1)`: the 53 high bits of one `u64`, times 2^-53. Exactly
@@ -150,6 +156,30 @@ pub fn normal_lanes<R: Rng, const L: usize>(rngs: &mut [R; L]) -> [f64; L] {
         }
     }
     x
+}
+
+/// One standard normal per lane of `g`, with the lane operations of `isa`: every lane's
+/// `u64` and the fast test together, and the lanes that miss finish on their own generator
+/// ([`XoshiroLanes::lane`]). Lane `l`'s sequence of results is exactly that of [`normal`] on
+/// lane `l`'s generator alone, for every `isa`.
+#[inline(always)]
+pub fn normals<I: Isa, const L: usize>(isa: I, g: &mut XoshiroLanes<L>) -> [f64; L] {
+    let bits = isa.next_u64(g);
+    let (mut x, mut miss) = isa.normal_fast(&bits);
+    while miss != 0 {
+        let l = miss.trailing_zeros() as usize;
+        miss &= miss - 1;
+        x[l] = normal_from(&mut g.lane(l), bits[l]);
+    }
+    x
+}
+
+/// One [`uniform`] per lane of `g`, with the lane operations of `isa`: lane `l` gets exactly
+/// what `uniform` would draw from lane `l`'s generator.
+#[inline(always)]
+pub fn uniforms<I: Isa, const L: usize>(isa: I, g: &mut XoshiroLanes<L>) -> [f64; L] {
+    let bits = isa.next_u64(g);
+    isa.uniform(&bits)
 }
 
 /// The degrees of freedom [`ChiSquared::new`] refused.
