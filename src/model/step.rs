@@ -33,7 +33,9 @@ use super::observed::{self, ExactCondition, QuarterDraw};
 use super::{Formula, Input, Model, Series, ShockShape};
 use crate::engine::path_rngs;
 use crate::sample::ChiSquared;
+use crate::sample::simd::Avx2;
 use crate::stats::Accumulator;
+use draw::{Isa, Portable, XoshiroLanes};
 
 /// Paths simulated in lockstep by the engine (the batch width).
 pub const LANES: usize = 8;
@@ -62,22 +64,18 @@ impl PathRng {
 
 /// The variates the kernel draws and its `exp`: the crate's own samplers
 /// and math (`crate::sample`), which give the same bits in every lane and on
-/// every CPU. One place to change a sampler.
+/// every CPU, with the lane operations of an instruction set
+/// ([`sample::Isa`]: plain lane loops, or explicit AVX2). One place to change
+/// a sampler.
 mod draw {
-    use super::{Gen, PathRng};
     use crate::sample;
+    pub use crate::sample::{Isa, Portable, XoshiroLanes};
     use rand::Rng;
 
-    /// A standard normal.
+    /// A standard normal (a lane drawing on its own).
     #[inline(always)]
-    pub fn normal(rng: &mut Gen) -> f64 {
+    pub fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
         sample::normal(rng)
-    }
-
-    /// A uniform in [0, 1).
-    #[inline(always)]
-    pub fn uniform(rng: &mut Gen) -> f64 {
-        sample::uniform(rng)
     }
 
     /// One standard normal per lane, each from its lane's sector stream: the
@@ -85,15 +83,14 @@ mod draw {
     /// (about 1.2%) finishes on its own stream, so each lane's sequence is
     /// exactly that of [`normal`].
     #[inline(always)]
-    pub fn normal_lanes<const L: usize>(rngs: &mut [PathRng; L]) -> [f64; L] {
-        let bits: [u64; L] = std::array::from_fn(|l| rngs[l].sectors.next_u64());
-        let (mut x, ok) = sample::normal_fast_lanes(&bits);
-        for l in 0..L {
-            if !ok[l] {
-                x[l] = sample::normal_from(&mut rngs[l].sectors, bits[l]);
-            }
-        }
-        x
+    pub fn normal_lanes<I: Isa, const L: usize>(isa: I, rngs: &mut XoshiroLanes<L>) -> [f64; L] {
+        sample::normals(isa, rngs)
+    }
+
+    /// One uniform in [0, 1) per lane, each from its lane's sector stream.
+    #[inline(always)]
+    pub fn uniform_lanes<I: Isa, const L: usize>(isa: I, rngs: &mut XoshiroLanes<L>) -> [f64; L] {
+        sample::uniforms(isa, rngs)
     }
 
     /// `exp` of one value.
@@ -102,10 +99,10 @@ mod draw {
         sample::exp(x)
     }
 
-    /// `exp` of each lane (branch-free; the bits of [`exp`] per lane).
+    /// `exp` of each lane (the bits of [`exp`] per lane).
     #[inline(always)]
-    pub fn exp_lanes<const L: usize>(x: &[f64; L]) -> [f64; L] {
-        sample::exp_lanes(x)
+    pub fn exp_lanes<I: Isa, const L: usize>(isa: I, x: &[f64; L]) -> [f64; L] {
+        isa.exp(x)
     }
 }
 
@@ -421,7 +418,8 @@ pub struct Kernel<'m, const L: usize> {
     /// Assumptions write the per-lane arrays: refresh them at every path.
     patch_lanes: bool,
     row: PathOutcome,
-    kind: KernelKind,
+    /// The AVX2 lane operations when the kernel is [`KernelKind::Avx2`].
+    isa: Option<Avx2>,
 }
 
 impl<'m, const L: usize> Kernel<'m, L> {
@@ -438,17 +436,17 @@ impl<'m, const L: usize> Kernel<'m, L> {
             batch: Batch::new(model),
             patch_lanes: model.assumptions.patches_lane_arrays(),
             row: PathOutcome::new(model),
-            kind: KernelKind::chosen(),
+            isa: None,
         }
+        .with_kind(KernelKind::chosen())
     }
 
     /// The same kernel compiled for `kind` (tests compare kernels; a kind
     /// the CPU cannot run falls back to the baseline).
     pub fn with_kind(mut self, kind: KernelKind) -> Self {
-        self.kind = if kind == KernelKind::Avx2 && !KernelKind::avx2_available() {
-            KernelKind::Baseline
-        } else {
-            kind
+        self.isa = match kind {
+            KernelKind::Avx2 => Avx2::new(),
+            KernelKind::Baseline => None,
         };
         self
     }
@@ -481,19 +479,24 @@ impl<'m, const L: usize> Kernel<'m, L> {
                 }
             }
         }
+        // The sector streams continue in lockstep, in structure-of-arrays form.
+        let sectors =
+            &mut XoshiroLanes::from_rngs(&std::array::from_fn(|l| rngs[l].sectors.clone()));
         for l in 0..active {
             observer.start_path(l, first + l as u64);
         }
         let (model, work) = (self.model, &self.work);
         let lanes: [&Model; L] = std::array::from_fn(|l| work.get(l).unwrap_or(model));
         let b = &mut self.batch;
-        match self.kind {
+        match self.isa {
             #[cfg(target_arch = "x86_64")]
-            KernelKind::Avx2 => {
-                // SAFETY: `Avx2` is chosen only when the CPU reports AVX2.
-                unsafe { simulate_batch_avx2(model, &lanes, b, rngs, active, observer) }
+            Some(isa) => {
+                // SAFETY: `isa` (an `Avx2`) exists only on a CPU with AVX2.
+                unsafe {
+                    simulate_batch_avx2(isa, model, &lanes, b, sectors, rngs, active, observer)
+                }
             }
-            _ => simulate_batch(model, &lanes, b, rngs, active, observer),
+            _ => simulate_batch(Portable, model, &lanes, b, sectors, rngs, active, observer),
         }
     }
 
@@ -633,25 +636,33 @@ impl KernelKind {
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
 unsafe fn simulate_batch_avx2<const L: usize, O: PathObserver>(
+    isa: Avx2,
     model: &Model,
     lanes: &[&Model; L],
     b: &mut Batch<L>,
+    sectors: &mut XoshiroLanes<L>,
     rngs: &mut [PathRng; L],
     active: usize,
     observer: &mut O,
 ) {
-    simulate_batch(model, lanes, b, rngs, active, observer)
+    simulate_batch(isa, model, lanes, b, sectors, rngs, active, observer)
 }
 
 /// Simulate one batch. `model` gives the structure every lane shares;
 /// `lanes[l]` is the model lane `l` reads its patched values from (the same
-/// as `model` without assumptions).
+/// as `model` without assumptions). `sectors` are the lanes' sector streams
+/// (after the assumptions' draws), `rngs[l].indicators` lane `l`'s indicator
+/// stream; `isa` the lane operations.
 #[inline(always)]
-fn simulate_batch<const L: usize, O: PathObserver>(
+#[allow(clippy::too_many_arguments)]
+fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
+    isa: I,
     model: &Model,
     lanes: &[&Model; L],
     b: &mut Batch<L>,
+    sectors: &mut XoshiroLanes<L>,
     rngs: &mut [PathRng; L],
     active: usize,
     observer: &mut O,
@@ -687,8 +698,8 @@ fn simulate_batch<const L: usize, O: PathObserver>(
         b.event_quarters.iter_mut().for_each(|x| *x = [0; L]);
 
         for quarter in 0..4 {
-            shocks(model, b, rngs, year);
-            events(model, lanes, b, rngs, year, quarter);
+            shocks(isa, model, b, sectors, year);
+            events(isa, model, lanes, b, sectors, year, quarter);
             let t = 4 * year + quarter;
             let conditions: &[ExactCondition] = if year == 0 {
                 &model.observed.exact[quarter]
@@ -696,10 +707,10 @@ fn simulate_batch<const L: usize, O: PathObserver>(
                 &[]
             };
             if conditions.is_empty() {
-                step_sectors(model, b, rngs, year, t);
+                step_sectors(isa, model, b, sectors, year, t);
             } else {
                 for l in 0..L {
-                    step_sectors_observed(lanes[l], b, l, &mut rngs[l].sectors, conditions, t);
+                    step_sectors_observed(lanes[l], b, l, &mut sectors.lane(l), conditions, t);
                 }
             }
             if policies {

@@ -68,6 +68,20 @@ pub(super) fn uniform_bits(b: u64) -> f64 {
 #[cfg(target_arch = "x86_64")]
 pub use avx2::Avx2;
 
+/// AVX2 on other architectures: never available ([`Avx2::new`] is `None`).
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Debug, Clone, Copy)]
+pub struct Avx2(());
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Avx2 {
+    /// `None`: not an x86-64 CPU.
+    #[must_use]
+    pub fn new() -> Option<Self> {
+        None
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use core::arch::x86_64::*;

@@ -7,22 +7,23 @@ use super::*;
 /// chi-square, the independent normals, their products with the rows of
 /// the correlation root, each shock's shape and the year's scale.
 #[inline(always)]
-pub(super) fn shocks<const L: usize>(
+pub(super) fn shocks<I: Isa, const L: usize>(
+    isa: I,
     model: &Model,
     b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    rngs: &mut XoshiroLanes<L>,
     year: usize,
 ) {
     let nk = model.n_shocks();
     for (g, &df) in model.t_groups.iter().enumerate() {
         let chi = b.chi[g];
         for l in 0..L {
-            let w: f64 = chi.sample(&mut rngs[l].sectors);
+            let w: f64 = chi.sample(&mut rngs.lane(l));
             b.t_scale[g][l] = ((df - 2.0) / w).sqrt();
         }
     }
     for k in 0..nk {
-        b.normals[k] = draw::normal_lanes(rngs);
+        b.normals[k] = draw::normal_lanes(isa, rngs);
     }
     for k in 0..nk {
         // The whole row: a Cholesky factor has zeros above the diagonal,
@@ -61,11 +62,12 @@ pub(super) fn shocks<const L: usize>(
 /// The events of a quarter (MODEL.md 4): one uniform per lane per event,
 /// starts, and the impacts of those under way on `T`.
 #[inline(always)]
-pub(super) fn events<const L: usize>(
+pub(super) fn events<I: Isa, const L: usize>(
+    isa: I,
     model: &Model,
     lanes: &[&Model; L],
     b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    rngs: &mut XoshiroLanes<L>,
     year: usize,
     quarter: usize,
 ) {
@@ -75,8 +77,9 @@ pub(super) fn events<const L: usize>(
     let published = year == 0 && quarter < model.observed.quarters;
     for (e, ev) in model.events.iter().enumerate() {
         let p = &b.params.event_probability[year * ne + e];
+        let u = draw::uniform_lanes(isa, rngs);
         for l in 0..L {
-            let u = draw::uniform(&mut rngs[l].sectors);
+            let u = u[l];
             let starts = if published {
                 model.observed.event_start[e] == Some(quarter)
             } else {
@@ -119,17 +122,18 @@ pub(super) fn end_events<const L: usize>(model: &Model, lanes: &[&Model; L], b: 
 /// the AR(1) and log levels (with the policy rules' growth of quarter `t`),
 /// then one `exp` per sector and lane.
 #[inline(always)]
-pub(super) fn step_sectors<const L: usize>(
+pub(super) fn step_sectors<I: Isa, const L: usize>(
+    isa: I,
     model: &Model,
     b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    rngs: &mut XoshiroLanes<L>,
     year: usize,
     t: usize,
 ) {
     let ns = model.n_sectors();
     let nk = model.n_shocks();
     for i in 0..ns {
-        b.eps[i] = draw::normal_lanes(rngs);
+        b.eps[i] = draw::normal_lanes(isa, rngs);
     }
     let p = &b.params;
     for i in 0..ns {
@@ -165,7 +169,7 @@ pub(super) fn step_sectors<const L: usize>(
                 log_level[l] = trend[l] + permanent[l] + temporary[l];
             }
         }
-        let level = draw::exp_lanes(log_level);
+        let level = draw::exp_lanes(isa, log_level);
         let annual = &mut b.annual[i];
         for l in 0..L {
             annual[l] += level[l];
@@ -178,11 +182,11 @@ pub(super) fn step_sectors<const L: usize>(
 /// figures (see [`observed::solve`]). Draws the same random numbers as the
 /// usual step. A path whose figures cannot be reached gets NaN levels,
 /// which the run reports as a domain error. `m` is the lane's model.
-pub(super) fn step_sectors_observed<const L: usize>(
+pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
     m: &Model,
     b: &mut Batch<L>,
     l: usize,
-    rng: &mut Gen,
+    rng: &mut R,
     conditions: &[ExactCondition],
     t: usize,
 ) {
