@@ -240,19 +240,67 @@ impl ChiSquared {
     /// `U < 1 - 0.0331 z^4` or `ln U < z^2/2 + d (1 - v + ln v)` }, then `v d 2`.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let x = normal(rng);
+        self.sample_from(rng, x)
+    }
+
+    /// [`ChiSquared::sample`] whose first normal `x` has already been drawn from `rng`.
+    #[inline]
+    fn sample_from<R: Rng + ?Sized>(&self, rng: &mut R, x: f64) -> f64 {
+        let mut x = x;
         loop {
-            let x = normal(rng);
             let v_cbrt = 1.0 + self.c * x;
-            if v_cbrt <= 0.0 {
-                continue;
+            // Not `> 0.0`: as rand_distr, only a value at most 0 is skipped.
+            #[allow(clippy::neg_cmp_op_on_partial_ord)]
+            if !(v_cbrt <= 0.0) {
+                let v = v_cbrt * v_cbrt * v_cbrt;
+                let u = open01(rng);
+                if self.accepts(x, v, u) {
+                    return v * (self.d * 2.0);
+                }
             }
-            let v = v_cbrt * v_cbrt * v_cbrt;
-            let u = open01(rng);
-            let x_sqr = x * x;
-            if u < 1.0 - 0.0331 * x_sqr * x_sqr || ln(u) < 0.5 * x_sqr + self.d * (1.0 - v + ln(v))
-            {
-                return v * (self.d * 2.0);
-            }
+            x = normal(rng);
         }
+    }
+
+    /// Marsaglia and Tsang's acceptance of a candidate: the squeeze `U < 1 - 0.0331 z^4`, else
+    /// `ln U < z^2/2 + d (1 - v + ln v)`.
+    #[inline(always)]
+    fn accepts(&self, x: f64, v: f64, u: f64) -> bool {
+        let x_sqr = x * x;
+        u < 1.0 - 0.0331 * x_sqr * x_sqr || ln(u) < 0.5 * x_sqr + self.d * (1.0 - v + ln(v))
+    }
+
+    /// One variate per lane of `g`, lane `l`'s sequence exactly that of [`ChiSquared::sample`]
+    /// on lane `l`'s generator: the first attempt in lockstep (the normals, as [`normals`],
+    /// and the uniforms), and a lane whose attempt is rejected continues on its own generator.
+    /// When some lane's `1 + c z` is not positive (it then draws no uniform), every lane
+    /// finishes on its own.
+    #[inline(always)]
+    pub fn sample_lanes<I: Isa, const L: usize>(
+        &self,
+        isa: I,
+        g: &mut XoshiroLanes<L>,
+    ) -> [f64; L] {
+        let x = normals(isa, g);
+        let v_cbrt: [f64; L] = std::array::from_fn(|l| 1.0 + self.c * x[l]);
+        let mut out = [0.0; L];
+        if v_cbrt.iter().any(|&t| t <= 0.0) {
+            for l in 0..L {
+                out[l] = self.sample_from(&mut g.lane(l), x[l]);
+            }
+            return out;
+        }
+        let bits = isa.next_u64(g);
+        let u = isa.open01(&bits);
+        for l in 0..L {
+            let v = v_cbrt[l] * v_cbrt[l] * v_cbrt[l];
+            out[l] = if self.accepts(x[l], v, u[l]) {
+                v * (self.d * 2.0)
+            } else {
+                self.sample(&mut g.lane(l))
+            };
+        }
+        out
     }
 }

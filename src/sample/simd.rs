@@ -7,7 +7,8 @@
 //!
 //! What has a vector form: the generators' step ([`Isa::next_u64`]), the ziggurat's fast test
 //! ([`Isa::normal_fast`]), [`Isa::exp`] (Tang's method with gathered table entries) and
-//! [`Isa::uniform`]. Widths that are not a multiple of 4 run their last lanes with the
+//! [`Isa::uniform`], and the lane arithmetic `+ - *` ([`Lanes`], for the kernel's sector
+//! step). Widths that are not a multiple of 4 run their last lanes with the
 //! portable code.
 
 use super::lanes::XoshiroLanes;
@@ -26,6 +27,71 @@ pub trait Isa: Copy {
     fn exp<const L: usize>(self, x: &[f64; L]) -> [f64; L];
     /// [`super::uniform`] of every lane's `u64`: the 53 high bits times 2^-53.
     fn uniform<const L: usize>(self, bits: &[u64; L]) -> [f64; L];
+    /// [`super::open01`] of every lane's `u64`: its 52 high bits as the mantissa of a number
+    /// in `[1, 2)`, minus `1 - 2^-53`.
+    fn open01<const L: usize>(self, bits: &[u64; L]) -> [f64; L];
+    /// `a[l] + b[l]` per lane.
+    fn add<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L];
+    /// `a[l] - b[l]` per lane.
+    fn sub<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L];
+    /// `a[l] * b[l]` per lane.
+    fn mul<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L];
+    /// `a * b[l]` per lane.
+    fn scale<const L: usize>(self, a: f64, b: &[f64; L]) -> [f64; L];
+
+    /// `x` as a lane array of this instruction set, for arithmetic with operators.
+    #[inline(always)]
+    fn lanes<const L: usize>(self, x: &[f64; L]) -> Lanes<Self, L> {
+        Lanes { isa: self, v: *x }
+    }
+}
+
+/// A lane array whose `+`, `-` and `*` (with another lane array, or a scalar on the left) are
+/// the lane operations of `I`: `ar * isa.lanes(d) + isa.lanes(e)` is, lane by lane, the IEEE
+/// expression `ar * d[l] + e[l]`, evaluated in the same order (Rust's precedence and left
+/// associativity), with no fused multiply-add.
+#[derive(Debug, Clone, Copy)]
+pub struct Lanes<I, const L: usize> {
+    isa: I,
+    v: [f64; L],
+}
+
+impl<I: Isa, const L: usize> Lanes<I, L> {
+    /// The values.
+    #[inline(always)]
+    #[must_use]
+    pub fn get(self) -> [f64; L] {
+        self.v
+    }
+}
+
+macro_rules! lane_op {
+    ($trait:ident, $method:ident, $op:ident) => {
+        impl<I: Isa, const L: usize> std::ops::$trait for Lanes<I, L> {
+            type Output = Self;
+            #[inline(always)]
+            fn $method(self, rhs: Self) -> Self {
+                Lanes {
+                    isa: self.isa,
+                    v: self.isa.$op(&self.v, &rhs.v),
+                }
+            }
+        }
+    };
+}
+lane_op!(Add, add, add);
+lane_op!(Sub, sub, sub);
+lane_op!(Mul, mul, mul);
+
+impl<I: Isa, const L: usize> std::ops::Mul<Lanes<I, L>> for f64 {
+    type Output = Lanes<I, L>;
+    #[inline(always)]
+    fn mul(self, rhs: Lanes<I, L>) -> Lanes<I, L> {
+        Lanes {
+            isa: rhs.isa,
+            v: rhs.isa.scale(self, &rhs.v),
+        }
+    }
 }
 
 /// Plain lane loops (any CPU).
@@ -57,12 +123,43 @@ impl Isa for Portable {
     fn uniform<const L: usize>(self, bits: &[u64; L]) -> [f64; L] {
         std::array::from_fn(|l| uniform_bits(bits[l]))
     }
+
+    #[inline(always)]
+    fn open01<const L: usize>(self, bits: &[u64; L]) -> [f64; L] {
+        std::array::from_fn(|l| open01_bits(bits[l]))
+    }
+
+    #[inline(always)]
+    fn add<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+        std::array::from_fn(|l| a[l] + b[l])
+    }
+
+    #[inline(always)]
+    fn sub<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+        std::array::from_fn(|l| a[l] - b[l])
+    }
+
+    #[inline(always)]
+    fn mul<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+        std::array::from_fn(|l| a[l] * b[l])
+    }
+
+    #[inline(always)]
+    fn scale<const L: usize>(self, a: f64, b: &[f64; L]) -> [f64; L] {
+        std::array::from_fn(|l| a * b[l])
+    }
 }
 
 /// [`super::uniform`] of one `u64`.
 #[inline(always)]
 pub(super) fn uniform_bits(b: u64) -> f64 {
     (b >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// [`super::open01`] of one `u64`.
+#[inline(always)]
+pub(super) fn open01_bits(b: u64) -> f64 {
+    f64::from_bits((b >> 12) | (1023u64 << 52)) - (1.0 - f64::EPSILON / 2.0)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -351,6 +448,75 @@ mod avx2 {
         out
     }
 
+    /// [`super::open01_bits`] on four lanes.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn open01_4(bits: __m256i) -> __m256d {
+        let m = _mm256_or_si256(
+            _mm256_srli_epi64::<12>(bits),
+            _mm256_set1_epi64x(1023 << 52),
+        );
+        _mm256_sub_pd(
+            _mm256_castsi256_pd(m),
+            _mm256_set1_pd(1.0 - f64::EPSILON / 2.0),
+        )
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn open01<const L: usize>(bits: &[u64; L]) -> [f64; L] {
+        let mut out = [0.0; L];
+        for c in 0..L / 4 {
+            store_f64(&mut out, c, open01_4(load_u64(bits, c)));
+        }
+        for l in 4 * (L / 4)..L {
+            out[l] = super::open01_bits(bits[l]);
+        }
+        out
+    }
+
+    /// `op` on lanes `4c..4c + 4` of `a` and `b` for each `c`, the last `L % 4` lanes by `one`.
+    #[inline(always)]
+    fn binary<const L: usize>(
+        a: &[f64; L],
+        b: &[f64; L],
+        op: impl Fn(__m256d, __m256d) -> __m256d,
+        one: impl Fn(f64, f64) -> f64,
+    ) -> [f64; L] {
+        let mut out = [0.0; L];
+        for c in 0..L / 4 {
+            store_f64(&mut out, c, op(load_f64(a, c), load_f64(b, c)));
+        }
+        for l in 4 * (L / 4)..L {
+            out[l] = one(a[l], b[l]);
+        }
+        out
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn add<const L: usize>(a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+        binary(a, b, |x, y| _mm256_add_pd(x, y), |x, y| x + y)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn sub<const L: usize>(a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+        binary(a, b, |x, y| _mm256_sub_pd(x, y), |x, y| x - y)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn mul<const L: usize>(a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+        binary(a, b, |x, y| _mm256_mul_pd(x, y), |x, y| x * y)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn scale<const L: usize>(a: f64, b: &[f64; L]) -> [f64; L] {
+        binary(&[a; L], b, |x, y| _mm256_mul_pd(x, y), |x, y| x * y)
+    }
+
     impl Isa for Avx2 {
         #[inline(always)]
         fn next_u64<const L: usize>(self, g: &mut XoshiroLanes<L>) -> [u64; L] {
@@ -374,6 +540,36 @@ mod avx2 {
         fn uniform<const L: usize>(self, bits: &[u64; L]) -> [f64; L] {
             // SAFETY: as `next_u64`.
             unsafe { uniform(bits) }
+        }
+
+        #[inline(always)]
+        fn open01<const L: usize>(self, bits: &[u64; L]) -> [f64; L] {
+            // SAFETY: as `next_u64`.
+            unsafe { open01(bits) }
+        }
+
+        #[inline(always)]
+        fn add<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+            // SAFETY: as `next_u64`.
+            unsafe { add(a, b) }
+        }
+
+        #[inline(always)]
+        fn sub<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+            // SAFETY: as `next_u64`.
+            unsafe { sub(a, b) }
+        }
+
+        #[inline(always)]
+        fn mul<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+            // SAFETY: as `next_u64`.
+            unsafe { mul(a, b) }
+        }
+
+        #[inline(always)]
+        fn scale<const L: usize>(self, a: f64, b: &[f64; L]) -> [f64; L] {
+            // SAFETY: as `next_u64`.
+            unsafe { scale(a, b) }
         }
     }
 }

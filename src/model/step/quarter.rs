@@ -16,11 +16,8 @@ pub(super) fn shocks<I: Isa, const L: usize>(
 ) {
     let nk = model.n_shocks();
     for (g, &df) in model.t_groups.iter().enumerate() {
-        let chi = b.chi[g];
-        for l in 0..L {
-            let w: f64 = chi.sample(&mut rngs.lane(l));
-            b.t_scale[g][l] = ((df - 2.0) / w).sqrt();
-        }
+        let w = b.chi[g].sample_lanes(isa, rngs);
+        b.t_scale[g] = std::array::from_fn(|l| ((df - 2.0) / w[l]).sqrt());
     }
     for k in 0..nk {
         b.normals[k] = draw::normal_lanes(isa, rngs);
@@ -30,13 +27,11 @@ pub(super) fn shocks<I: Isa, const L: usize>(
         // but the square root used for a singular matrix does not. Summed
         // from -0.0 in matrix order, as `Iterator::sum` does.
         let row = &model.chol[k * nk..(k + 1) * nk];
-        let mut z = [-0.0; L];
+        let mut z = isa.lanes(&[-0.0; L]);
         for (m, &a) in row.iter().enumerate() {
-            let n = &b.normals[m];
-            for l in 0..L {
-                z[l] += a * n[l];
-            }
+            z = z + a * isa.lanes(&b.normals[m]);
         }
+        let z = z.get();
         let mut f = match model.shock_shapes[k] {
             ShockShape::Gaussian => z,
             ShockShape::StudentT { group } => {
@@ -53,9 +48,7 @@ pub(super) fn shocks<I: Isa, const L: usize>(
             f.iter_mut().for_each(|x| *x *= s);
         }
         b.shocks[k] = f;
-        for l in 0..L {
-            b.shock_year[k][l] += f[l];
-        }
+        b.shock_year[k] = isa.add(&b.shock_year[k], &f);
     }
 }
 
@@ -136,44 +129,31 @@ pub(super) fn step_sectors<I: Isa, const L: usize>(
         b.eps[i] = draw::normal_lanes(isa, rngs);
     }
     let p = &b.params;
+    let v = |x: &[f64; L]| isa.lanes(x);
     for i in 0..ns {
         // Σ_k λ_ik f_k, shocks in matrix order.
-        let mut common = [0.0; L];
+        let mut common = v(&[0.0; L]);
         for k in 0..nk {
-            let (load, f) = (&p.load_by_shock[k * ns + i], &b.shocks[k]);
-            for l in 0..L {
-                common[l] += load[l] * f[l];
-            }
+            common = common + v(&p.load_by_shock[k * ns + i]) * v(&b.shocks[k]);
         }
         let (mu, idio, ar) = (
-            &p.mu_by_year[year * ns + i],
-            &p.idio_by_year[year * ns + i],
+            v(&p.mu_by_year[year * ns + i]),
+            v(&p.idio_by_year[year * ns + i]),
             model.ar[i],
         );
-        let (dev, trend, eps) = (&mut b.deviation[i], &mut b.trend[i], &b.eps[i]);
-        let (permanent, temporary) = (&b.permanent[i], &b.temporary[i]);
-        let log_level = &mut b.work[i];
-        if b.boost.is_empty() {
-            for l in 0..L {
-                let d = ar * dev[l] + idio[l] * eps[l] + common[l];
-                dev[l] = d;
-                trend[l] += mu[l] + d;
-                log_level[l] = trend[l] + permanent[l] + temporary[l];
-            }
+        // The AR(1), the log level on the sector's own path and with events.
+        let d = ar * v(&b.deviation[i]) + idio * v(&b.eps[i]) + common;
+        let trend = if b.boost.is_empty() {
+            v(&b.trend[i]) + (mu + d)
         } else {
-            let boost = &b.boost[t * ns + i];
-            for l in 0..L {
-                let d = ar * dev[l] + idio[l] * eps[l] + common[l];
-                dev[l] = d;
-                trend[l] += mu[l] + boost[l] + d;
-                log_level[l] = trend[l] + permanent[l] + temporary[l];
-            }
-        }
-        let level = draw::exp_lanes(isa, log_level);
-        let annual = &mut b.annual[i];
-        for l in 0..L {
-            annual[l] += level[l];
-        }
+            v(&b.trend[i]) + (mu + v(&b.boost[t * ns + i]) + d)
+        };
+        let log_level = trend + v(&b.permanent[i]) + v(&b.temporary[i]);
+        b.deviation[i] = d.get();
+        b.trend[i] = trend.get();
+        b.work[i] = log_level.get();
+        let level = draw::exp_lanes(isa, &b.work[i]);
+        b.annual[i] = (v(&b.annual[i]) + v(&level)).get();
     }
 }
 

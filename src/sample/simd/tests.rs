@@ -324,3 +324,95 @@ fn normals_and_uniforms_are_the_scalar_sequences_per_lane() {
         }
     });
 }
+
+/// `ChiSquared::sample_lanes` gives each lane the sequence of `ChiSquared::sample` on its own
+/// generator, for degrees of freedom whose `1 + c z` is at times not positive (2.5: a lane
+/// leaves the lockstep) and for the model's usual ones.
+#[test]
+fn chi_squared_lanes_are_the_scalar_sequences_per_lane() {
+    use super::super::ChiSquared;
+    fn check<I: Isa, const L: usize>(isa: I, df: f64, steps: usize) -> usize {
+        let chi = ChiSquared::new(df).unwrap();
+        let mut scalar: [Xoshiro256PlusPlus; L] = std::array::from_fn(|l| rng(500 + l as u64));
+        let mut lanes = XoshiroLanes::from_rngs(&scalar);
+        let mut extra = 0;
+        for step in 0..steps {
+            let w = chi.sample_lanes(isa, &mut lanes);
+            for l in 0..L {
+                let before = scalar[l].clone();
+                assert_eq!(
+                    w[l].to_bits(),
+                    chi.sample(&mut scalar[l]).to_bits(),
+                    "df {df}, lane {l} of {L}, step {step}"
+                );
+                // More than the two words of an accepted first attempt.
+                let mut probe = before;
+                probe.next_u64();
+                probe.next_u64();
+                extra += usize::from(probe != scalar[l]);
+            }
+        }
+        for l in 0..L {
+            assert!(
+                lanes.to_rng(l) == scalar[l],
+                "df {df}: lane {l} drew as many words"
+            );
+        }
+        extra
+    }
+    let mut extra = 0;
+    for df in [2.5, 3.0, 5.0, 12.0] {
+        extra += check::<Portable, 8>(Portable, df, 20_000);
+        extra += check::<Portable, 3>(Portable, df, 5_000);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = super::Avx2::new() {
+            extra += check::<_, 8>(avx2, df, 20_000);
+            extra += check::<_, 5>(avx2, df, 5_000);
+        }
+    }
+    assert!(
+        extra > 1000,
+        "lanes that left the lockstep were tested: {extra}"
+    );
+}
+
+/// `open01` of every ISA is `sample::open01` of the same word.
+#[test]
+fn open01_lanes_have_the_scalar_bits() {
+    let mut r = rng(8);
+    let mut words: Vec<u64> = (0..100_000).map(|_| r.next_u64()).collect();
+    words.extend([0, u64::MAX, 0xfff, 0x1000, 1 << 63, u64::MAX >> 1, 3, 5]);
+    let check = |isa: &dyn Fn(&[u64; 8]) -> [f64; 8]| {
+        for w in words.chunks_exact(8) {
+            let b: [u64; 8] = w.try_into().unwrap();
+            let u = isa(&b);
+            for l in 0..8 {
+                let expect = super::super::open01(&mut Fixed(b[l]));
+                assert_eq!(u[l].to_bits(), expect.to_bits(), "{:#x}", b[l]);
+                assert!(u[l] > 0.0 && u[l] < 1.0);
+            }
+        }
+    };
+    check(&|b| Portable.open01(b));
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = super::Avx2::new() {
+        check(&|b| avx2.open01(b));
+    }
+}
+
+/// A generator that returns one fixed word.
+struct Fixed(u64);
+
+impl rand::TryRng for Fixed {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.0 >> 32) as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.0)
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
+        dest.fill(0);
+        Ok(())
+    }
+}
