@@ -334,12 +334,27 @@ mod avx2 {
     }
 
     /// `math::exp_one` on four lanes, operation for operation (see there for the method).
+    /// When every lane is below 512 in magnitude (and none is NaN) the clamps and the scaled
+    /// forms select nothing: `s + s p` is the result, as the scalar function's selects give.
     #[inline]
     #[target_feature(enable = "avx2")]
     fn exp4(x: __m256d) -> __m256d {
         let c = _mm256_set1_pd;
-        let xc = select(_mm256_cmp_pd::<_CMP_GT_OQ>(x, c(710.0)), c(710.0), x);
-        let xc = select(_mm256_cmp_pd::<_CMP_LT_OQ>(xc, c(-746.0)), c(-746.0), xc);
+        let abs = _mm256_andnot_pd(c(-0.0), x);
+        if _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(abs, c(512.0))) == 0xf {
+            let (sbits, tmp) = exp4_reduced(x);
+            let s = _mm256_castsi256_pd(sbits);
+            return _mm256_add_pd(s, _mm256_mul_pd(s, tmp));
+        }
+        exp4_full(x)
+    }
+
+    /// The reduction, table and polynomial of `math::exp_one` on four (clamped) lanes: the
+    /// bits of `2^e S_i` (before the scaling of |x| >= 512) and `p`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn exp4_reduced(xc: __m256d) -> (__m256i, __m256d) {
+        let c = _mm256_set1_pd;
         let z = _mm256_mul_pd(c(math::EXP_INV_LN2_N), xc);
         let kd = _mm256_add_pd(z, c(math::EXP_SHIFT));
         let ki = _mm256_castpd_si256(kd);
@@ -369,6 +384,17 @@ mod avx2 {
             _mm256_add_pd(c(math::EXP_C4), _mm256_mul_pd(r, c(math::EXP_C5))),
         );
         let tmp = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(tail, r), p1), p2);
+        (sbits, tmp)
+    }
+
+    /// `math::exp_one` on four lanes with every select of the scalar function.
+    #[inline(never)]
+    #[target_feature(enable = "avx2")]
+    fn exp4_full(x: __m256d) -> __m256d {
+        let c = _mm256_set1_pd;
+        let xc = select(_mm256_cmp_pd::<_CMP_GT_OQ>(x, c(710.0)), c(710.0), x);
+        let xc = select(_mm256_cmp_pd::<_CMP_LT_OQ>(xc, c(-746.0)), c(-746.0), xc);
+        let (sbits, tmp) = exp4_reduced(xc);
         let big = _mm256_cmp_pd::<_CMP_GE_OQ>(xc, c(512.0));
         let small = _mm256_cmp_pd::<_CMP_LE_OQ>(xc, c(-512.0));
         let adjust = _mm256_or_si256(
