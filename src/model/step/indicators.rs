@@ -17,8 +17,9 @@ pub(super) fn linear_of(m: &Model, j: usize) -> (f64, &[(Input, f64)]) {
 pub(super) fn indicators<const L: usize>(
     model: &Model,
     lanes: &[&Model; L],
-    b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    sec: &SectorState<L>,
+    st: &mut IndicatorState<L>,
+    rngs: &mut [Gen; L],
     year: usize,
 ) {
     for &j in &model.order {
@@ -28,15 +29,16 @@ pub(super) fn indicators<const L: usize>(
         // the lanes agree on whether it is drawn.
         if lanes[0].indicators[j].noise_sd > 0.0 {
             for l in 0..L {
-                let rng = &mut rngs[l].indicators;
+                let rng = &mut rngs[l];
                 let mut z = draw::normal(rng);
-                if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &b.noise_chi[j]) {
+                if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
                     // A Student-t draw with unit variance: z * sqrt((df-2)/W).
                     let w: f64 = chi.sample(rng);
                     z *= scale * (df / w).sqrt();
                 }
-                let e = ind.noise_persistence * b.noise[j][l] + lanes[l].indicators[j].noise_sd * z;
-                b.noise[j][l] = e;
+                let e =
+                    ind.noise_persistence * st.noise[j][l] + lanes[l].indicators[j].noise_sd * z;
+                st.noise[j][l] = e;
                 noise[l] = e;
             }
         }
@@ -48,7 +50,7 @@ pub(super) fn indicators<const L: usize>(
                 &m.indicator_events_by_year[year][j]
             };
             for &(e, size) in impacts {
-                noise[l] += size * b.event_quarters[e][l] as f64 / 4.0;
+                noise[l] += size * sec.event_quarters[e][l] as f64 / 4.0;
             }
         }
         let v: [f64; L] = match &ind.formula {
@@ -56,7 +58,7 @@ pub(super) fn indicators<const L: usize>(
                 // Summed from -0.0 in term order, as `Iterator::sum` does.
                 let mut v = [-0.0; L];
                 for &(s, w) in terms {
-                    let x = series(s, b);
+                    let x = series(s, sec, st);
                     for l in 0..L {
                         v[l] += w * x[l];
                     }
@@ -64,13 +66,13 @@ pub(super) fn indicators<const L: usize>(
                 std::array::from_fn(|l| v[l] + noise[l])
             }
             Formula::Ratio(n, d) => {
-                let (n, d) = (series(*n, b), series(*d, b));
+                let (n, d) = (series(*n, sec, st), series(*d, sec, st));
                 std::array::from_fn(|l| n[l] / d[l] + noise[l])
             }
             Formula::Growth(s) => {
                 let (now, before) = match *s {
-                    Series::Sector(i) => (b.annual[i], b.prev_annual[i]),
-                    Series::Indicator(k) => (b.ind[k], b.prev_ind[k]),
+                    Series::Sector(i) => (sec.annual[i], sec.prev_annual[i]),
+                    Series::Indicator(k) => (st.ind[k], st.prev_ind[k]),
                 };
                 std::array::from_fn(|l| 100.0 * (now[l] / before[l] - 1.0) + noise[l])
             }
@@ -78,8 +80,8 @@ pub(super) fn indicators<const L: usize>(
                 let mut v: [f64; L] = std::array::from_fn(|l| linear_of(lanes[l], j).0 + noise[l]);
                 for (p, &(input, _)) in terms.iter().enumerate() {
                     let x: [f64; L] = match input {
-                        Input::Indicator(k) => b.ind[k],
-                        Input::Shock(k) => std::array::from_fn(|l| 0.5 * b.shock_year[k][l]),
+                        Input::Indicator(k) => st.ind[k],
+                        Input::Shock(k) => std::array::from_fn(|l| 0.5 * sec.shock_year[k][l]),
                     };
                     for l in 0..L {
                         v[l] += linear_of(lanes[l], j).1[p].1 * x[l];
@@ -88,17 +90,17 @@ pub(super) fn indicators<const L: usize>(
                 v
             }
             Formula::Compound(s) => {
-                let g = series(*s, b);
-                let prev = &b.prev_ind[j];
+                let g = series(*s, sec, st);
+                let prev = &st.prev_ind[j];
                 std::array::from_fn(|l| prev[l] * (1.0 + (g[l] + noise[l]) / 100.0))
             }
             Formula::Accumulate(s, from) => {
                 if year >= *from {
-                    let x = series(*s, b);
-                    let prev = &b.prev_ind[j];
+                    let x = series(*s, sec, st);
+                    let prev = &st.prev_ind[j];
                     std::array::from_fn(|l| prev[l] + x[l] + noise[l])
                 } else {
-                    b.prev_ind[j]
+                    st.prev_ind[j]
                 }
             }
             Formula::Exogenous(_) => std::array::from_fn(|l| {
@@ -109,7 +111,7 @@ pub(super) fn indicators<const L: usize>(
                 mean + noise[l]
             }),
             Formula::Count { of, trials } => {
-                let share = b.ind[*of];
+                let share = st.ind[*of];
                 std::array::from_fn(|l| {
                     // Always one draw (a NaN share gives NaN), so the stream keeps its layout.
                     let share = share[l];
@@ -119,7 +121,7 @@ pub(super) fn indicators<const L: usize>(
                         share.clamp(0.0, 1.0)
                     };
                     let k = match Binomial::new(u64::from(*trials), p) {
-                        Ok(d) => d.sample(&mut rngs[l].indicators) as f64,
+                        Ok(d) => d.sample(&mut rngs[l]) as f64,
                         Err(_) => f64::NAN,
                     };
                     if share.is_nan() {
@@ -130,7 +132,7 @@ pub(super) fn indicators<const L: usize>(
                 })
             }
         };
-        b.ind[j] = match model.observed.blends.get(j) {
+        st.ind[j] = match model.observed.blends.get(j) {
             // The published part of the year replaces its share of the simulated value.
             Some(&Some((share, seen))) if year == 0 => {
                 std::array::from_fn(|l| share * seen + (1.0 - share) * v[l])

@@ -10,17 +10,17 @@ use super::*;
 pub(super) fn shocks<I: Isa, const L: usize>(
     isa: I,
     model: &Model,
-    b: &mut Batch<L>,
+    s: &mut SectorState<L>,
     rngs: &mut XoshiroLanes<L>,
     year: usize,
 ) {
     let nk = model.n_shocks();
     for (g, &df) in model.t_groups.iter().enumerate() {
-        let w = b.chi[g].sample_lanes(isa, rngs);
-        b.t_scale[g] = std::array::from_fn(|l| ((df - 2.0) / w[l]).sqrt());
+        let w = s.chi[g].sample_lanes(isa, rngs);
+        s.t_scale[g] = std::array::from_fn(|l| ((df - 2.0) / w[l]).sqrt());
     }
     for k in 0..nk {
-        b.normals[k] = draw::normal_lanes(isa, rngs);
+        s.normals[k] = draw::normal_lanes(isa, rngs);
     }
     for k in 0..nk {
         // The whole row: a Cholesky factor has zeros above the diagonal,
@@ -29,14 +29,14 @@ pub(super) fn shocks<I: Isa, const L: usize>(
         let row = &model.chol[k * nk..(k + 1) * nk];
         let mut z = isa.lanes(&[-0.0; L]);
         for (m, &a) in row.iter().enumerate() {
-            z = z + a * isa.lanes(&b.normals[m]);
+            z = z + a * isa.lanes(&s.normals[m]);
         }
         let z = z.get();
         let mut f = match model.shock_shapes[k] {
             ShockShape::Gaussian => z,
             ShockShape::StudentT { group } => {
-                let s = &b.t_scale[group];
-                std::array::from_fn(|l| z[l] * s[l])
+                let scale = &s.t_scale[group];
+                std::array::from_fn(|l| z[l] * scale[l])
             }
             ShockShape::TwoPiece { down, up } => {
                 std::array::from_fn(|l| z[l] * if z[l] < 0.0 { down } else { up })
@@ -44,11 +44,11 @@ pub(super) fn shocks<I: Isa, const L: usize>(
         };
         // The year's scale (MODEL.md 2.4), when a shock has one.
         if !model.shock_scale.is_empty() {
-            let s = model.shock_scale[year * nk + k];
-            f.iter_mut().for_each(|x| *x *= s);
+            let scale = model.shock_scale[year * nk + k];
+            f.iter_mut().for_each(|x| *x *= scale);
         }
-        b.shocks[k] = f;
-        b.shock_year[k] = isa.add(&b.shock_year[k], &f);
+        s.shocks[k] = f;
+        s.shock_year[k] = isa.add(&s.shock_year[k], &f);
     }
 }
 
@@ -59,17 +59,17 @@ pub(super) fn events<I: Isa, const L: usize>(
     isa: I,
     model: &Model,
     lanes: &[&Model; L],
-    b: &mut Batch<L>,
+    s: &mut SectorState<L>,
     rngs: &mut XoshiroLanes<L>,
     year: usize,
     quarter: usize,
 ) {
     let ne = model.events.len();
-    b.temporary.iter_mut().for_each(|x| *x = [0.0; L]);
+    s.temporary.iter_mut().for_each(|x| *x = [0.0; L]);
     // In published quarters the events are known, not drawn.
     let published = year == 0 && quarter < model.observed.quarters;
     for (e, ev) in model.events.iter().enumerate() {
-        let p = &b.params.event_probability[year * ne + e];
+        let p = &s.params.event_probability[year * ne + e];
         let u = draw::uniform_lanes(isa, rngs);
         for l in 0..L {
             let u = u[l];
@@ -78,15 +78,15 @@ pub(super) fn events<I: Isa, const L: usize>(
             } else {
                 ev.may_start[quarter] && u < p[l]
             };
-            if b.left[e][l] == 0 && starts {
-                b.left[e][l] = ev.duration;
-                b.start_year[e][l] = year as u32;
+            if s.left[e][l] == 0 && starts {
+                s.left[e][l] = ev.duration;
+                s.start_year[e][l] = year as u32;
             }
-            if b.left[e][l] > 0 {
-                b.event_quarters[e][l] += 1;
-                b.first_year[e][l] = b.first_year[e][l].min(year as u32);
-                for &(i, size) in lanes[l].events[e].impacts_of(b.start_year[e][l]) {
-                    b.temporary[i][l] += size;
+            if s.left[e][l] > 0 {
+                s.event_quarters[e][l] += 1;
+                s.first_year[e][l] = s.first_year[e][l].min(year as u32);
+                for &(i, size) in lanes[l].events[e].impacts_of(s.start_year[e][l]) {
+                    s.temporary[i][l] += size;
                 }
             }
         }
@@ -95,14 +95,18 @@ pub(super) fn events<I: Isa, const L: usize>(
 
 /// Events that end this quarter leave their unrecovered loss behind.
 #[inline(always)]
-pub(super) fn end_events<const L: usize>(model: &Model, lanes: &[&Model; L], b: &mut Batch<L>) {
+pub(super) fn end_events<const L: usize>(
+    model: &Model,
+    lanes: &[&Model; L],
+    s: &mut SectorState<L>,
+) {
     for (e, ev) in model.events.iter().enumerate() {
         for l in 0..L {
-            if b.left[e][l] > 0 {
-                b.left[e][l] -= 1;
-                if b.left[e][l] == 0 {
-                    for &(i, size) in lanes[l].events[e].impacts_of(b.start_year[e][l]) {
-                        b.permanent[i][l] += (1.0 - ev.recovery) * size;
+            if s.left[e][l] > 0 {
+                s.left[e][l] -= 1;
+                if s.left[e][l] == 0 {
+                    for &(i, size) in lanes[l].events[e].impacts_of(s.start_year[e][l]) {
+                        s.permanent[i][l] += (1.0 - ev.recovery) * size;
                     }
                 }
             }
@@ -118,7 +122,7 @@ pub(super) fn end_events<const L: usize>(model: &Model, lanes: &[&Model; L], b: 
 pub(super) fn step_sectors<I: Isa, const L: usize>(
     isa: I,
     model: &Model,
-    b: &mut Batch<L>,
+    s: &mut SectorState<L>,
     rngs: &mut XoshiroLanes<L>,
     year: usize,
     t: usize,
@@ -126,15 +130,15 @@ pub(super) fn step_sectors<I: Isa, const L: usize>(
     let ns = model.n_sectors();
     let nk = model.n_shocks();
     for i in 0..ns {
-        b.eps[i] = draw::normal_lanes(isa, rngs);
+        s.eps[i] = draw::normal_lanes(isa, rngs);
     }
-    let p = &b.params;
+    let p = &s.params;
     let v = |x: &[f64; L]| isa.lanes(x);
     for i in 0..ns {
         // Σ_k λ_ik f_k, shocks in matrix order.
         let mut common = v(&[0.0; L]);
         for k in 0..nk {
-            common = common + v(&p.load_by_shock[k * ns + i]) * v(&b.shocks[k]);
+            common = common + v(&p.load_by_shock[k * ns + i]) * v(&s.shocks[k]);
         }
         let (mu, idio, ar) = (
             v(&p.mu_by_year[year * ns + i]),
@@ -142,18 +146,18 @@ pub(super) fn step_sectors<I: Isa, const L: usize>(
             model.ar[i],
         );
         // The AR(1), the log level on the sector's own path and with events.
-        let d = ar * v(&b.deviation[i]) + idio * v(&b.eps[i]) + common;
-        let trend = if b.boost.is_empty() {
-            v(&b.trend[i]) + (mu + d)
+        let d = ar * v(&s.deviation[i]) + idio * v(&s.eps[i]) + common;
+        let trend = if s.boost.is_empty() {
+            v(&s.trend[i]) + (mu + d)
         } else {
-            v(&b.trend[i]) + (mu + v(&b.boost[t * ns + i]) + d)
+            v(&s.trend[i]) + (mu + v(&s.boost[t * ns + i]) + d)
         };
-        let log_level = trend + v(&b.permanent[i]) + v(&b.temporary[i]);
-        b.deviation[i] = d.get();
-        b.trend[i] = trend.get();
-        b.work[i] = log_level.get();
-        let level = draw::exp_lanes(isa, &b.work[i]);
-        b.annual[i] = (v(&b.annual[i]) + v(&level)).get();
+        let log_level = trend + v(&s.permanent[i]) + v(&s.temporary[i]);
+        s.deviation[i] = d.get();
+        s.trend[i] = trend.get();
+        s.work[i] = log_level.get();
+        let level = draw::exp_lanes(isa, &s.work[i]);
+        s.annual[i] = (v(&s.annual[i]) + v(&level)).get();
     }
 }
 
@@ -164,7 +168,7 @@ pub(super) fn step_sectors<I: Isa, const L: usize>(
 /// which the run reports as a domain error. `m` is the lane's model.
 pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
     m: &Model,
-    b: &mut Batch<L>,
+    s: &mut SectorState<L>,
     l: usize,
     rng: &mut R,
     conditions: &[ExactCondition],
@@ -174,7 +178,7 @@ pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
     let nk = m.n_shocks();
     // Published quarters are in the first year: its mean growth, plus what
     // policy rules that fired add this quarter.
-    let boost = &b.boost;
+    let boost = &s.boost;
     let mu = |i: usize| {
         if boost.is_empty() {
             m.mu[i]
@@ -182,7 +186,7 @@ pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
             m.mu[i] + boost[t * ns + i][l]
         }
     };
-    let obs = &mut b.obs;
+    let obs = &mut s.obs;
     for k in 0..nk {
         let year_scale = if m.shock_scale.is_empty() {
             1.0
@@ -192,9 +196,9 @@ pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
         obs.scale[k] = year_scale
             * match m.shock_shapes[k] {
                 ShockShape::Gaussian => 1.0,
-                ShockShape::StudentT { group } => b.t_scale[group][l],
+                ShockShape::StudentT { group } => s.t_scale[group][l],
                 ShockShape::TwoPiece { down, up } => {
-                    if b.shocks[k][l] < 0.0 {
+                    if s.shocks[k][l] < 0.0 {
                         down
                     } else {
                         up
@@ -207,11 +211,11 @@ pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
     }
     for i in 0..ns {
         let loads = &m.load[i * m.load_stride..(i + 1) * m.load_stride];
-        let common: f64 = loads.iter().zip(&b.shocks).map(|(a, f)| a * f[l]).sum();
+        let common: f64 = loads.iter().zip(&s.shocks).map(|(a, f)| a * f[l]).sum();
         obs.innovation[i] = m.idio[i] * obs.eps[i] + common;
-        let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
-        obs.level[i] = draw::exp(b.trend[i][l] + mu(i) + d + b.permanent[i][l] + b.temporary[i][l]);
-        obs.before[i] = b.annual[i][l];
+        let d = m.ar[i] * s.deviation[i][l] + obs.innovation[i];
+        obs.level[i] = draw::exp(s.trend[i][l] + mu(i) + d + s.permanent[i][l] + s.temporary[i][l]);
+        obs.before[i] = s.annual[i][l];
     }
     let params = observed::SectorParams {
         idio: &m.idio,
@@ -228,8 +232,8 @@ pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
     match observed::solve(conditions, &params, &draw, &mut obs.solve) {
         Some(adj) => {
             for k in 0..nk {
-                b.shocks[k][l] += adj.shock[k];
-                b.shock_year[k][l] += adj.shock[k];
+                s.shocks[k][l] += adj.shock[k];
+                s.shock_year[k][l] += adj.shock[k];
             }
             for i in 0..ns {
                 obs.innovation[i] += adj.innovation[i];
@@ -238,10 +242,10 @@ pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
         None => obs.innovation.iter_mut().for_each(|u| *u = f64::NAN),
     }
     for i in 0..ns {
-        let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
-        b.deviation[i][l] = d;
-        b.trend[i][l] += mu(i) + d;
-        b.annual[i][l] += draw::exp(b.trend[i][l] + b.permanent[i][l] + b.temporary[i][l]);
+        let d = m.ar[i] * s.deviation[i][l] + obs.innovation[i];
+        s.deviation[i][l] = d;
+        s.trend[i][l] += mu(i) + d;
+        s.annual[i][l] += draw::exp(s.trend[i][l] + s.permanent[i][l] + s.temporary[i][l]);
     }
 }
 
@@ -249,10 +253,15 @@ pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
 /// (MODEL.md 2.5), lane by lane: record the year-to-date sums, then let each
 /// rule checked now compare its year-to-date growth with its trigger and,
 /// when it fires, add growth to later quarters of `boost`.
-pub(super) fn react<const L: usize>(model: &Model, b: &mut Batch<L>, year: usize, quarter: usize) {
+pub(super) fn react<const L: usize>(
+    model: &Model,
+    s: &mut SectorState<L>,
+    year: usize,
+    quarter: usize,
+) {
     let ns = model.n_sectors();
     let at = quarter * ns;
-    b.cum_cur[at..at + ns].copy_from_slice(&b.annual);
+    s.cum_cur[at..at + ns].copy_from_slice(&s.annual);
     let quarters = 4 * model.meta.horizon;
     for p in &model.policies {
         if !(p.check[quarter] && p.years[year]) {
@@ -261,8 +270,8 @@ pub(super) fn react<const L: usize>(model: &Model, b: &mut Batch<L>, year: usize
         for l in 0..L {
             let (mut now, mut before) = (0.0, 0.0);
             for &(i, w) in &p.weights {
-                now += w * b.annual[i][l];
-                before += w * b.cum_prev[at + i][l];
+                now += w * s.annual[i][l];
+                before += w * s.cum_prev[at + i][l];
             }
             let ytd = 100.0 * (now / before - 1.0);
             let shortfall = if p.below {
@@ -279,7 +288,7 @@ pub(super) fn react<const L: usize>(model: &Model, b: &mut Batch<L>, year: usize
             let first = 4 * year + quarter + p.lag;
             for t in first..(first + p.duration).min(quarters) {
                 for &i in &p.sectors {
-                    b.boost[t * ns + i][l] += delta;
+                    s.boost[t * ns + i][l] += delta;
                 }
             }
         }
