@@ -272,11 +272,9 @@ mod avx2 {
             store_u64(&mut g.s[2], c, s2);
             store_u64(&mut g.s[3], c, s3);
         }
-        for l in 4 * (L / 4)..L {
-            out[l] = {
-                use rand::Rng;
-                g.lane(l).next_u64()
-            };
+        for (l, o) in out.iter_mut().enumerate().skip(4 * (L / 4)) {
+            use rand::Rng;
+            *o = g.lane(l).next_u64();
         }
         out
     }

@@ -2,6 +2,9 @@
 //! for bit: many seeds and arguments, the special values in every lane position, widths that
 //! are and are not a multiple of the vector width.
 
+// Lane loops index several arrays by the lane.
+#![allow(clippy::needless_range_loop)]
+
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
