@@ -33,7 +33,9 @@ use super::observed::{self, ExactCondition, QuarterDraw};
 use super::{Formula, Input, Model, Series, ShockShape};
 use crate::engine::path_rngs;
 use crate::sample::ChiSquared;
+use crate::sample::simd::Avx2;
 use crate::stats::Accumulator;
+use draw::{Isa, Portable, XoshiroLanes};
 
 /// Paths simulated in lockstep by the engine (the batch width).
 pub const LANES: usize = 8;
@@ -62,22 +64,20 @@ impl PathRng {
 
 /// The variates the kernel draws and its `exp`: the crate's own samplers
 /// and math (`crate::sample`), which give the same bits in every lane and on
-/// every CPU. One place to change a sampler.
+/// every CPU, with the lane operations of an instruction set
+/// ([`sample::Isa`]: plain lane loops, or explicit AVX2). The lanes' sector
+/// streams are one [`XoshiroLanes`] (structure of arrays: one step of every
+/// lane's generator at once); a lane that leaves the lockstep draws on
+/// `rngs.lane(l)`. One place to change a sampler.
 mod draw {
-    use super::Gen;
     use crate::sample;
+    pub use crate::sample::{Isa, Portable, XoshiroLanes};
     use rand::Rng;
 
-    /// A standard normal.
+    /// A standard normal (a lane drawing on its own).
     #[inline(always)]
-    pub fn normal(rng: &mut Gen) -> f64 {
+    pub fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
         sample::normal(rng)
-    }
-
-    /// A uniform in [0, 1).
-    #[inline(always)]
-    pub fn uniform(rng: &mut Gen) -> f64 {
-        sample::uniform(rng)
     }
 
     /// One standard normal per lane, each from its lane's sector stream: the
@@ -85,15 +85,14 @@ mod draw {
     /// (about 1.2%) finishes on its own stream, so each lane's sequence is
     /// exactly that of [`normal`].
     #[inline(always)]
-    pub fn normal_lanes<const L: usize>(rngs: &mut [Gen; L]) -> [f64; L] {
-        let bits: [u64; L] = std::array::from_fn(|l| rngs[l].next_u64());
-        let (mut x, ok) = sample::normal_fast_lanes(&bits);
-        for l in 0..L {
-            if !ok[l] {
-                x[l] = sample::normal_from(&mut rngs[l], bits[l]);
-            }
-        }
-        x
+    pub fn normal_lanes<I: Isa, const L: usize>(isa: I, rngs: &mut XoshiroLanes<L>) -> [f64; L] {
+        sample::normals(isa, rngs)
+    }
+
+    /// One uniform in [0, 1) per lane, each from its lane's sector stream.
+    #[inline(always)]
+    pub fn uniform_lanes<I: Isa, const L: usize>(isa: I, rngs: &mut XoshiroLanes<L>) -> [f64; L] {
+        sample::uniforms(isa, rngs)
     }
 
     /// `exp` of one value.
@@ -102,10 +101,10 @@ mod draw {
         sample::exp(x)
     }
 
-    /// `exp` of each lane (branch-free; the bits of [`exp`] per lane).
+    /// `exp` of each lane (the bits of [`exp`] per lane).
     #[inline(always)]
-    pub fn exp_lanes<const L: usize>(x: &[f64; L]) -> [f64; L] {
-        sample::exp_lanes(x)
+    pub fn exp_lanes<I: Isa, const L: usize>(isa: I, x: &[f64; L]) -> [f64; L] {
+        isa.exp(x)
     }
 }
 
@@ -496,7 +495,8 @@ pub struct Kernel<'m, const L: usize> {
     /// Assumptions write the per-lane arrays: refresh them at every path.
     patch_lanes: bool,
     row: PathOutcome,
-    kind: KernelKind,
+    /// The AVX2 lane operations when the kernel is [`KernelKind::Avx2`].
+    isa: Option<Avx2>,
 }
 
 impl<'m, const L: usize> Kernel<'m, L> {
@@ -540,17 +540,17 @@ impl<'m, const L: usize> Kernel<'m, L> {
             sectors: SectorState::new(leader),
             patch_lanes: leader.assumptions.patches_lane_arrays(),
             row: PathOutcome::new(leader),
-            kind: KernelKind::chosen(),
+            isa: None,
         }
+        .with_kind(KernelKind::chosen())
     }
 
     /// The same kernel compiled for `kind` (tests compare kernels; a kind
     /// the CPU cannot run falls back to the baseline).
     pub fn with_kind(mut self, kind: KernelKind) -> Self {
-        self.kind = if kind == KernelKind::Avx2 && !KernelKind::avx2_available() {
-            KernelKind::Baseline
-        } else {
-            kind
+        self.isa = match kind {
+            KernelKind::Avx2 => Avx2::new(),
+            KernelKind::Baseline => None,
         };
         self
     }
@@ -624,14 +624,16 @@ impl<'m, const L: usize> Kernel<'m, L> {
                 o.start_path(l, first + l as u64);
             }
         }
+        // The sector streams continue in lockstep, in structure-of-arrays form.
+        let sector_rngs = &mut XoshiroLanes::from_rngs(&sector_rngs);
         let s = &mut self.sectors;
-        match self.kind {
+        match self.isa {
             #[cfg(target_arch = "x86_64")]
-            KernelKind::Avx2 => {
-                // SAFETY: `Avx2` is chosen only when the CPU reports AVX2.
-                unsafe { simulate_batch_avx2(mb, s, &mut sector_rngs, observers, active) }
+            Some(isa) => {
+                // SAFETY: `isa` (an `Avx2`) exists only on a CPU with AVX2.
+                unsafe { simulate_batch_avx2(isa, mb, s, sector_rngs, observers, active) }
             }
-            _ => simulate_batch(mb, s, &mut sector_rngs, observers, active),
+            _ => simulate_batch(Portable, mb, s, sector_rngs, observers, active),
         }
     }
 
@@ -835,25 +837,27 @@ impl KernelKind {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn simulate_batch_avx2<const L: usize, O: PathObserver>(
+    isa: Avx2,
     mb: &mut Members<'_, L>,
     s: &mut SectorState<L>,
-    rngs: &mut [Gen; L],
+    rngs: &mut XoshiroLanes<L>,
     observers: &mut [O],
     active: usize,
 ) {
-    simulate_batch(mb, s, rngs, observers, active)
+    simulate_batch(isa, mb, s, rngs, observers, active)
 }
 
 /// Simulate one batch of a group of variants: the sectors once (on the
 /// lanes' sector streams `rngs`, reading the first variant's models, which
 /// agree with the others' on every value the sector phase reads), each
 /// variant's indicators after each year, and each observer sees its
-/// variant's lanes.
+/// variant's lanes. `isa` gives the lane operations.
 #[inline(always)]
-fn simulate_batch<const L: usize, O: PathObserver>(
+fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
+    isa: I,
     mb: &mut Members<'_, L>,
     s: &mut SectorState<L>,
-    rngs: &mut [Gen; L],
+    rngs: &mut XoshiroLanes<L>,
     observers: &mut [O],
     active: usize,
 ) {
@@ -904,8 +908,8 @@ fn simulate_batch<const L: usize, O: PathObserver>(
         s.event_quarters.iter_mut().for_each(|x| *x = [0; L]);
 
         for quarter in 0..4 {
-            shocks(model, s, rngs, year);
-            events(model, lanes, s, rngs, year, quarter);
+            shocks(isa, model, s, rngs, year);
+            events(isa, model, lanes, s, rngs, year, quarter);
             let t = 4 * year + quarter;
             let conditions: &[ExactCondition] = if year == 0 {
                 &model.observed.exact[quarter]
@@ -913,10 +917,10 @@ fn simulate_batch<const L: usize, O: PathObserver>(
                 &[]
             };
             if conditions.is_empty() {
-                step_sectors(model, s, rngs, year, t);
+                step_sectors(isa, model, s, rngs, year, t);
             } else {
                 for l in 0..L {
-                    step_sectors_observed(lanes[l], s, l, &mut rngs[l], conditions, t);
+                    step_sectors_observed(lanes[l], s, l, &mut rngs.lane(l), conditions, t);
                 }
             }
             if policies {

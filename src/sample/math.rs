@@ -27,16 +27,16 @@ const LN2_HI: f64 = 6.93147180369123816490e-01;
 const LN2_LO: f64 = 1.90821492927058770002e-10;
 // exp (generated with the table, see exp_table.rs): 128 / ln2, ln2 / 128 in a 36-bit part and
 // the rest, the rounding shift 1.5 * 2^52, and the Taylor coefficients 1/2, 1/6, 1/24, 1/120.
-const EXP_INV_LN2_N: f64 = 184.6649652337873; // 0x1.71547652b82fep+7
-const EXP_NEG_LN2_HI_N: f64 = -0.005415212348111709; // -0x1.62e42fefa0000p-8
-const EXP_NEG_LN2_LO_N: f64 = -1.2864023111638346e-14; // -0x1.cf79abc9e3b3ap-47
-const EXP_SHIFT: f64 = 6755399441055744.0; // 0x1.8p52
-const EXP_C2: f64 = 0.5;
-const EXP_C3: f64 = 0.16666666666666666; // 0x1.5555555555555p-3
-const EXP_C4: f64 = 0.041666666666666664; // 0x1.5555555555555p-5
-const EXP_C5: f64 = 0.008333333333333333; // 0x1.1111111111111p-7
-const TWO_1009: f64 = 5.486124068793689e303; // 2^1009
-const TWO_M1022: f64 = f64::MIN_POSITIVE; // 2^-1022
+pub(super) const EXP_INV_LN2_N: f64 = 184.6649652337873; // 0x1.71547652b82fep+7
+pub(super) const EXP_NEG_LN2_HI_N: f64 = -0.005415212348111709; // -0x1.62e42fefa0000p-8
+pub(super) const EXP_NEG_LN2_LO_N: f64 = -1.2864023111638346e-14; // -0x1.cf79abc9e3b3ap-47
+pub(super) const EXP_SHIFT: f64 = 6755399441055744.0; // 0x1.8p52
+pub(super) const EXP_C2: f64 = 0.5;
+pub(super) const EXP_C3: f64 = 0.16666666666666666; // 0x1.5555555555555p-3
+pub(super) const EXP_C4: f64 = 0.041666666666666664; // 0x1.5555555555555p-5
+pub(super) const EXP_C5: f64 = 0.008333333333333333; // 0x1.1111111111111p-7
+pub(super) const TWO_1009: f64 = 5.486124068793689e303; // 2^1009
+pub(super) const TWO_M1022: f64 = f64::MIN_POSITIVE; // 2^-1022
 // ln: the Remez polynomial for (ln(1+f) - 2s) / s, s = f / (2 + f), in s^2, error < 2^-58.45.
 const LG1: f64 = 6.666666666666735130e-01; // 0x3fe55555_55555593
 const LG2: f64 = 3.999999999940941908e-01; // 0x3fd99999_9997fa04

@@ -14,14 +14,18 @@
 //! - [`normal`]: rand_distr 0.6's ziggurat `StandardNormal`, step for step, with own `exp`/`ln`;
 //! - [`ChiSquared`]: rand_distr 0.6's `ChiSquared` for df > 2 (Marsaglia–Tsang gamma);
 //! - lockstep pieces for a batch of paths, one generator per lane: [`normal_lanes`],
-//!   [`normal_fast_lanes`] and [`normal_from`].
+//!   [`normal_fast_lanes`] and [`normal_from`]; and with the lanes' generators in
+//!   structure-of-arrays form ([`XoshiroLanes`]) and the operations of an instruction set
+//!   ([`simd::Isa`]: plain loops or AVX2), [`normals`] and [`uniforms`].
 //!
 //! Where own `exp`/`ln` give the platform's bits, every draw equals rand_distr's; the tests
 //! measure how rarely they do not. The draw functions neither allocate nor do I/O.
 //! docs/MODEL.md ("Random variates and elementary functions") describes each algorithm.
 
 mod exp_table;
+mod lanes;
 mod math;
+pub mod simd;
 #[cfg(test)]
 mod tests;
 mod ziggurat_tables;
@@ -30,7 +34,9 @@ use std::fmt;
 
 use rand::Rng;
 
+pub use lanes::{LaneRng, XoshiroLanes};
 pub use math::{exp, exp_lanes, ln, ln_lanes};
+pub use simd::{Isa, Portable};
 use ziggurat_tables::{ZIG_NORM_F, ZIG_NORM_R, ZIG_NORM_X};
 
 /// A uniform `f64` in `[0, 1)`: the 53 high bits of one `u64`, times 2^-53. Exactly
@@ -152,6 +158,30 @@ pub fn normal_lanes<R: Rng, const L: usize>(rngs: &mut [R; L]) -> [f64; L] {
     x
 }
 
+/// One standard normal per lane of `g`, with the lane operations of `isa`: every lane's
+/// `u64` and the fast test together, and the lanes that miss finish on their own generator
+/// ([`XoshiroLanes::lane`]). Lane `l`'s sequence of results is exactly that of [`normal`] on
+/// lane `l`'s generator alone, for every `isa`.
+#[inline(always)]
+pub fn normals<I: Isa, const L: usize>(isa: I, g: &mut XoshiroLanes<L>) -> [f64; L] {
+    let bits = isa.next_u64(g);
+    let (mut x, mut miss) = isa.normal_fast(&bits);
+    while miss != 0 {
+        let l = miss.trailing_zeros() as usize;
+        miss &= miss - 1;
+        x[l] = normal_from(&mut g.lane(l), bits[l]);
+    }
+    x
+}
+
+/// One [`uniform`] per lane of `g`, with the lane operations of `isa`: lane `l` gets exactly
+/// what `uniform` would draw from lane `l`'s generator.
+#[inline(always)]
+pub fn uniforms<I: Isa, const L: usize>(isa: I, g: &mut XoshiroLanes<L>) -> [f64; L] {
+    let bits = isa.next_u64(g);
+    isa.uniform(&bits)
+}
+
 /// The degrees of freedom [`ChiSquared::new`] refused.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DegreesOfFreedomError(pub f64);
@@ -210,19 +240,67 @@ impl ChiSquared {
     /// `U < 1 - 0.0331 z^4` or `ln U < z^2/2 + d (1 - v + ln v)` }, then `v d 2`.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let x = normal(rng);
+        self.sample_from(rng, x)
+    }
+
+    /// [`ChiSquared::sample`] whose first normal `x` has already been drawn from `rng`.
+    #[inline]
+    fn sample_from<R: Rng + ?Sized>(&self, rng: &mut R, x: f64) -> f64 {
+        let mut x = x;
         loop {
-            let x = normal(rng);
             let v_cbrt = 1.0 + self.c * x;
-            if v_cbrt <= 0.0 {
-                continue;
+            // Not `> 0.0`: as rand_distr, only a value at most 0 is skipped.
+            #[allow(clippy::neg_cmp_op_on_partial_ord)]
+            if !(v_cbrt <= 0.0) {
+                let v = v_cbrt * v_cbrt * v_cbrt;
+                let u = open01(rng);
+                if self.accepts(x, v, u) {
+                    return v * (self.d * 2.0);
+                }
             }
-            let v = v_cbrt * v_cbrt * v_cbrt;
-            let u = open01(rng);
-            let x_sqr = x * x;
-            if u < 1.0 - 0.0331 * x_sqr * x_sqr || ln(u) < 0.5 * x_sqr + self.d * (1.0 - v + ln(v))
-            {
-                return v * (self.d * 2.0);
-            }
+            x = normal(rng);
         }
+    }
+
+    /// Marsaglia and Tsang's acceptance of a candidate: the squeeze `U < 1 - 0.0331 z^4`, else
+    /// `ln U < z^2/2 + d (1 - v + ln v)`.
+    #[inline(always)]
+    fn accepts(&self, x: f64, v: f64, u: f64) -> bool {
+        let x_sqr = x * x;
+        u < 1.0 - 0.0331 * x_sqr * x_sqr || ln(u) < 0.5 * x_sqr + self.d * (1.0 - v + ln(v))
+    }
+
+    /// One variate per lane of `g`, lane `l`'s sequence exactly that of [`ChiSquared::sample`]
+    /// on lane `l`'s generator: the first attempt in lockstep (the normals, as [`normals`],
+    /// and the uniforms), and a lane whose attempt is rejected continues on its own generator.
+    /// When some lane's `1 + c z` is not positive (it then draws no uniform), every lane
+    /// finishes on its own.
+    #[inline(always)]
+    pub fn sample_lanes<I: Isa, const L: usize>(
+        &self,
+        isa: I,
+        g: &mut XoshiroLanes<L>,
+    ) -> [f64; L] {
+        let x = normals(isa, g);
+        let v_cbrt: [f64; L] = std::array::from_fn(|l| 1.0 + self.c * x[l]);
+        let mut out = [0.0; L];
+        if v_cbrt.iter().any(|&t| t <= 0.0) {
+            for l in 0..L {
+                out[l] = self.sample_from(&mut g.lane(l), x[l]);
+            }
+            return out;
+        }
+        let bits = isa.next_u64(g);
+        let u = isa.open01(&bits);
+        for l in 0..L {
+            let v = v_cbrt[l] * v_cbrt[l] * v_cbrt[l];
+            out[l] = if self.accepts(x[l], v, u[l]) {
+                v * (self.d * 2.0)
+            } else {
+                self.sample(&mut g.lane(l))
+            };
+        }
+        out
     }
 }

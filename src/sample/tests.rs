@@ -42,7 +42,7 @@ fn random_bits_in(r: &mut Xoshiro256PlusPlus, lo: f64, hi: f64) -> f64 {
 
 /// Arguments of `exp`: half with random bits over the whole range (every magnitude from
 /// subnormal to 746, both signs), half uniform on [-745.2, 709.8].
-fn exp_args(n: usize, seed: u64) -> Vec<f64> {
+pub(super) fn exp_args(n: usize, seed: u64) -> Vec<f64> {
     let mut r = rng(seed);
     (0..n)
         .map(|k| {
@@ -68,7 +68,7 @@ fn ln_args(n: usize, seed: u64) -> Vec<f64> {
         .collect()
 }
 
-const EXP_SPECIALS: [f64; 24] = [
+pub(super) const EXP_SPECIALS: [f64; 24] = [
     0.0,
     -0.0,
     f64::MIN_POSITIVE,

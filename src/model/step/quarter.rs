@@ -7,35 +7,31 @@ use super::*;
 /// chi-square, the independent normals, their products with the rows of
 /// the correlation root, each shock's shape and the year's scale.
 #[inline(always)]
-pub(super) fn shocks<const L: usize>(
+pub(super) fn shocks<I: Isa, const L: usize>(
+    isa: I,
     model: &Model,
     s: &mut SectorState<L>,
-    rngs: &mut [Gen; L],
+    rngs: &mut XoshiroLanes<L>,
     year: usize,
 ) {
     let nk = model.n_shocks();
     for (g, &df) in model.t_groups.iter().enumerate() {
-        let chi = s.chi[g];
-        for l in 0..L {
-            let w: f64 = chi.sample(&mut rngs[l]);
-            s.t_scale[g][l] = ((df - 2.0) / w).sqrt();
-        }
+        let w = s.chi[g].sample_lanes(isa, rngs);
+        s.t_scale[g] = std::array::from_fn(|l| ((df - 2.0) / w[l]).sqrt());
     }
     for k in 0..nk {
-        s.normals[k] = draw::normal_lanes(rngs);
+        s.normals[k] = draw::normal_lanes(isa, rngs);
     }
     for k in 0..nk {
         // The whole row: a Cholesky factor has zeros above the diagonal,
         // but the square root used for a singular matrix does not. Summed
         // from -0.0 in matrix order, as `Iterator::sum` does.
         let row = &model.chol[k * nk..(k + 1) * nk];
-        let mut z = [-0.0; L];
+        let mut z = isa.lanes(&[-0.0; L]);
         for (m, &a) in row.iter().enumerate() {
-            let n = &s.normals[m];
-            for l in 0..L {
-                z[l] += a * n[l];
-            }
+            z = z + a * isa.lanes(&s.normals[m]);
         }
+        let z = z.get();
         let mut f = match model.shock_shapes[k] {
             ShockShape::Gaussian => z,
             ShockShape::StudentT { group } => {
@@ -52,20 +48,19 @@ pub(super) fn shocks<const L: usize>(
             f.iter_mut().for_each(|x| *x *= scale);
         }
         s.shocks[k] = f;
-        for l in 0..L {
-            s.shock_year[k][l] += f[l];
-        }
+        s.shock_year[k] = isa.add(&s.shock_year[k], &f);
     }
 }
 
 /// The events of a quarter (MODEL.md 4): one uniform per lane per event,
 /// starts, and the impacts of those under way on `T`.
 #[inline(always)]
-pub(super) fn events<const L: usize>(
+pub(super) fn events<I: Isa, const L: usize>(
+    isa: I,
     model: &Model,
     lanes: &[&Model; L],
     s: &mut SectorState<L>,
-    rngs: &mut [Gen; L],
+    rngs: &mut XoshiroLanes<L>,
     year: usize,
     quarter: usize,
 ) {
@@ -75,8 +70,9 @@ pub(super) fn events<const L: usize>(
     let published = year == 0 && quarter < model.observed.quarters;
     for (e, ev) in model.events.iter().enumerate() {
         let p = &s.params.event_probability[year * ne + e];
+        let u = draw::uniform_lanes(isa, rngs);
         for l in 0..L {
-            let u = draw::uniform(&mut rngs[l]);
+            let u = u[l];
             let starts = if published {
                 model.observed.event_start[e] == Some(quarter)
             } else {
@@ -123,57 +119,45 @@ pub(super) fn end_events<const L: usize>(
 /// the AR(1) and log levels (with the policy rules' growth of quarter `t`),
 /// then one `exp` per sector and lane.
 #[inline(always)]
-pub(super) fn step_sectors<const L: usize>(
+pub(super) fn step_sectors<I: Isa, const L: usize>(
+    isa: I,
     model: &Model,
     s: &mut SectorState<L>,
-    rngs: &mut [Gen; L],
+    rngs: &mut XoshiroLanes<L>,
     year: usize,
     t: usize,
 ) {
     let ns = model.n_sectors();
     let nk = model.n_shocks();
     for i in 0..ns {
-        s.eps[i] = draw::normal_lanes(rngs);
+        s.eps[i] = draw::normal_lanes(isa, rngs);
     }
     let p = &s.params;
+    let v = |x: &[f64; L]| isa.lanes(x);
     for i in 0..ns {
         // Σ_k λ_ik f_k, shocks in matrix order.
-        let mut common = [0.0; L];
+        let mut common = v(&[0.0; L]);
         for k in 0..nk {
-            let (load, f) = (&p.load_by_shock[k * ns + i], &s.shocks[k]);
-            for l in 0..L {
-                common[l] += load[l] * f[l];
-            }
+            common = common + v(&p.load_by_shock[k * ns + i]) * v(&s.shocks[k]);
         }
         let (mu, idio, ar) = (
-            &p.mu_by_year[year * ns + i],
-            &p.idio_by_year[year * ns + i],
+            v(&p.mu_by_year[year * ns + i]),
+            v(&p.idio_by_year[year * ns + i]),
             model.ar[i],
         );
-        let (dev, trend, eps) = (&mut s.deviation[i], &mut s.trend[i], &s.eps[i]);
-        let (permanent, temporary) = (&s.permanent[i], &s.temporary[i]);
-        let log_level = &mut s.work[i];
-        if s.boost.is_empty() {
-            for l in 0..L {
-                let d = ar * dev[l] + idio[l] * eps[l] + common[l];
-                dev[l] = d;
-                trend[l] += mu[l] + d;
-                log_level[l] = trend[l] + permanent[l] + temporary[l];
-            }
+        // The AR(1), the log level on the sector's own path and with events.
+        let d = ar * v(&s.deviation[i]) + idio * v(&s.eps[i]) + common;
+        let trend = if s.boost.is_empty() {
+            v(&s.trend[i]) + (mu + d)
         } else {
-            let boost = &s.boost[t * ns + i];
-            for l in 0..L {
-                let d = ar * dev[l] + idio[l] * eps[l] + common[l];
-                dev[l] = d;
-                trend[l] += mu[l] + boost[l] + d;
-                log_level[l] = trend[l] + permanent[l] + temporary[l];
-            }
-        }
-        let level = draw::exp_lanes(log_level);
-        let annual = &mut s.annual[i];
-        for l in 0..L {
-            annual[l] += level[l];
-        }
+            v(&s.trend[i]) + (mu + v(&s.boost[t * ns + i]) + d)
+        };
+        let log_level = trend + v(&s.permanent[i]) + v(&s.temporary[i]);
+        s.deviation[i] = d.get();
+        s.trend[i] = trend.get();
+        s.work[i] = log_level.get();
+        let level = draw::exp_lanes(isa, &s.work[i]);
+        s.annual[i] = (v(&s.annual[i]) + v(&level)).get();
     }
 }
 
@@ -182,11 +166,11 @@ pub(super) fn step_sectors<const L: usize>(
 /// figures (see [`observed::solve`]). Draws the same random numbers as the
 /// usual step. A path whose figures cannot be reached gets NaN levels,
 /// which the run reports as a domain error. `m` is the lane's model.
-pub(super) fn step_sectors_observed<const L: usize>(
+pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
     m: &Model,
     s: &mut SectorState<L>,
     l: usize,
-    rng: &mut Gen,
+    rng: &mut R,
     conditions: &[ExactCondition],
     t: usize,
 ) {
