@@ -33,7 +33,7 @@ use super::observed::{self, ExactCondition, QuarterDraw};
 use super::{Formula, Input, Model, Series, ShockShape};
 use crate::engine::path_rngs;
 use crate::sample::ChiSquared;
-use crate::stats::Accumulator;
+use crate::stats::{Accumulator, LaneScratch};
 
 /// Paths simulated in lockstep by the engine (the batch width).
 pub const LANES: usize = 8;
@@ -288,6 +288,9 @@ pub struct Batch<const L: usize> {
     chi: Vec<ChiSquared>,
     /// Per indicator, the chi-square sampler of a Student-t noise.
     noise_chi: Vec<Option<ChiSquared>>,
+    /// Per indicator, whether an assumption writes a value of it that the
+    /// indicator phase reads (then it reads each lane's; else the model's).
+    ind_varies: Vec<bool>,
 }
 
 impl<const L: usize> Batch<L> {
@@ -349,6 +352,7 @@ impl<const L: usize> Batch<L> {
                 .iter()
                 .map(|i| i.noise_t.and_then(|(df, _)| ChiSquared::new(df).ok()))
                 .collect(),
+            ind_varies: model.assumptions.moves_indicators(ni),
         }
     }
 
@@ -420,7 +424,8 @@ pub struct Kernel<'m, const L: usize> {
     batch: Batch<L>,
     /// Assumptions write the per-lane arrays: refresh them at every path.
     patch_lanes: bool,
-    row: PathOutcome,
+    /// Scratch of [`Kernel::record`].
+    record: LaneScratch,
     kind: KernelKind,
 }
 
@@ -437,7 +442,7 @@ impl<'m, const L: usize> Kernel<'m, L> {
             work,
             batch: Batch::new(model),
             patch_lanes: model.assumptions.patches_lane_arrays(),
-            row: PathOutcome::new(model),
+            record: LaneScratch::default(),
             kind: KernelKind::chosen(),
         }
     }
@@ -497,14 +502,21 @@ impl<'m, const L: usize> Kernel<'m, L> {
         }
     }
 
-    /// Fold lanes `0..active` into `acc`, in lane (path) order.
+    /// Fold lanes `0..active` into `acc`, in lane (path) order, straight
+    /// from the batch's lane arrays.
     pub fn record(&mut self, acc: &mut Accumulator, active: usize) {
-        for l in 0..active {
-            self.row.read(&self.batch, l);
-            let m = self.work.get(l).unwrap_or(self.model);
-            let r = &self.row;
-            acc.record(m, &r.values, &r.judged, &r.first_year, &r.excused);
-        }
+        let (model, work, b) = (self.model, &self.work, &self.batch);
+        let lanes: [&Model; L] = std::array::from_fn(|l| work.get(l).unwrap_or(model));
+        acc.record_lanes(
+            model,
+            &lanes,
+            active,
+            &b.values,
+            &b.judged,
+            &b.first_year,
+            &b.excused,
+            &mut self.record,
+        );
     }
 }
 

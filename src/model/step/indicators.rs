@@ -1,7 +1,19 @@
-//! The indicator phase of a batch: each formula matched once, evaluated
+//! The indicator phase of a batch: each formula matched once and evaluated
 //! over the lanes.
+//!
+//! An indicator's values that no assumption writes (intercept,
+//! coefficients, noise scale, exogenous means, event impact sizes) are the
+//! same in every lane: they are read once from the model and the lane loops
+//! use them as constants. Only an indicator some assumption writes
+//! ([`Assumptions::moves_indicators`](crate::model::assumptions)) reads them
+//! from each lane's patched model. Each lane's draws come from its own
+//! indicator stream in the scalar order (DESIGN: per year and indicator, the
+//! noise normal, its chi-square, a count's binomial draw): the normals of
+//! all lanes through the lockstep ziggurat, the rest lane by lane.
 
 use super::*;
+use crate::sample;
+use rand::Rng;
 
 #[inline(always)]
 pub(super) fn linear_of(m: &Model, j: usize) -> (f64, &[(Input, f64)]) {
@@ -11,9 +23,34 @@ pub(super) fn linear_of(m: &Model, j: usize) -> (f64, &[(Input, f64)]) {
     }
 }
 
+/// The event impacts on indicator `j` in year `year`: (event, size).
+#[inline(always)]
+fn impacts(m: &Model, j: usize, year: usize) -> &[(usize, f64)] {
+    if m.indicator_events_by_year.is_empty() {
+        &m.indicator_events[j]
+    } else {
+        &m.indicator_events_by_year[year][j]
+    }
+}
+
+/// One standard normal per lane from its indicator stream (the lockstep
+/// ziggurat; each lane's sequence is that of `sample::normal`).
+#[inline(always)]
+fn normal_lanes<const L: usize>(rngs: &mut [PathRng; L]) -> [f64; L] {
+    let bits: [u64; L] = std::array::from_fn(|l| rngs[l].indicators.next_u64());
+    let (mut x, ok) = sample::normal_fast_lanes(&bits);
+    for l in 0..L {
+        if !ok[l] {
+            x[l] = sample::normal_from(&mut rngs[l].indicators, bits[l]);
+        }
+    }
+    x
+}
+
 /// The year's indicators (MODEL.md 5.5), inputs first: each lane's noise
 /// from its indicator stream, event impacts, then the formula, matched once
 /// and evaluated over the lanes.
+#[inline(always)]
 pub(super) fn indicators<const L: usize>(
     model: &Model,
     lanes: &[&Model; L],
@@ -23,32 +60,45 @@ pub(super) fn indicators<const L: usize>(
 ) {
     for &j in &model.order {
         let ind = &model.indicators[j];
+        // Whether this indicator's values differ between lanes.
+        let varies = b.ind_varies.get(j).copied().unwrap_or(false);
         let mut noise = [0.0; L];
         // An assumption on the noise keeps it positive in every lane, so
         // the lanes agree on whether it is drawn.
-        if lanes[0].indicators[j].noise_sd > 0.0 {
-            for l in 0..L {
-                let rng = &mut rngs[l].indicators;
-                let mut z = draw::normal(rng);
-                if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &b.noise_chi[j]) {
+        let sd = lanes[0].indicators[j].noise_sd;
+        if sd > 0.0 {
+            let mut z = normal_lanes(rngs);
+            if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &b.noise_chi[j]) {
+                for l in 0..L {
                     // A Student-t draw with unit variance: z * sqrt((df-2)/W).
-                    let w: f64 = chi.sample(rng);
-                    z *= scale * (df / w).sqrt();
+                    let w: f64 = chi.sample(&mut rngs[l].indicators);
+                    z[l] *= scale * (df / w).sqrt();
                 }
-                let e = ind.noise_persistence * b.noise[j][l] + lanes[l].indicators[j].noise_sd * z;
-                b.noise[j][l] = e;
-                noise[l] = e;
             }
-        }
-        for l in 0..L {
-            let m = lanes[l];
-            let impacts = if m.indicator_events_by_year.is_empty() {
-                &m.indicator_events[j]
+            let sd: [f64; L] = if varies {
+                std::array::from_fn(|l| lanes[l].indicators[j].noise_sd)
             } else {
-                &m.indicator_events_by_year[year][j]
+                [sd; L]
             };
-            for &(e, size) in impacts {
-                noise[l] += size * b.event_quarters[e][l] as f64 / 4.0;
+            let rho = ind.noise_persistence;
+            let e = &mut b.noise[j];
+            for l in 0..L {
+                e[l] = rho * e[l] + sd[l] * z[l];
+            }
+            noise = *e;
+        }
+        if varies {
+            for l in 0..L {
+                for &(e, size) in impacts(lanes[l], j, year) {
+                    noise[l] += size * b.event_quarters[e][l] as f64 / 4.0;
+                }
+            }
+        } else {
+            for &(e, size) in impacts(model, j, year) {
+                let q = &b.event_quarters[e];
+                for l in 0..L {
+                    noise[l] += size * q[l] as f64 / 4.0;
+                }
             }
         }
         let v: [f64; L] = match &ind.formula {
@@ -69,20 +119,36 @@ pub(super) fn indicators<const L: usize>(
             }
             Formula::Growth(s) => {
                 let (now, before) = match *s {
-                    Series::Sector(i) => (b.annual[i], b.prev_annual[i]),
-                    Series::Indicator(k) => (b.ind[k], b.prev_ind[k]),
+                    Series::Sector(i) => (&b.annual[i], &b.prev_annual[i]),
+                    Series::Indicator(k) => (&b.ind[k], &b.prev_ind[k]),
                 };
                 std::array::from_fn(|l| 100.0 * (now[l] / before[l] - 1.0) + noise[l])
             }
-            Formula::Linear { terms, .. } => {
-                let mut v: [f64; L] = std::array::from_fn(|l| linear_of(lanes[l], j).0 + noise[l]);
-                for (p, &(input, _)) in terms.iter().enumerate() {
-                    let x: [f64; L] = match input {
-                        Input::Indicator(k) => b.ind[k],
-                        Input::Shock(k) => std::array::from_fn(|l| 0.5 * b.shock_year[k][l]),
+            Formula::Linear { intercept, terms } => {
+                let mut v: [f64; L] = if varies {
+                    std::array::from_fn(|l| linear_of(lanes[l], j).0 + noise[l])
+                } else {
+                    std::array::from_fn(|l| intercept + noise[l])
+                };
+                for (p, &(input, c)) in terms.iter().enumerate() {
+                    let c: [f64; L] = if varies {
+                        std::array::from_fn(|l| linear_of(lanes[l], j).1[p].1)
+                    } else {
+                        [c; L]
                     };
-                    for l in 0..L {
-                        v[l] += linear_of(lanes[l], j).1[p].1 * x[l];
+                    match input {
+                        Input::Indicator(k) => {
+                            let x = &b.ind[k];
+                            for l in 0..L {
+                                v[l] += c[l] * x[l];
+                            }
+                        }
+                        Input::Shock(k) => {
+                            let x = &b.shock_year[k];
+                            for l in 0..L {
+                                v[l] += c[l] * (0.5 * x[l]);
+                            }
+                        }
                     }
                 }
                 v
@@ -101,13 +167,20 @@ pub(super) fn indicators<const L: usize>(
                     b.prev_ind[j]
                 }
             }
-            Formula::Exogenous(_) => std::array::from_fn(|l| {
-                let mean = match &lanes[l].indicators[j].formula {
-                    Formula::Exogenous(means) => means[year],
-                    _ => f64::NAN,
-                };
-                mean + noise[l]
-            }),
+            Formula::Exogenous(means) => {
+                if varies {
+                    std::array::from_fn(|l| {
+                        let mean = match &lanes[l].indicators[j].formula {
+                            Formula::Exogenous(means) => means[year],
+                            _ => f64::NAN,
+                        };
+                        mean + noise[l]
+                    })
+                } else {
+                    let mean = means[year];
+                    std::array::from_fn(|l| mean + noise[l])
+                }
+            }
             Formula::Count { of, trials } => {
                 let share = b.ind[*of];
                 std::array::from_fn(|l| {
