@@ -24,7 +24,10 @@ mod seed;
 pub use plan::{BLOCK_SIZE, Plan, Shard, blocks_in};
 pub use precision::{CHECKPOINT_PATHS, PrecisionOutcome, max_half_width, simulate_to_precision};
 pub use progress::{NoProgress, Progress};
-pub use runner::{BlockSums, Observer, Outcome, run, run_block, run_more};
+pub use runner::{
+    BlockSums, MAX_GROUP, Observer, Outcome, run, run_block, run_block_group, run_more,
+    sector_groups,
+};
 pub use seed::{RNG_NAME, Stream, path_rng, path_rngs};
 
 use crate::error::{Error, Result};

@@ -21,7 +21,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use super::plan::{BLOCK_SIZE, Plan};
 use super::progress::Progress;
 use crate::model::Model;
-use crate::model::step::{NoObserver, PathObserver, simulate_block};
+use crate::model::step::{NoObserver, PathObserver, simulate_block, simulate_block_group};
 use crate::stats::Accumulator;
 
 /// Per-block sums of each target's values, kept so that a merge of shards
@@ -74,6 +74,42 @@ pub fn run_block<O: Observer>(
     simulate_block(model, seed, block * BLOCK_SIZE, paths, observer)
 }
 
+/// [`run_block`] for variants that share the sector phase
+/// ([`Model::shares_sector_phase`]), one observer each: the sectors are
+/// simulated once per batch and each variant's indicators on them, and each
+/// accumulator is exactly what [`run_block`] gives for that variant alone.
+pub fn run_block_group<O: Observer>(
+    models: &[&Model],
+    seed: u64,
+    block: u64,
+    paths: u64,
+    observers: &mut [O],
+) -> Vec<Accumulator> {
+    simulate_block_group(models, seed, block * BLOCK_SIZE, paths, observers)
+}
+
+/// Most variants simulated on one sector phase: a group's work item holds
+/// one accumulator and one observer per member, so this bounds an item's
+/// memory, while sharing among 16 already saves 15/16 of the sector work.
+pub const MAX_GROUP: usize = 16;
+
+/// The variants in groups that share the sector phase, in order of their
+/// first member: each variant joins the first group whose first member it
+/// shares the sector phase with (and that has room), else starts one.
+pub fn sector_groups(variants: &[&Model]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = vec![];
+    for (v, m) in variants.iter().enumerate() {
+        let home = groups
+            .iter_mut()
+            .find(|g| g.len() < MAX_GROUP && variants[g[0]].shares_sector_phase(m));
+        match home {
+            Some(g) => g.push(v),
+            None => groups.push(vec![v]),
+        }
+    }
+    groups
+}
+
 /// Simulate `plan`'s blocks for every variant and return one [`Outcome`]
 /// per variant, in order. `observer(v)` makes an empty observer for variant
 /// `v` (once per block, and once for the total). Progress counts paths over
@@ -103,12 +139,13 @@ pub fn run<O: Observer>(
 }
 
 /// Results waiting to be folded: item `folded + k` is `ready[k]` (`None`
-/// while it is still being simulated).
+/// while it is still being simulated); an item's result is one
+/// (accumulator, observer) per member of its group.
 struct Window<O> {
     /// Items folded so far (the next one to fold is item `folded`).
     folded: u64,
     /// Results of items `folded..`, in item order.
-    ready: VecDeque<Option<(Accumulator, O)>>,
+    ready: VecDeque<Option<Vec<(Accumulator, O)>>>,
     /// Whether some worker is folding now (only one folds at a time, and it
     /// folds in item order).
     folding: bool,
@@ -137,18 +174,20 @@ impl<F: Fn()> Drop for OnPanic<F> {
 /// which must come after those already folded in (a precision checkpoint):
 /// the result is the same as one [`run`] over all the blocks.
 ///
-/// The schedule: items are (variant, block) pairs, numbered variant-major
-/// with blocks ascending, so folding in item order keeps each variant's
-/// blocks in order. One task per worker of the current rayon pool takes the
+/// The schedule: variants that share the sector phase are grouped
+/// ([`sector_groups`]), and items are (group, block) pairs, numbered
+/// group-major with blocks ascending, so folding in item order keeps each
+/// variant's blocks in order. One task per worker of the current rayon pool takes the
 /// next item number from an atomic counter, simulates it, and puts its
 /// result into the window; whoever completes the oldest unfolded item folds
 /// every consecutive result that is ready (outside the lock: another worker
 /// that finishes meanwhile just leaves its result for the folder). No
-/// worker waits for a wave to end.
+/// worker waits for a wave to end. Grouping changes no result: a variant's
+/// paths are the same bits in a group as alone.
 ///
 /// Memory is bounded by the window: a worker may start item `i` only when
 /// `i < folded + WINDOW`, so at most `WINDOW` results (an accumulator and
-/// an observer each) exist at once, plus the one being merged, whatever the
+/// an observer per member of the item's group) exist at once, plus the one being merged, whatever the
 /// number of paths. The
 /// window is `4 × threads`: since the counter hands items out in order, the
 /// oldest unfolded item is always being simulated by a worker that started
@@ -166,11 +205,13 @@ pub fn run_more<O: Observer>(
     assert_eq!(outcomes.len(), variants.len(), "one outcome per variant");
     let first = plan.blocks.start;
     let per_variant = plan.blocks.end.saturating_sub(first);
-    let items = per_variant * variants.len() as u64;
+    let groups = sector_groups(variants);
+    let items = per_variant * groups.len() as u64;
     if items == 0 {
         return;
     }
-    let item = |i: u64| ((i / per_variant) as usize, first + i % per_variant);
+    // Item `i`: (its group's members, its block).
+    let item = |i: u64| (&groups[(i / per_variant) as usize], first + i % per_variant);
     let total = plan.path_count() * variants.len() as u64;
     let threads = rayon::current_num_threads().max(1) as u64;
     let window_size = 4 * threads;
@@ -207,15 +248,16 @@ pub fn run_more<O: Observer>(
                     return;
                 }
             }
-            let (v, b) = item(i);
-            let mut obs = observer(v);
-            let acc = run_block(variants[v], plan.seed, b, plan.paths_in(b), &mut obs);
+            let (members, b) = item(i);
+            let mut observers: Vec<O> = members.iter().map(|&v| observer(v)).collect();
+            let models: Vec<&Model> = members.iter().map(|&v| variants[v]).collect();
+            let accs = run_block_group(&models, plan.seed, b, plan.paths_in(b), &mut observers);
             let mut w = lock(&window);
             let slot = (i - w.folded) as usize;
             if w.ready.len() <= slot {
                 w.ready.resize_with(slot + 1, || None);
             }
-            w.ready[slot] = Some((acc, obs));
+            w.ready[slot] = Some(accs.into_iter().zip(observers).collect());
             if w.folding {
                 continue;
             }
@@ -223,22 +265,24 @@ pub fn run_more<O: Observer>(
             // Fold every consecutive ready result in item order, the window
             // unlocked while merging (so the others can keep adding theirs).
             while let Some(Some(_)) = w.ready.front() {
-                let (acc, obs) = w.ready.pop_front().flatten().expect("the front is ready");
-                let (v, b) = item(w.folded);
+                let results = w.ready.pop_front().flatten().expect("the front is ready");
+                let (members, b) = item(w.folded);
                 w.folded += 1;
                 space.notify_all();
                 drop(w);
                 let mut f = lock(&fold_into);
                 let (outs, done) = &mut *f;
-                let out = &mut outs[v];
-                out.acc.merge(&acc);
-                if plan.keep_block_sums {
-                    let sums = acc.targets.iter().map(|t| t.sum);
-                    let scaled = acc.targets.iter().map(|t| t.scaled_sum);
-                    out.block_sums.push((b, sums.chain(scaled).collect()));
+                for (&v, (acc, obs)) in members.iter().zip(results) {
+                    let out = &mut outs[v];
+                    out.acc.merge(&acc);
+                    if plan.keep_block_sums {
+                        let sums = acc.targets.iter().map(|t| t.sum);
+                        let scaled = acc.targets.iter().map(|t| t.scaled_sum);
+                        out.block_sums.push((b, sums.chain(scaled).collect()));
+                    }
+                    out.observer.merge(obs);
+                    *done += acc.paths;
                 }
-                out.observer.merge(obs);
-                *done += acc.paths;
                 progress.advance(*done, total);
                 drop(f);
                 w = lock(&window);

@@ -62,6 +62,21 @@ pub struct Item {
     pin: Option<f64>,
 }
 
+impl Item {
+    /// Whether it writes a field the sector phase reads (a sector's growth,
+    /// volatility or loading, an event's probability or sector impact).
+    fn writes_sector_phase(&self) -> bool {
+        matches!(
+            self.slot,
+            Slot::SectorGrowth(_)
+                | Slot::SectorVolatility(_)
+                | Slot::SectorLoading(..)
+                | Slot::EventProbability(_)
+                | Slot::ImpactSize(_, ImpactSlot::Sector(_))
+        )
+    }
+}
+
 /// The assumptions of a model (empty for most scenarios: nothing is drawn).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Assumptions {
@@ -215,6 +230,31 @@ impl Assumptions {
             }
         }
         moved
+    }
+
+    /// Whether `other` draws the same variates from the sector stream and
+    /// writes the same values into the sector phase's fields
+    /// ([`Model::shares_sector_phase`]): as many assumptions, each from the
+    /// same family of distribution (a normal's ziggurat may take more than
+    /// one number from the stream, a uniform or triangular draw takes one),
+    /// and those that write sector or event fields identical, also in what
+    /// they write (central value, pin).
+    pub(crate) fn same_sector_phase(&self, other: &Assumptions) -> bool {
+        let family = |d: &AssumptionDist| matches!(d, AssumptionDist::Normal { .. });
+        // What an item writes: its pin, else the central value when fixed, else the draw.
+        let writes =
+            |a: &Assumptions, i: &Item| (i.pin.map(f64::to_bits), i.pin.is_none() && a.fixed);
+        self.items.len() == other.items.len()
+            && self.load_pos == other.load_pos
+            && self.sqrt_v == other.sqrt_v
+            && self.shapes == other.shapes
+            && self.items.iter().zip(&other.items).all(|(a, b)| {
+                if a.writes_sector_phase() || b.writes_sector_phase() {
+                    a.slot == b.slot && a.dist == b.dist && writes(self, a) == writes(other, b)
+                } else {
+                    family(&a.dist) == family(&b.dist)
+                }
+            })
     }
 
     /// Variates drawn per path: one per assumption.

@@ -12,6 +12,7 @@ pub mod assumptions;
 mod compile;
 pub mod corr;
 pub mod observed;
+mod sector_phase;
 pub mod step;
 
 pub(crate) use compile::base_quarters;

@@ -64,7 +64,7 @@ impl PathRng {
 /// and math (`crate::sample`), which give the same bits in every lane and on
 /// every CPU. One place to change a sampler.
 mod draw {
-    use super::{Gen, PathRng};
+    use super::Gen;
     use crate::sample;
     use rand::Rng;
 
@@ -85,12 +85,12 @@ mod draw {
     /// (about 1.2%) finishes on its own stream, so each lane's sequence is
     /// exactly that of [`normal`].
     #[inline(always)]
-    pub fn normal_lanes<const L: usize>(rngs: &mut [PathRng; L]) -> [f64; L] {
-        let bits: [u64; L] = std::array::from_fn(|l| rngs[l].sectors.next_u64());
+    pub fn normal_lanes<const L: usize>(rngs: &mut [Gen; L]) -> [f64; L] {
+        let bits: [u64; L] = std::array::from_fn(|l| rngs[l].next_u64());
         let (mut x, ok) = sample::normal_fast_lanes(&bits);
         for l in 0..L {
             if !ok[l] {
-                x[l] = sample::normal_from(&mut rngs[l].sectors, bits[l]);
+                x[l] = sample::normal_from(&mut rngs[l], bits[l]);
             }
         }
         x
@@ -138,7 +138,8 @@ impl PathObserver for NoObserver {}
 /// One lane of a batch, as an observer sees it.
 #[derive(Clone, Copy)]
 pub struct PathView<'a, const L: usize> {
-    batch: &'a Batch<L>,
+    sectors: &'a SectorState<L>,
+    indicators: &'a IndicatorState<L>,
     lane: usize,
 }
 
@@ -150,13 +151,13 @@ impl<const L: usize> PathView<'_, L> {
 
     /// Sector `i`'s value added summed over the current year's quarters so far.
     pub fn sector_ytd(&self, i: usize) -> f64 {
-        self.batch.annual[i][self.lane]
+        self.sectors.annual[i][self.lane]
     }
 
     /// Indicator `j`'s value for the year just completed (valid in
     /// [`PathObserver::year_end`]).
     pub fn indicator(&self, j: usize) -> f64 {
-        self.batch.ind[j][self.lane]
+        self.indicators.ind[j][self.lane]
     }
 }
 
@@ -220,9 +221,12 @@ struct ObservedScratch {
     solve: observed::Workspace,
 }
 
-/// The state of `L` paths in lockstep, one lane array per quantity.
+/// The sector state of `L` paths in lockstep, one lane array per quantity:
+/// everything the quarter step reads and writes (sectors, shocks, events,
+/// policy rules, a nowcast's scratch). Variants of a scenario whose sector
+/// phase is the same ([`Model::shares_sector_phase`]) share one.
 #[derive(Debug, Clone)]
-pub struct Batch<const L: usize> {
+pub struct SectorState<const L: usize> {
     // Sectors (MODEL.md 2.2), in sector order.
     /// `d`: deviation of quarterly log growth from its mean.
     deviation: Vec<[f64; L]>,
@@ -261,6 +265,24 @@ pub struct Batch<const L: usize> {
     /// The first 0-based year it was under way, or `u32::MAX`.
     first_year: Vec<[u32; L]>,
 
+    // Policy rules (MODEL.md 2.5); empty without them.
+    /// Growth added per quarter of the path and sector (quarters x sectors).
+    boost: Vec<[f64; L]>,
+    /// Value added summed through each quarter of last year and this year
+    /// (4 x sectors).
+    cum_prev: Vec<[f64; L]>,
+    cum_cur: Vec<[f64; L]>,
+
+    params: LaneParams<L>,
+    obs: ObservedScratch,
+    /// The chi-square sampler of each Student-t group.
+    chi: Vec<ChiSquared>,
+}
+
+/// The indicator state of `L` paths of one variant: each year's indicators
+/// and the targets' values (MODEL.md 5 and 6).
+#[derive(Debug, Clone)]
+pub struct IndicatorState<const L: usize> {
     // Indicators (MODEL.md 5), in scenario order.
     /// This year's values (last year's until evaluated).
     ind: Vec<[f64; L]>,
@@ -274,18 +296,6 @@ pub struct Batch<const L: usize> {
     judged: Vec<[f64; L]>,
     excused: Vec<[bool; L]>,
 
-    // Policy rules (MODEL.md 2.5); empty without them.
-    /// Growth added per quarter of the path and sector (quarters x sectors).
-    boost: Vec<[f64; L]>,
-    /// Value added summed through each quarter of last year and this year
-    /// (4 x sectors).
-    cum_prev: Vec<[f64; L]>,
-    cum_cur: Vec<[f64; L]>,
-
-    params: LaneParams<L>,
-    obs: ObservedScratch,
-    /// The chi-square sampler of each Student-t group.
-    chi: Vec<ChiSquared>,
     /// Per indicator, the chi-square sampler of a Student-t noise.
     noise_chi: Vec<Option<ChiSquared>>,
     /// Per indicator, whether an assumption writes a value of it that the
@@ -293,16 +303,14 @@ pub struct Batch<const L: usize> {
     ind_varies: Vec<bool>,
 }
 
-impl<const L: usize> Batch<L> {
+impl<const L: usize> SectorState<L> {
     /// Buffers sized for `model`.
     pub fn new(model: &Model) -> Self {
         let ns = model.n_sectors();
         let nk = model.n_shocks();
-        let ni = model.indicators.len();
         let ne = model.events.len();
-        let nt = model.targets.len();
         let z = |n: usize| vec![[0.0; L]; n];
-        Batch {
+        SectorState {
             deviation: z(ns),
             trend: z(ns),
             permanent: z(ns),
@@ -319,12 +327,6 @@ impl<const L: usize> Batch<L> {
             event_quarters: vec![[0; L]; ne],
             start_year: vec![[0; L]; ne],
             first_year: vec![[u32::MAX; L]; ne],
-            ind: z(ni),
-            prev_ind: z(ni),
-            noise: z(ni),
-            values: vec![[f64::NAN; L]; nt],
-            judged: vec![[f64::NAN; L]; nt],
-            excused: vec![[false; L]; nt],
             boost: if model.policies.is_empty() {
                 vec![]
             } else {
@@ -347,6 +349,23 @@ impl<const L: usize> Batch<L> {
                 .iter()
                 .filter_map(|&df| ChiSquared::new(df).ok())
                 .collect(),
+        }
+    }
+}
+
+impl<const L: usize> IndicatorState<L> {
+    /// Buffers sized for `model`.
+    pub fn new(model: &Model) -> Self {
+        let ni = model.indicators.len();
+        let nt = model.targets.len();
+        let z = |n: usize| vec![[0.0; L]; n];
+        IndicatorState {
+            ind: z(ni),
+            prev_ind: z(ni),
+            noise: z(ni),
+            values: vec![[f64::NAN; L]; nt],
+            judged: vec![[f64::NAN; L]; nt],
+            excused: vec![[false; L]; nt],
             noise_chi: model
                 .indicators
                 .iter()
@@ -355,25 +374,34 @@ impl<const L: usize> Batch<L> {
             ind_varies: model.assumptions.moves_indicators(ni),
         }
     }
+}
 
+/// One variant's results on a batch, after [`Kernel::simulate`].
+#[derive(Clone, Copy)]
+pub struct BatchView<'a, const L: usize> {
+    sectors: &'a SectorState<L>,
+    indicators: &'a IndicatorState<L>,
+}
+
+impl<const L: usize> BatchView<'_, L> {
     /// Target `t`'s indicator value on lane `l` (after a batch is simulated).
     pub fn value(&self, t: usize, l: usize) -> f64 {
-        self.values[t][l]
+        self.indicators.values[t][l]
     }
 
     /// Target `t`'s judged value (after `relative_to`) on lane `l`.
     pub fn judged(&self, t: usize, l: usize) -> f64 {
-        self.judged[t][l]
+        self.indicators.judged[t][l]
     }
 
     /// Event `e`'s first 0-based year under way on lane `l` (`u32::MAX`: never).
     pub fn first_year(&self, e: usize, l: usize) -> u32 {
-        self.first_year[e][l]
+        self.sectors.first_year[e][l]
     }
 
     /// Whether target `t` was excused on lane `l`.
     pub fn excused(&self, t: usize, l: usize) -> bool {
-        self.excused[t][l]
+        self.indicators.excused[t][l]
     }
 }
 
@@ -401,27 +429,51 @@ impl PathOutcome {
         }
     }
 
-    fn read<const L: usize>(&mut self, b: &Batch<L>, l: usize) {
+    fn read<const L: usize>(&mut self, b: BatchView<'_, L>, l: usize) {
+        let (s, x) = (b.sectors, b.indicators);
         for (t, (v, j)) in self.values.iter_mut().zip(&mut self.judged).enumerate() {
-            *v = b.values[t][l];
-            *j = b.judged[t][l];
+            *v = x.values[t][l];
+            *j = x.judged[t][l];
         }
         for (e, f) in self.first_year.iter_mut().enumerate() {
-            *f = b.first_year[e][l];
+            *f = s.first_year[e][l];
         }
-        for (t, x) in self.excused.iter_mut().enumerate() {
-            *x = b.excused[t][l];
+        for (t, e) in self.excused.iter_mut().enumerate() {
+            *e = x.excused[t][l];
         }
     }
 }
 
-/// The kernel of one model: its batch state and, with assumptions, one
-/// patched copy of the model per lane (made once, rewritten at each path).
+/// The variants of a kernel, one entry per variant in each list (kept
+/// apart so that the batch function can read the models while it writes
+/// the indicator states).
+struct Members<'m, const L: usize> {
+    models: Vec<&'m Model>,
+    /// Per variant: one copy of its model per lane when it has assumptions;
+    /// empty otherwise.
+    work: Vec<Vec<Model>>,
+    states: Vec<IndicatorState<L>>,
+    /// Per variant: the lanes' indicator streams (each variant starts a
+    /// batch from the same ones).
+    rngs: Vec<[Gen; L]>,
+}
+
+impl<const L: usize> Members<'_, L> {
+    /// The model lane `l` of variant `v` reads (its patched copy, or the model).
+    #[inline(always)]
+    fn lane(&self, v: usize, l: usize) -> &Model {
+        self.work[v].get(l).unwrap_or(self.models[v])
+    }
+}
+
+/// The kernel of a group of variants that share the sector phase
+/// ([`Model::shares_sector_phase`]; one variant is a group of one): the
+/// sector state simulated once per batch, and per variant an indicator
+/// state. With assumptions, each variant has one patched copy of its model
+/// per lane (made once, rewritten at each path).
 pub struct Kernel<'m, const L: usize> {
-    model: &'m Model,
-    /// One copy per lane when the model has assumptions; empty otherwise.
-    work: Vec<Model>,
-    batch: Batch<L>,
+    members: Members<'m, L>,
+    sectors: SectorState<L>,
     /// Assumptions write the per-lane arrays: refresh them at every path.
     patch_lanes: bool,
     /// Scratch of [`Kernel::record`].
@@ -432,16 +484,43 @@ pub struct Kernel<'m, const L: usize> {
 impl<'m, const L: usize> Kernel<'m, L> {
     /// A kernel for `model`.
     pub fn new(model: &'m Model) -> Self {
-        let work = if model.assumptions.is_empty() {
-            vec![]
-        } else {
-            vec![model.clone(); L]
+        Self::group(&[model])
+    }
+
+    /// A kernel for variants that share the sector phase, simulated
+    /// together: the sectors once per batch, the indicators of each.
+    ///
+    /// # Panics
+    /// If `models` is empty or some variant does not share the first one's
+    /// sector phase (a caller's error: see [`Model::shares_sector_phase`]).
+    pub fn group(models: &[&'m Model]) -> Self {
+        let leader = models.first().expect("a kernel needs a model");
+        assert!(
+            models.iter().all(|m| leader.shares_sector_phase(m)),
+            "the variants of a kernel must share the sector phase"
+        );
+        let members = Members {
+            models: models.to_vec(),
+            work: models
+                .iter()
+                .map(|m| {
+                    if m.assumptions.is_empty() {
+                        vec![]
+                    } else {
+                        vec![(*m).clone(); L]
+                    }
+                })
+                .collect(),
+            states: models.iter().map(|m| IndicatorState::new(m)).collect(),
+            rngs: models
+                .iter()
+                .map(|_| std::array::from_fn(|l| PathRng::new(0, l as u64).indicators))
+                .collect(),
         };
         Kernel {
-            model,
-            work,
-            batch: Batch::new(model),
-            patch_lanes: model.assumptions.patches_lane_arrays(),
+            members,
+            sectors: SectorState::new(leader),
+            patch_lanes: leader.assumptions.patches_lane_arrays(),
             record: LaneScratch::default(),
             kind: KernelKind::chosen(),
         }
@@ -458,9 +537,17 @@ impl<'m, const L: usize> Kernel<'m, L> {
         self
     }
 
-    /// The batch state (results of the last [`Kernel::simulate`]).
-    pub fn batch(&self) -> &Batch<L> {
-        &self.batch
+    /// The first variant's results of the last [`Kernel::simulate`].
+    pub fn batch(&self) -> BatchView<'_, L> {
+        self.member(0)
+    }
+
+    /// Variant `v`'s results of the last [`Kernel::simulate_group`].
+    pub fn member(&self, v: usize) -> BatchView<'_, L> {
+        BatchView {
+            sectors: &self.sectors,
+            indicators: &self.members.states[v],
+        }
     }
 
     /// Simulate one batch of a run seeded with `seed`: lane `l` is global
@@ -473,48 +560,77 @@ impl<'m, const L: usize> Kernel<'m, L> {
         active: usize,
         observer: &mut O,
     ) {
-        let rngs: &mut [PathRng; L] =
-            &mut std::array::from_fn(|l| PathRng::new(seed, first + l as u64));
+        self.simulate_group(seed, first, active, std::slice::from_mut(observer));
+    }
+
+    /// [`Kernel::simulate`] for every variant of the group, with one
+    /// observer per variant: variant `v`'s paths are exactly those it would
+    /// have alone.
+    pub fn simulate_group<O: PathObserver>(
+        &mut self,
+        seed: u64,
+        first: u64,
+        active: usize,
+        observers: &mut [O],
+    ) {
+        let mb = &mut self.members;
+        assert_eq!(observers.len(), mb.models.len(), "one observer per variant");
+        let rngs: [PathRng; L] = std::array::from_fn(|l| PathRng::new(seed, first + l as u64));
+        let mut sector_rngs: [Gen; L] = std::array::from_fn(|l| rngs[l].sectors.clone());
         // Assumptions first: each lane draws its own from its sector stream.
-        if !self.work.is_empty() {
-            for (w, rng) in self.work.iter_mut().zip(rngs.iter_mut()) {
-                self.model.assumptions.apply(w, &mut rng.sectors);
+        // Every variant draws the same variates (the sector phase is shared
+        // only then), so the stream continues from the first one's state.
+        let mut after: Option<[Gen; L]> = None;
+        for v in 0..mb.models.len() {
+            mb.rngs[v] = std::array::from_fn(|l| rngs[l].indicators.clone());
+            if mb.work[v].is_empty() {
+                continue;
             }
-            if self.patch_lanes {
-                for l in 0..L {
-                    self.batch.params.set_lane(l, &self.work[l]);
-                }
+            let mut own = sector_rngs.clone();
+            for (w, rng) in mb.work[v].iter_mut().zip(own.iter_mut()) {
+                mb.models[v].assumptions.apply(w, rng);
+            }
+            debug_assert!(after.as_ref().is_none_or(|a| *a == own));
+            after.get_or_insert(own);
+        }
+        if let Some(a) = after {
+            sector_rngs = a;
+        }
+        if self.patch_lanes {
+            for l in 0..L {
+                self.sectors.params.set_lane(l, &mb.work[0][l]);
             }
         }
-        for l in 0..active {
-            observer.start_path(l, first + l as u64);
+        for o in observers.iter_mut() {
+            for l in 0..active {
+                o.start_path(l, first + l as u64);
+            }
         }
-        let (model, work) = (self.model, &self.work);
-        let lanes: [&Model; L] = std::array::from_fn(|l| work.get(l).unwrap_or(model));
-        let b = &mut self.batch;
+        let s = &mut self.sectors;
         match self.kind {
             #[cfg(target_arch = "x86_64")]
             KernelKind::Avx2 => {
                 // SAFETY: `Avx2` is chosen only when the CPU reports AVX2.
-                unsafe { simulate_batch_avx2(model, &lanes, b, rngs, active, observer) }
+                unsafe { simulate_batch_avx2(mb, s, &mut sector_rngs, observers, active) }
             }
-            _ => simulate_batch(model, &lanes, b, rngs, active, observer),
+            _ => simulate_batch(mb, s, &mut sector_rngs, observers, active),
         }
     }
 
-    /// Fold lanes `0..active` into `acc`, in lane (path) order, straight
-    /// from the batch's lane arrays.
-    pub fn record(&mut self, acc: &mut Accumulator, active: usize) {
-        let (model, work, b) = (self.model, &self.work, &self.batch);
-        let lanes: [&Model; L] = std::array::from_fn(|l| work.get(l).unwrap_or(model));
+    /// Fold lanes `0..active` of variant `v` into `acc`, in lane (path)
+    /// order, straight from the batch's lane arrays.
+    pub fn record(&mut self, v: usize, acc: &mut Accumulator, active: usize) {
+        let mb = &self.members;
+        let lanes: [&Model; L] = std::array::from_fn(|l| mb.lane(v, l));
+        let st = &mb.states[v];
         acc.record_lanes(
-            model,
+            mb.models[v],
             &lanes,
             active,
-            &b.values,
-            &b.judged,
-            &b.first_year,
-            &b.excused,
+            &st.values,
+            &st.judged,
+            &self.sectors.first_year,
+            &st.excused,
             &mut self.record,
         );
     }
@@ -533,6 +649,19 @@ pub fn simulate_block<O: PathObserver>(
     simulate_block_lanes::<LANES, O>(model, seed, first, paths, observer, KernelKind::chosen())
 }
 
+/// [`simulate_block`] for variants that share the sector phase, one
+/// observer each: one accumulator per variant, each exactly what
+/// [`simulate_block`] gives for that variant alone.
+pub fn simulate_block_group<O: PathObserver>(
+    models: &[&Model],
+    seed: u64,
+    first: u64,
+    paths: u64,
+    observers: &mut [O],
+) -> Vec<Accumulator> {
+    simulate_group_lanes::<LANES, O>(models, seed, first, paths, observers, KernelKind::chosen())
+}
+
 /// [`simulate_block`] with batch width `L` and kernel `kind`.
 pub fn simulate_block_lanes<const L: usize, O: PathObserver>(
     model: &Model,
@@ -542,16 +671,32 @@ pub fn simulate_block_lanes<const L: usize, O: PathObserver>(
     observer: &mut O,
     kind: KernelKind,
 ) -> Accumulator {
-    let mut acc = Accumulator::new(model);
-    let mut kernel = Kernel::<L>::new(model).with_kind(kind);
+    let observers = std::slice::from_mut(observer);
+    let mut accs = simulate_group_lanes::<L, O>(&[model], seed, first, paths, observers, kind);
+    accs.pop().expect("one accumulator per variant")
+}
+
+/// [`simulate_block_group`] with batch width `L` and kernel `kind`.
+pub fn simulate_group_lanes<const L: usize, O: PathObserver>(
+    models: &[&Model],
+    seed: u64,
+    first: u64,
+    paths: u64,
+    observers: &mut [O],
+    kind: KernelKind,
+) -> Vec<Accumulator> {
+    let mut accs: Vec<Accumulator> = models.iter().map(|m| Accumulator::new(m)).collect();
+    let mut kernel = Kernel::<L>::group(models).with_kind(kind);
     let mut done = 0;
     while done < paths {
         let active = (paths - done).min(L as u64) as usize;
-        kernel.simulate(seed, first + done, active, observer);
-        kernel.record(&mut acc, active);
+        kernel.simulate_group(seed, first + done, active, observers);
+        for (v, acc) in accs.iter_mut().enumerate() {
+            kernel.record(v, acc, active);
+        }
         done += active as u64;
     }
-    acc
+    accs
 }
 
 /// Simulate global paths `paths` of a run seeded with `seed` with batch
@@ -580,10 +725,10 @@ pub fn simulate_paths<const L: usize, O: PathObserver>(
 
 /// `x_i` of each lane for an annual series (MODEL.md 5.4).
 #[inline(always)]
-fn series<const L: usize>(s: Series, b: &Batch<L>) -> [f64; L] {
-    match s {
-        Series::Sector(i) => b.annual[i],
-        Series::Indicator(j) => b.ind[j],
+fn series<const L: usize>(series: Series, s: &SectorState<L>, x: &IndicatorState<L>) -> [f64; L] {
+    match series {
+        Series::Sector(i) => s.annual[i],
+        Series::Indicator(j) => x.ind[j],
     }
 }
 
@@ -646,28 +791,38 @@ impl KernelKind {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn simulate_batch_avx2<const L: usize, O: PathObserver>(
-    model: &Model,
-    lanes: &[&Model; L],
-    b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    mb: &mut Members<'_, L>,
+    s: &mut SectorState<L>,
+    rngs: &mut [Gen; L],
+    observers: &mut [O],
     active: usize,
-    observer: &mut O,
 ) {
-    simulate_batch(model, lanes, b, rngs, active, observer)
+    simulate_batch(mb, s, rngs, observers, active)
 }
 
-/// Simulate one batch. `model` gives the structure every lane shares;
-/// `lanes[l]` is the model lane `l` reads its patched values from (the same
-/// as `model` without assumptions).
+/// Simulate one batch of a group of variants: the sectors once (on the
+/// lanes' sector streams `rngs`, reading the first variant's models, which
+/// agree with the others' on every value the sector phase reads), each
+/// variant's indicators after each year, and each observer sees its
+/// variant's lanes.
 #[inline(always)]
 fn simulate_batch<const L: usize, O: PathObserver>(
-    model: &Model,
-    lanes: &[&Model; L],
-    b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    mb: &mut Members<'_, L>,
+    s: &mut SectorState<L>,
+    rngs: &mut [Gen; L],
+    observers: &mut [O],
     active: usize,
-    observer: &mut O,
 ) {
+    let Members {
+        models,
+        work,
+        states,
+        rngs: ind_rngs,
+    } = mb;
+    let model = models[0];
+    let lane_models =
+        |v: usize| -> [&Model; L] { std::array::from_fn(|l| work[v].get(l).unwrap_or(models[v])) };
+    let lanes = &lane_models(0);
     let ns = model.n_sectors();
     let ne = model.events.len();
     let horizon = model.meta.horizon;
@@ -675,32 +830,36 @@ fn simulate_batch<const L: usize, O: PathObserver>(
 
     // Start every lane at the base year (MODEL.md 2.1).
     for i in 0..ns {
-        b.deviation[i] = [model.momentum.get(i).copied().unwrap_or(0.0); L];
-        b.trend[i] = b.params.base_log_level[i];
-        b.permanent[i] = [0.0; L];
-        b.prev_annual[i] = [model.sectors[i].value_added; L];
+        s.deviation[i] = [model.momentum.get(i).copied().unwrap_or(0.0); L];
+        s.trend[i] = s.params.base_log_level[i];
+        s.permanent[i] = [0.0; L];
+        s.prev_annual[i] = [model.sectors[i].value_added; L];
     }
-    for j in 0..model.indicators.len() {
-        b.prev_ind[j] = std::array::from_fn(|l| lanes[l].indicators[j].base.unwrap_or(f64::NAN));
-        b.noise[j] = [0.0; L];
+    for (v, st) in states.iter_mut().enumerate() {
+        let lanes = lane_models(v);
+        for j in 0..models[v].indicators.len() {
+            st.prev_ind[j] =
+                std::array::from_fn(|l| lanes[l].indicators[j].base.unwrap_or(f64::NAN));
+            st.noise[j] = [0.0; L];
+        }
     }
     for e in 0..ne {
-        b.left[e] = [0; L];
-        b.first_year[e] = [u32::MAX; L];
+        s.left[e] = [0; L];
+        s.first_year[e] = [u32::MAX; L];
     }
     if policies {
-        b.boost.iter_mut().for_each(|x| *x = [0.0; L]);
-        b.cum_prev.copy_from_slice(&b.params.base_cumulative);
+        s.boost.iter_mut().for_each(|x| *x = [0.0; L]);
+        s.cum_prev.copy_from_slice(&s.params.base_cumulative);
     }
 
     for year in 0..horizon {
-        b.annual.iter_mut().for_each(|x| *x = [0.0; L]);
-        b.shock_year.iter_mut().for_each(|x| *x = [0.0; L]);
-        b.event_quarters.iter_mut().for_each(|x| *x = [0; L]);
+        s.annual.iter_mut().for_each(|x| *x = [0.0; L]);
+        s.shock_year.iter_mut().for_each(|x| *x = [0.0; L]);
+        s.event_quarters.iter_mut().for_each(|x| *x = [0; L]);
 
         for quarter in 0..4 {
-            shocks(model, b, rngs, year);
-            events(model, lanes, b, rngs, year, quarter);
+            shocks(model, s, rngs, year);
+            events(model, lanes, s, rngs, year, quarter);
             let t = 4 * year + quarter;
             let conditions: &[ExactCondition] = if year == 0 {
                 &model.observed.exact[quarter]
@@ -708,47 +867,60 @@ fn simulate_batch<const L: usize, O: PathObserver>(
                 &[]
             };
             if conditions.is_empty() {
-                step_sectors(model, b, rngs, year, t);
+                step_sectors(model, s, rngs, year, t);
             } else {
                 for l in 0..L {
-                    step_sectors_observed(lanes[l], b, l, &mut rngs[l].sectors, conditions, t);
+                    step_sectors_observed(lanes[l], s, l, &mut rngs[l], conditions, t);
                 }
             }
             if policies {
-                react(model, b, year, quarter);
+                react(model, s, year, quarter);
+            }
+            for (st, observer) in states.iter().zip(observers.iter_mut()) {
+                for lane in 0..active {
+                    let view = PathView {
+                        sectors: s,
+                        indicators: st,
+                        lane,
+                    };
+                    observer.quarter_end(year, quarter, view);
+                }
+            }
+            end_events(model, lanes, s);
+        }
+
+        for (v, (st, observer)) in states.iter_mut().zip(observers.iter_mut()).enumerate() {
+            let m = models[v];
+            indicators(m, &lane_models(v), s, st, &mut ind_rngs[v], year);
+            for (t, target) in m.targets.iter().enumerate() {
+                if target.year_index == year {
+                    let v = st.ind[target.indicator];
+                    st.values[t] = v;
+                    st.judged[t] = match target.relative_to {
+                        Some(r) => std::array::from_fn(|l| v[l] - st.ind[r][l]),
+                        None => v,
+                    };
+                    st.excused[t] = std::array::from_fn(|l| {
+                        target
+                            .excused_by
+                            .iter()
+                            .any(|&e| s.event_quarters[e][l] > 0)
+                    });
+                }
             }
             for lane in 0..active {
-                observer.quarter_end(year, quarter, PathView { batch: b, lane });
-            }
-            end_events(model, lanes, b);
-        }
-
-        indicators(model, lanes, b, rngs, year);
-
-        for (t, target) in model.targets.iter().enumerate() {
-            if target.year_index == year {
-                let v = b.ind[target.indicator];
-                b.values[t] = v;
-                b.judged[t] = match target.relative_to {
-                    Some(r) => std::array::from_fn(|l| v[l] - b.ind[r][l]),
-                    None => v,
+                let view = PathView {
+                    sectors: s,
+                    indicators: st,
+                    lane,
                 };
-                b.excused[t] = std::array::from_fn(|l| {
-                    target
-                        .excused_by
-                        .iter()
-                        .any(|&e| b.event_quarters[e][l] > 0)
-                });
+                observer.year_end(year, view);
             }
+            std::mem::swap(&mut st.ind, &mut st.prev_ind);
         }
-
-        for lane in 0..active {
-            observer.year_end(year, PathView { batch: b, lane });
-        }
-        b.prev_annual.copy_from_slice(&b.annual);
-        std::mem::swap(&mut b.ind, &mut b.prev_ind);
+        s.prev_annual.copy_from_slice(&s.annual);
         if policies {
-            std::mem::swap(&mut b.cum_prev, &mut b.cum_cur);
+            std::mem::swap(&mut s.cum_prev, &mut s.cum_cur);
         }
     }
 }

@@ -15,5 +15,6 @@ mod nowcast_jilin;
 mod report_snapshot;
 mod schedule;
 mod semantics;
+mod sharing;
 mod stability;
 mod statistics;

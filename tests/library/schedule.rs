@@ -21,17 +21,17 @@ fn mix(mut z: u64) -> u64 {
 /// Hash of (path index, the bits of each target value) per path, summed
 /// over paths (wrapping), so the order in which paths are seen does not
 /// matter and the hashes of disjoint sets of paths add.
-struct PathHash<'a> {
+pub(crate) struct PathHash<'a> {
     model: &'a Model,
     /// Per lane of the batch: the path's index and its hash so far.
     path: Vec<u64>,
     current: Vec<u64>,
-    total: u64,
+    pub(crate) total: u64,
     paths: u64,
 }
 
 impl<'a> PathHash<'a> {
-    fn new(model: &'a Model) -> Self {
+    pub(crate) fn new(model: &'a Model) -> Self {
         PathHash {
             model,
             path: vec![],
@@ -82,7 +82,7 @@ fn run_plan(model: &Model, plan: &Plan) -> (attain::stats::Accumulator, u64, u64
     (o.acc, o.observer.total, o.observer.paths)
 }
 
-fn pool(threads: usize) -> rayon::ThreadPool {
+pub(crate) fn pool(threads: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

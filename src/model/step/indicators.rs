@@ -5,15 +5,14 @@
 //! coefficients, noise scale, exogenous means, event impact sizes) are the
 //! same in every lane: they are read once from the model and the lane loops
 //! use them as constants. Only an indicator some assumption writes
-//! ([`Assumptions::moves_indicators`](crate::model::assumptions)) reads them
-//! from each lane's patched model. Each lane's draws come from its own
-//! indicator stream in the scalar order (DESIGN: per year and indicator, the
-//! noise normal, its chi-square, a count's binomial draw): the normals of
-//! all lanes through the lockstep ziggurat, the rest lane by lane.
+//! (`Assumptions::moves_indicators`) reads them from each lane's patched
+//! model. Each lane's draws come from its own indicator stream in the
+//! scalar order (docs/MODEL.md 7: per year and indicator, the noise normal,
+//! its chi-square, a count's binomial draw): the normals of all lanes
+//! through the lockstep ziggurat, the rest lane by lane.
 
 use super::*;
 use crate::sample;
-use rand::Rng;
 
 #[inline(always)]
 pub(super) fn linear_of(m: &Model, j: usize) -> (f64, &[(Input, f64)]) {
@@ -33,20 +32,6 @@ fn impacts(m: &Model, j: usize, year: usize) -> &[(usize, f64)] {
     }
 }
 
-/// One standard normal per lane from its indicator stream (the lockstep
-/// ziggurat; each lane's sequence is that of `sample::normal`).
-#[inline(always)]
-fn normal_lanes<const L: usize>(rngs: &mut [PathRng; L]) -> [f64; L] {
-    let bits: [u64; L] = std::array::from_fn(|l| rngs[l].indicators.next_u64());
-    let (mut x, ok) = sample::normal_fast_lanes(&bits);
-    for l in 0..L {
-        if !ok[l] {
-            x[l] = sample::normal_from(&mut rngs[l].indicators, bits[l]);
-        }
-    }
-    x
-}
-
 /// The year's indicators (MODEL.md 5.5), inputs first: each lane's noise
 /// from its indicator stream, event impacts, then the formula, matched once
 /// and evaluated over the lanes.
@@ -54,24 +39,25 @@ fn normal_lanes<const L: usize>(rngs: &mut [PathRng; L]) -> [f64; L] {
 pub(super) fn indicators<const L: usize>(
     model: &Model,
     lanes: &[&Model; L],
-    b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    sec: &SectorState<L>,
+    st: &mut IndicatorState<L>,
+    rngs: &mut [Gen; L],
     year: usize,
 ) {
     for &j in &model.order {
         let ind = &model.indicators[j];
         // Whether this indicator's values differ between lanes.
-        let varies = b.ind_varies.get(j).copied().unwrap_or(false);
+        let varies = st.ind_varies.get(j).copied().unwrap_or(false);
         let mut noise = [0.0; L];
         // An assumption on the noise keeps it positive in every lane, so
         // the lanes agree on whether it is drawn.
         let sd = lanes[0].indicators[j].noise_sd;
         if sd > 0.0 {
-            let mut z = normal_lanes(rngs);
-            if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &b.noise_chi[j]) {
+            let mut z = sample::normal_lanes(rngs);
+            if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
                 for l in 0..L {
                     // A Student-t draw with unit variance: z * sqrt((df-2)/W).
-                    let w: f64 = chi.sample(&mut rngs[l].indicators);
+                    let w: f64 = chi.sample(&mut rngs[l]);
                     z[l] *= scale * (df / w).sqrt();
                 }
             }
@@ -81,7 +67,7 @@ pub(super) fn indicators<const L: usize>(
                 [sd; L]
             };
             let rho = ind.noise_persistence;
-            let e = &mut b.noise[j];
+            let e = &mut st.noise[j];
             for l in 0..L {
                 e[l] = rho * e[l] + sd[l] * z[l];
             }
@@ -90,12 +76,12 @@ pub(super) fn indicators<const L: usize>(
         if varies {
             for l in 0..L {
                 for &(e, size) in impacts(lanes[l], j, year) {
-                    noise[l] += size * b.event_quarters[e][l] as f64 / 4.0;
+                    noise[l] += size * sec.event_quarters[e][l] as f64 / 4.0;
                 }
             }
         } else {
             for &(e, size) in impacts(model, j, year) {
-                let q = &b.event_quarters[e];
+                let q = &sec.event_quarters[e];
                 for l in 0..L {
                     noise[l] += size * q[l] as f64 / 4.0;
                 }
@@ -106,7 +92,7 @@ pub(super) fn indicators<const L: usize>(
                 // Summed from -0.0 in term order, as `Iterator::sum` does.
                 let mut v = [-0.0; L];
                 for &(s, w) in terms {
-                    let x = series(s, b);
+                    let x = series(s, sec, st);
                     for l in 0..L {
                         v[l] += w * x[l];
                     }
@@ -114,13 +100,13 @@ pub(super) fn indicators<const L: usize>(
                 std::array::from_fn(|l| v[l] + noise[l])
             }
             Formula::Ratio(n, d) => {
-                let (n, d) = (series(*n, b), series(*d, b));
+                let (n, d) = (series(*n, sec, st), series(*d, sec, st));
                 std::array::from_fn(|l| n[l] / d[l] + noise[l])
             }
             Formula::Growth(s) => {
                 let (now, before) = match *s {
-                    Series::Sector(i) => (&b.annual[i], &b.prev_annual[i]),
-                    Series::Indicator(k) => (&b.ind[k], &b.prev_ind[k]),
+                    Series::Sector(i) => (&sec.annual[i], &sec.prev_annual[i]),
+                    Series::Indicator(k) => (&st.ind[k], &st.prev_ind[k]),
                 };
                 std::array::from_fn(|l| 100.0 * (now[l] / before[l] - 1.0) + noise[l])
             }
@@ -138,13 +124,13 @@ pub(super) fn indicators<const L: usize>(
                     };
                     match input {
                         Input::Indicator(k) => {
-                            let x = &b.ind[k];
+                            let x = &st.ind[k];
                             for l in 0..L {
                                 v[l] += c[l] * x[l];
                             }
                         }
                         Input::Shock(k) => {
-                            let x = &b.shock_year[k];
+                            let x = &sec.shock_year[k];
                             for l in 0..L {
                                 v[l] += c[l] * (0.5 * x[l]);
                             }
@@ -154,17 +140,17 @@ pub(super) fn indicators<const L: usize>(
                 v
             }
             Formula::Compound(s) => {
-                let g = series(*s, b);
-                let prev = &b.prev_ind[j];
+                let g = series(*s, sec, st);
+                let prev = &st.prev_ind[j];
                 std::array::from_fn(|l| prev[l] * (1.0 + (g[l] + noise[l]) / 100.0))
             }
             Formula::Accumulate(s, from) => {
                 if year >= *from {
-                    let x = series(*s, b);
-                    let prev = &b.prev_ind[j];
+                    let x = series(*s, sec, st);
+                    let prev = &st.prev_ind[j];
                     std::array::from_fn(|l| prev[l] + x[l] + noise[l])
                 } else {
-                    b.prev_ind[j]
+                    st.prev_ind[j]
                 }
             }
             Formula::Exogenous(means) => {
@@ -182,7 +168,7 @@ pub(super) fn indicators<const L: usize>(
                 }
             }
             Formula::Count { of, trials } => {
-                let share = b.ind[*of];
+                let share = st.ind[*of];
                 std::array::from_fn(|l| {
                     // Always one draw (a NaN share gives NaN), so the stream keeps its layout.
                     let share = share[l];
@@ -192,7 +178,7 @@ pub(super) fn indicators<const L: usize>(
                         share.clamp(0.0, 1.0)
                     };
                     let k = match Binomial::new(u64::from(*trials), p) {
-                        Ok(d) => d.sample(&mut rngs[l].indicators) as f64,
+                        Ok(d) => d.sample(&mut rngs[l]) as f64,
                         Err(_) => f64::NAN,
                     };
                     if share.is_nan() {
@@ -203,7 +189,7 @@ pub(super) fn indicators<const L: usize>(
                 })
             }
         };
-        b.ind[j] = match model.observed.blends.get(j) {
+        st.ind[j] = match model.observed.blends.get(j) {
             // The published part of the year replaces its share of the simulated value.
             Some(&Some((share, seen))) if year == 0 => {
                 std::array::from_fn(|l| share * seen + (1.0 - share) * v[l])

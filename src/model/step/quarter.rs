@@ -9,20 +9,20 @@ use super::*;
 #[inline(always)]
 pub(super) fn shocks<const L: usize>(
     model: &Model,
-    b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    s: &mut SectorState<L>,
+    rngs: &mut [Gen; L],
     year: usize,
 ) {
     let nk = model.n_shocks();
     for (g, &df) in model.t_groups.iter().enumerate() {
-        let chi = b.chi[g];
+        let chi = s.chi[g];
         for l in 0..L {
-            let w: f64 = chi.sample(&mut rngs[l].sectors);
-            b.t_scale[g][l] = ((df - 2.0) / w).sqrt();
+            let w: f64 = chi.sample(&mut rngs[l]);
+            s.t_scale[g][l] = ((df - 2.0) / w).sqrt();
         }
     }
     for k in 0..nk {
-        b.normals[k] = draw::normal_lanes(rngs);
+        s.normals[k] = draw::normal_lanes(rngs);
     }
     for k in 0..nk {
         // The whole row: a Cholesky factor has zeros above the diagonal,
@@ -31,7 +31,7 @@ pub(super) fn shocks<const L: usize>(
         let row = &model.chol[k * nk..(k + 1) * nk];
         let mut z = [-0.0; L];
         for (m, &a) in row.iter().enumerate() {
-            let n = &b.normals[m];
+            let n = &s.normals[m];
             for l in 0..L {
                 z[l] += a * n[l];
             }
@@ -39,8 +39,8 @@ pub(super) fn shocks<const L: usize>(
         let mut f = match model.shock_shapes[k] {
             ShockShape::Gaussian => z,
             ShockShape::StudentT { group } => {
-                let s = &b.t_scale[group];
-                std::array::from_fn(|l| z[l] * s[l])
+                let scale = &s.t_scale[group];
+                std::array::from_fn(|l| z[l] * scale[l])
             }
             ShockShape::TwoPiece { down, up } => {
                 std::array::from_fn(|l| z[l] * if z[l] < 0.0 { down } else { up })
@@ -48,12 +48,12 @@ pub(super) fn shocks<const L: usize>(
         };
         // The year's scale (MODEL.md 2.4), when a shock has one.
         if !model.shock_scale.is_empty() {
-            let s = model.shock_scale[year * nk + k];
-            f.iter_mut().for_each(|x| *x *= s);
+            let scale = model.shock_scale[year * nk + k];
+            f.iter_mut().for_each(|x| *x *= scale);
         }
-        b.shocks[k] = f;
+        s.shocks[k] = f;
         for l in 0..L {
-            b.shock_year[k][l] += f[l];
+            s.shock_year[k][l] += f[l];
         }
     }
 }
@@ -64,33 +64,33 @@ pub(super) fn shocks<const L: usize>(
 pub(super) fn events<const L: usize>(
     model: &Model,
     lanes: &[&Model; L],
-    b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    s: &mut SectorState<L>,
+    rngs: &mut [Gen; L],
     year: usize,
     quarter: usize,
 ) {
     let ne = model.events.len();
-    b.temporary.iter_mut().for_each(|x| *x = [0.0; L]);
+    s.temporary.iter_mut().for_each(|x| *x = [0.0; L]);
     // In published quarters the events are known, not drawn.
     let published = year == 0 && quarter < model.observed.quarters;
     for (e, ev) in model.events.iter().enumerate() {
-        let p = &b.params.event_probability[year * ne + e];
+        let p = &s.params.event_probability[year * ne + e];
         for l in 0..L {
-            let u = draw::uniform(&mut rngs[l].sectors);
+            let u = draw::uniform(&mut rngs[l]);
             let starts = if published {
                 model.observed.event_start[e] == Some(quarter)
             } else {
                 ev.may_start[quarter] && u < p[l]
             };
-            if b.left[e][l] == 0 && starts {
-                b.left[e][l] = ev.duration;
-                b.start_year[e][l] = year as u32;
+            if s.left[e][l] == 0 && starts {
+                s.left[e][l] = ev.duration;
+                s.start_year[e][l] = year as u32;
             }
-            if b.left[e][l] > 0 {
-                b.event_quarters[e][l] += 1;
-                b.first_year[e][l] = b.first_year[e][l].min(year as u32);
-                for &(i, size) in lanes[l].events[e].impacts_of(b.start_year[e][l]) {
-                    b.temporary[i][l] += size;
+            if s.left[e][l] > 0 {
+                s.event_quarters[e][l] += 1;
+                s.first_year[e][l] = s.first_year[e][l].min(year as u32);
+                for &(i, size) in lanes[l].events[e].impacts_of(s.start_year[e][l]) {
+                    s.temporary[i][l] += size;
                 }
             }
         }
@@ -99,14 +99,18 @@ pub(super) fn events<const L: usize>(
 
 /// Events that end this quarter leave their unrecovered loss behind.
 #[inline(always)]
-pub(super) fn end_events<const L: usize>(model: &Model, lanes: &[&Model; L], b: &mut Batch<L>) {
+pub(super) fn end_events<const L: usize>(
+    model: &Model,
+    lanes: &[&Model; L],
+    s: &mut SectorState<L>,
+) {
     for (e, ev) in model.events.iter().enumerate() {
         for l in 0..L {
-            if b.left[e][l] > 0 {
-                b.left[e][l] -= 1;
-                if b.left[e][l] == 0 {
-                    for &(i, size) in lanes[l].events[e].impacts_of(b.start_year[e][l]) {
-                        b.permanent[i][l] += (1.0 - ev.recovery) * size;
+            if s.left[e][l] > 0 {
+                s.left[e][l] -= 1;
+                if s.left[e][l] == 0 {
+                    for &(i, size) in lanes[l].events[e].impacts_of(s.start_year[e][l]) {
+                        s.permanent[i][l] += (1.0 - ev.recovery) * size;
                     }
                 }
             }
@@ -121,22 +125,22 @@ pub(super) fn end_events<const L: usize>(model: &Model, lanes: &[&Model; L], b: 
 #[inline(always)]
 pub(super) fn step_sectors<const L: usize>(
     model: &Model,
-    b: &mut Batch<L>,
-    rngs: &mut [PathRng; L],
+    s: &mut SectorState<L>,
+    rngs: &mut [Gen; L],
     year: usize,
     t: usize,
 ) {
     let ns = model.n_sectors();
     let nk = model.n_shocks();
     for i in 0..ns {
-        b.eps[i] = draw::normal_lanes(rngs);
+        s.eps[i] = draw::normal_lanes(rngs);
     }
-    let p = &b.params;
+    let p = &s.params;
     for i in 0..ns {
         // Σ_k λ_ik f_k, shocks in matrix order.
         let mut common = [0.0; L];
         for k in 0..nk {
-            let (load, f) = (&p.load_by_shock[k * ns + i], &b.shocks[k]);
+            let (load, f) = (&p.load_by_shock[k * ns + i], &s.shocks[k]);
             for l in 0..L {
                 common[l] += load[l] * f[l];
             }
@@ -146,10 +150,10 @@ pub(super) fn step_sectors<const L: usize>(
             &p.idio_by_year[year * ns + i],
             model.ar[i],
         );
-        let (dev, trend, eps) = (&mut b.deviation[i], &mut b.trend[i], &b.eps[i]);
-        let (permanent, temporary) = (&b.permanent[i], &b.temporary[i]);
-        let log_level = &mut b.work[i];
-        if b.boost.is_empty() {
+        let (dev, trend, eps) = (&mut s.deviation[i], &mut s.trend[i], &s.eps[i]);
+        let (permanent, temporary) = (&s.permanent[i], &s.temporary[i]);
+        let log_level = &mut s.work[i];
+        if s.boost.is_empty() {
             for l in 0..L {
                 let d = ar * dev[l] + idio[l] * eps[l] + common[l];
                 dev[l] = d;
@@ -157,7 +161,7 @@ pub(super) fn step_sectors<const L: usize>(
                 log_level[l] = trend[l] + permanent[l] + temporary[l];
             }
         } else {
-            let boost = &b.boost[t * ns + i];
+            let boost = &s.boost[t * ns + i];
             for l in 0..L {
                 let d = ar * dev[l] + idio[l] * eps[l] + common[l];
                 dev[l] = d;
@@ -166,7 +170,7 @@ pub(super) fn step_sectors<const L: usize>(
             }
         }
         let level = draw::exp_lanes(log_level);
-        let annual = &mut b.annual[i];
+        let annual = &mut s.annual[i];
         for l in 0..L {
             annual[l] += level[l];
         }
@@ -180,7 +184,7 @@ pub(super) fn step_sectors<const L: usize>(
 /// which the run reports as a domain error. `m` is the lane's model.
 pub(super) fn step_sectors_observed<const L: usize>(
     m: &Model,
-    b: &mut Batch<L>,
+    s: &mut SectorState<L>,
     l: usize,
     rng: &mut Gen,
     conditions: &[ExactCondition],
@@ -190,7 +194,7 @@ pub(super) fn step_sectors_observed<const L: usize>(
     let nk = m.n_shocks();
     // Published quarters are in the first year: its mean growth, plus what
     // policy rules that fired add this quarter.
-    let boost = &b.boost;
+    let boost = &s.boost;
     let mu = |i: usize| {
         if boost.is_empty() {
             m.mu[i]
@@ -198,7 +202,7 @@ pub(super) fn step_sectors_observed<const L: usize>(
             m.mu[i] + boost[t * ns + i][l]
         }
     };
-    let obs = &mut b.obs;
+    let obs = &mut s.obs;
     for k in 0..nk {
         let year_scale = if m.shock_scale.is_empty() {
             1.0
@@ -208,9 +212,9 @@ pub(super) fn step_sectors_observed<const L: usize>(
         obs.scale[k] = year_scale
             * match m.shock_shapes[k] {
                 ShockShape::Gaussian => 1.0,
-                ShockShape::StudentT { group } => b.t_scale[group][l],
+                ShockShape::StudentT { group } => s.t_scale[group][l],
                 ShockShape::TwoPiece { down, up } => {
-                    if b.shocks[k][l] < 0.0 {
+                    if s.shocks[k][l] < 0.0 {
                         down
                     } else {
                         up
@@ -223,11 +227,11 @@ pub(super) fn step_sectors_observed<const L: usize>(
     }
     for i in 0..ns {
         let loads = &m.load[i * m.load_stride..(i + 1) * m.load_stride];
-        let common: f64 = loads.iter().zip(&b.shocks).map(|(a, f)| a * f[l]).sum();
+        let common: f64 = loads.iter().zip(&s.shocks).map(|(a, f)| a * f[l]).sum();
         obs.innovation[i] = m.idio[i] * obs.eps[i] + common;
-        let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
-        obs.level[i] = draw::exp(b.trend[i][l] + mu(i) + d + b.permanent[i][l] + b.temporary[i][l]);
-        obs.before[i] = b.annual[i][l];
+        let d = m.ar[i] * s.deviation[i][l] + obs.innovation[i];
+        obs.level[i] = draw::exp(s.trend[i][l] + mu(i) + d + s.permanent[i][l] + s.temporary[i][l]);
+        obs.before[i] = s.annual[i][l];
     }
     let params = observed::SectorParams {
         idio: &m.idio,
@@ -244,8 +248,8 @@ pub(super) fn step_sectors_observed<const L: usize>(
     match observed::solve(conditions, &params, &draw, &mut obs.solve) {
         Some(adj) => {
             for k in 0..nk {
-                b.shocks[k][l] += adj.shock[k];
-                b.shock_year[k][l] += adj.shock[k];
+                s.shocks[k][l] += adj.shock[k];
+                s.shock_year[k][l] += adj.shock[k];
             }
             for i in 0..ns {
                 obs.innovation[i] += adj.innovation[i];
@@ -254,10 +258,10 @@ pub(super) fn step_sectors_observed<const L: usize>(
         None => obs.innovation.iter_mut().for_each(|u| *u = f64::NAN),
     }
     for i in 0..ns {
-        let d = m.ar[i] * b.deviation[i][l] + obs.innovation[i];
-        b.deviation[i][l] = d;
-        b.trend[i][l] += mu(i) + d;
-        b.annual[i][l] += draw::exp(b.trend[i][l] + b.permanent[i][l] + b.temporary[i][l]);
+        let d = m.ar[i] * s.deviation[i][l] + obs.innovation[i];
+        s.deviation[i][l] = d;
+        s.trend[i][l] += mu(i) + d;
+        s.annual[i][l] += draw::exp(s.trend[i][l] + s.permanent[i][l] + s.temporary[i][l]);
     }
 }
 
@@ -265,10 +269,15 @@ pub(super) fn step_sectors_observed<const L: usize>(
 /// (MODEL.md 2.5), lane by lane: record the year-to-date sums, then let each
 /// rule checked now compare its year-to-date growth with its trigger and,
 /// when it fires, add growth to later quarters of `boost`.
-pub(super) fn react<const L: usize>(model: &Model, b: &mut Batch<L>, year: usize, quarter: usize) {
+pub(super) fn react<const L: usize>(
+    model: &Model,
+    s: &mut SectorState<L>,
+    year: usize,
+    quarter: usize,
+) {
     let ns = model.n_sectors();
     let at = quarter * ns;
-    b.cum_cur[at..at + ns].copy_from_slice(&b.annual);
+    s.cum_cur[at..at + ns].copy_from_slice(&s.annual);
     let quarters = 4 * model.meta.horizon;
     for p in &model.policies {
         if !(p.check[quarter] && p.years[year]) {
@@ -277,8 +286,8 @@ pub(super) fn react<const L: usize>(model: &Model, b: &mut Batch<L>, year: usize
         for l in 0..L {
             let (mut now, mut before) = (0.0, 0.0);
             for &(i, w) in &p.weights {
-                now += w * b.annual[i][l];
-                before += w * b.cum_prev[at + i][l];
+                now += w * s.annual[i][l];
+                before += w * s.cum_prev[at + i][l];
             }
             let ytd = 100.0 * (now / before - 1.0);
             let shortfall = if p.below {
@@ -295,7 +304,7 @@ pub(super) fn react<const L: usize>(model: &Model, b: &mut Batch<L>, year: usize
             let first = 4 * year + quarter + p.lag;
             for t in first..(first + p.duration).min(quarters) {
                 for &i in &p.sectors {
-                    b.boost[t * ns + i][l] += delta;
+                    s.boost[t * ns + i][l] += delta;
                 }
             }
         }
