@@ -106,12 +106,10 @@ impl Pages {
 /// with the list included.
 #[derive(Debug, Clone)]
 pub struct LogHistogram {
-    /// Counts of positive values, by bucket (only `[lo, hi)` can be non-zero).
+    /// Counts of positive values, by bucket.
     pos: Pages,
     /// Counts of negative values, by bucket of their magnitude.
     neg: Pages,
-    pos_range: (usize, usize),
-    neg_range: (usize, usize),
     zero: u64,
     count: u64,
     min: f64,
@@ -134,8 +132,6 @@ impl PartialEq for LogHistogram {
         let (a, b) = (self.settled(), other.settled());
         a.pos == b.pos
             && a.neg == b.neg
-            && a.pos_range == b.pos_range
-            && a.neg_range == b.neg_range
             && a.zero == b.zero
             && a.count == b.count
             && a.min == b.min
@@ -183,8 +179,6 @@ impl LogHistogram {
         LogHistogram {
             pos: Pages::new(),
             neg: Pages::new(),
-            pos_range: (usize::MAX, 0),
-            neg_range: (usize::MAX, 0),
             zero: 0,
             count: 0,
             min: f64::INFINITY,
@@ -231,15 +225,12 @@ impl LogHistogram {
     /// Count one value of bucket code `code` (`bucket << 1 | negative`).
     #[inline]
     fn count_code(&mut self, code: u32) {
-        let b = (code >> 1) as usize;
-        let (counts, range) = if code & 1 == 0 {
-            (&mut self.pos, &mut self.pos_range)
+        let counts = if code & 1 == 0 {
+            &mut self.pos
         } else {
-            (&mut self.neg, &mut self.neg_range)
+            &mut self.neg
         };
-        counts.increment(b);
-        range.0 = range.0.min(b);
-        range.1 = range.1.max(b + 1);
+        counts.increment((code >> 1) as usize);
     }
 
     /// Count the pending codes into the pages (keeping the list's memory).
@@ -271,13 +262,6 @@ impl LogHistogram {
         }
         self.pos.merge(&other.pos);
         self.neg.merge(&other.neg);
-        for (my_range, their_range) in [
-            (&mut self.pos_range, other.pos_range),
-            (&mut self.neg_range, other.neg_range),
-        ] {
-            my_range.0 = my_range.0.min(their_range.0);
-            my_range.1 = my_range.1.max(their_range.1);
-        }
         self.zero += other.zero;
         self.count += other.count;
         self.min = self.min.min(other.min);
@@ -320,7 +304,7 @@ impl LogHistogram {
         let rank = q * (self.count - 1) as f64;
         let mut below = 0u64;
         // Walk buckets from the most negative value up.
-        let (nlo, nhi) = self.neg_range;
+        let (nlo, nhi) = range_of(&self.neg);
         if nlo < nhi {
             for b in (nlo..nhi).rev() {
                 let c = self.neg.get(b);
@@ -336,7 +320,7 @@ impl LogHistogram {
             return Some(self.clamp(0.0));
         }
         below += self.zero;
-        let (plo, phi) = self.pos_range;
+        let (plo, phi) = range_of(&self.pos);
         if plo < phi {
             for b in plo..phi {
                 let c = self.pos.get(b);
@@ -363,7 +347,7 @@ impl LogHistogram {
 
     fn buckets_settled(&self) -> Vec<(f64, f64, u64)> {
         let mut out = vec![];
-        let (nlo, nhi) = self.neg_range;
+        let (nlo, nhi) = range_of(&self.neg);
         if nlo < nhi {
             for b in (nlo..nhi).rev() {
                 if self.neg.get(b) > 0 {
@@ -376,7 +360,7 @@ impl LogHistogram {
             let eps = 2f64.powi(MIN_EXP);
             out.push((-eps, eps, self.zero));
         }
-        let (plo, phi) = self.pos_range;
+        let (plo, phi) = range_of(&self.pos);
         if plo < phi {
             for b in plo..phi {
                 if self.pos.get(b) > 0 {
@@ -623,20 +607,22 @@ fn pages_in(list: Vec<(usize, Vec<u64>)>) -> Result<(Pages, u64), String> {
     Ok((pages, total))
 }
 
-/// The bucket range `[first, last + 1)` of the non-zero counts, as
-/// [`LogHistogram::insert`] keeps it (`(usize::MAX, 0)` when there are none).
+/// The bucket range `[first, last + 1)` of the non-zero counts
+/// (`(usize::MAX, 0)` when there are none): found from the first and the
+/// last page that holds a count, so it is not kept while values arrive.
 fn range_of(p: &Pages) -> (usize, usize) {
-    let mut range = (usize::MAX, 0);
-    for (i, page) in p.0.iter().enumerate() {
-        for (j, &c) in page.iter().flat_map(|p| p.iter()).enumerate() {
-            if c > 0 {
-                let b = (i << SUB_BITS) + j;
-                range.0 = range.0.min(b);
-                range.1 = range.1.max(b + 1);
-            }
-        }
+    let first = p.0.iter().enumerate().find_map(|(i, page)| {
+        let j = page.as_ref()?.iter().position(|&c| c > 0)?;
+        Some((i << SUB_BITS) + j)
+    });
+    let last = p.0.iter().enumerate().rev().find_map(|(i, page)| {
+        let j = page.as_ref()?.iter().rposition(|&c| c > 0)?;
+        Some((i << SUB_BITS) + j)
+    });
+    match (first, last) {
+        (Some(lo), Some(hi)) => (lo, hi + 1),
+        _ => (usize::MAX, 0),
     }
-    range
 }
 
 impl Serialize for LogHistogram {
@@ -647,8 +633,8 @@ impl Serialize for LogHistogram {
         HistogramRepr {
             pos: pages_out(&s.pos),
             neg: pages_out(&s.neg),
-            pos_range: s.pos_range,
-            neg_range: s.neg_range,
+            pos_range: range_of(&s.pos),
+            neg_range: range_of(&s.neg),
             zero: s.zero,
             count: s.count,
             min: (!empty).then_some(s.min),
@@ -687,8 +673,6 @@ impl<'de> Deserialize<'de> for LogHistogram {
         Ok(LogHistogram {
             pos,
             neg,
-            pos_range: r.pos_range,
-            neg_range: r.neg_range,
             zero: r.zero,
             count: r.count,
             min: r.min.unwrap_or(f64::INFINITY),
