@@ -9,10 +9,10 @@
 //! model. Each lane's draws come from its own indicator stream in the
 //! scalar order (docs/MODEL.md 7: per year and indicator, the noise normal,
 //! its chi-square, a count's binomial draw): the normals of all lanes
-//! through the lockstep ziggurat, the rest lane by lane.
+//! through the lockstep ziggurat (`draw::normal_lanes`), the rest lane by
+//! lane.
 
 use super::*;
-use crate::sample;
 
 #[inline(always)]
 pub(super) fn linear_of(m: &Model, j: usize) -> (f64, &[(Input, f64)]) {
@@ -53,7 +53,7 @@ pub(super) fn indicators<const L: usize>(
         // the lanes agree on whether it is drawn.
         let sd = lanes[0].indicators[j].noise_sd;
         if sd > 0.0 {
-            let mut z = sample::normal_lanes(rngs);
+            let mut z = draw::normal_lanes(rngs);
             if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
                 for l in 0..L {
                     // A Student-t draw with unit variance: z * sqrt((df-2)/W).
