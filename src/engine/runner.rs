@@ -21,7 +21,9 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use super::plan::{BLOCK_SIZE, Plan};
 use super::progress::Progress;
 use crate::model::Model;
-use crate::model::step::{NoObserver, PathObserver, simulate_block, simulate_block_group};
+use crate::model::step::{
+    Kernel, LANES, NoObserver, PathObserver, simulate_block, simulate_block_group,
+};
 use crate::stats::Accumulator;
 
 /// Per-block sums of each target's values, kept so that a merge of shards
@@ -57,7 +59,9 @@ pub struct Outcome<O> {
 }
 
 /// Simulate the paths of one block of `model` into an accumulator, showing
-/// each path to `observer`. This is the kernel the runner schedules.
+/// each path to `observer`: what the runner does for one item of one
+/// variant (it keeps a [`Kernel`] per worker and calls
+/// [`Kernel::simulate_block`]; benchmarks call this).
 ///
 /// Path `i` of the block is global path `block * BLOCK_SIZE + i` of the
 /// run, and draws from its own two generators ([`path_rngs`]), so its values
@@ -234,6 +238,10 @@ pub fn run_more<O: Observer>(
             lock(&window).failed = true;
             space.notify_all();
         });
+        // The kernel of the group this worker simulated last: consecutive
+        // items are mostly blocks of the same group, and a kernel's model
+        // copies (one per lane with assumptions) are worth keeping.
+        let mut kernel: Option<(usize, Kernel<'_, LANES>)> = None;
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             if i >= items {
@@ -249,9 +257,15 @@ pub fn run_more<O: Observer>(
                 }
             }
             let (members, b) = item(i);
+            let g = (i / per_variant) as usize;
             let mut observers: Vec<O> = members.iter().map(|&v| observer(v)).collect();
-            let models: Vec<&Model> = members.iter().map(|&v| variants[v]).collect();
-            let accs = run_block_group(&models, plan.seed, b, plan.paths_in(b), &mut observers);
+            if kernel.as_ref().is_none_or(|(kg, _)| *kg != g) {
+                let models: Vec<&Model> = members.iter().map(|&v| variants[v]).collect();
+                kernel = Some((g, Kernel::group(&models)));
+            }
+            let (_, k) = kernel.as_mut().expect("made above");
+            let accs =
+                k.simulate_block(plan.seed, b * BLOCK_SIZE, plan.paths_in(b), &mut observers);
             let mut w = lock(&window);
             let slot = (i - w.folded) as usize;
             if w.ready.len() <= slot {

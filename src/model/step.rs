@@ -272,6 +272,9 @@ pub struct SectorState<const L: usize> {
     /// (4 x sectors).
     cum_prev: Vec<[f64; L]>,
     cum_cur: Vec<[f64; L]>,
+    /// The quarters (rows of `boost`) some rule can add growth to: only
+    /// they are reset at each batch (the others stay zero).
+    boost_rows: Vec<usize>,
 
     params: LaneParams<L>,
     obs: ObservedScratch,
@@ -334,6 +337,7 @@ impl<const L: usize> SectorState<L> {
             },
             cum_prev: z(model.base_cumulative.len()),
             cum_cur: z(model.base_cumulative.len()),
+            boost_rows: boost_rows(model),
             params: LaneParams::new(model),
             obs: ObservedScratch {
                 eps: vec![0.0; ns],
@@ -374,6 +378,25 @@ impl<const L: usize> IndicatorState<L> {
             ind_varies: model.assumptions.moves_indicators(ni),
         }
     }
+}
+
+/// The quarters of the horizon in which some policy rule can add growth
+/// (MODEL.md 2.5: checked in a quarter of one of its years, it acts from
+/// `lag` quarters later for `duration` quarters), in order.
+fn boost_rows(model: &Model) -> Vec<usize> {
+    let quarters = 4 * model.meta.horizon;
+    let mut rows = vec![false; quarters];
+    for p in &model.policies {
+        for year in (0..model.meta.horizon).filter(|&y| p.years[y]) {
+            for quarter in (0..4).filter(|&q| p.check[q]) {
+                let first = 4 * year + quarter + p.lag;
+                for t in first..(first + p.duration).min(quarters) {
+                    rows[t] = true;
+                }
+            }
+        }
+    }
+    (0..quarters).filter(|&t| rows[t]).collect()
 }
 
 /// One variant's results on a batch, after [`Kernel::simulate`].
@@ -685,18 +708,40 @@ pub fn simulate_group_lanes<const L: usize, O: PathObserver>(
     observers: &mut [O],
     kind: KernelKind,
 ) -> Vec<Accumulator> {
-    let mut accs: Vec<Accumulator> = models.iter().map(|m| Accumulator::new(m)).collect();
     let mut kernel = Kernel::<L>::group(models).with_kind(kind);
-    let mut done = 0;
-    while done < paths {
-        let active = (paths - done).min(L as u64) as usize;
-        kernel.simulate_group(seed, first + done, active, observers);
-        for (v, acc) in accs.iter_mut().enumerate() {
-            kernel.record(v, acc, active);
+    kernel.simulate_block(seed, first, paths, observers)
+}
+
+impl<const L: usize> Kernel<'_, L> {
+    /// Simulate `paths` consecutive paths of a run seeded with `seed`, the
+    /// first being global path `first`, for every variant of the group, one
+    /// observer each: one accumulator per variant, its paths folded in path
+    /// order. A kernel is reused from block to block (the runner keeps one
+    /// per worker), so its model copies are made once, not per block.
+    pub fn simulate_block<O: PathObserver>(
+        &mut self,
+        seed: u64,
+        first: u64,
+        paths: u64,
+        observers: &mut [O],
+    ) -> Vec<Accumulator> {
+        let mut accs: Vec<Accumulator> = self
+            .members
+            .models
+            .iter()
+            .map(|m| Accumulator::new(m))
+            .collect();
+        let mut done = 0;
+        while done < paths {
+            let active = (paths - done).min(L as u64) as usize;
+            self.simulate_group(seed, first + done, active, observers);
+            for (v, acc) in accs.iter_mut().enumerate() {
+                self.record(v, acc, active);
+            }
+            done += active as u64;
         }
-        done += active as u64;
+        accs
     }
-    accs
 }
 
 /// Simulate global paths `paths` of a run seeded with `seed` with batch
@@ -848,7 +893,9 @@ fn simulate_batch<const L: usize, O: PathObserver>(
         s.first_year[e] = [u32::MAX; L];
     }
     if policies {
-        s.boost.iter_mut().for_each(|x| *x = [0.0; L]);
+        for &t in &s.boost_rows {
+            s.boost[t * ns..(t + 1) * ns].fill([0.0; L]);
+        }
         s.cum_prev.copy_from_slice(&s.params.base_cumulative);
     }
 
