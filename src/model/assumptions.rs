@@ -212,6 +212,26 @@ impl Assumptions {
         })
     }
 
+    /// Per indicator (`n` of them), whether some assumption writes a value
+    /// its yearly evaluation reads (intercept, coefficient, noise scale,
+    /// exogenous means, the size of an event's impact on it): the batch
+    /// kernel reads those from each lane's copy, the others once for every
+    /// lane.
+    pub(crate) fn moves_indicators(&self, n: usize) -> Vec<bool> {
+        let mut moved = vec![false; n];
+        for item in &self.items {
+            let j = match item.slot {
+                Slot::Intercept(j) | Slot::Term(j, _) | Slot::Noise(j) | Slot::Mean(j) => j,
+                Slot::ImpactSize(_, ImpactSlot::Indicator { indicator, .. }) => indicator,
+                _ => continue,
+            };
+            if let Some(m) = moved.get_mut(j) {
+                *m = true;
+            }
+        }
+        moved
+    }
+
     /// Whether `other` draws the same variates from the sector stream and
     /// writes the same values into the sector phase's fields
     /// ([`Model::shares_sector_phase`]): as many assumptions, each from the

@@ -34,7 +34,7 @@ use super::{Formula, Input, Model, Series, ShockShape};
 use crate::engine::path_rngs;
 use crate::sample::ChiSquared;
 use crate::sample::simd::Avx2;
-use crate::stats::Accumulator;
+use crate::stats::{Accumulator, LaneScratch};
 use draw::{Isa, Portable, XoshiroLanes};
 
 /// Paths simulated in lockstep by the engine (the batch width).
@@ -87,6 +87,22 @@ mod draw {
     #[inline(always)]
     pub fn normal_lanes<I: Isa, const L: usize>(isa: I, rngs: &mut XoshiroLanes<L>) -> [f64; L] {
         sample::normals(isa, rngs)
+    }
+
+    /// One standard normal per lane from separate generators (the
+    /// indicator streams): the same lockstep fast test, a lane that misses
+    /// finishing on its own generator, so each lane's sequence is exactly
+    /// that of [`normal`].
+    #[inline(always)]
+    pub fn normal_gens<const L: usize>(rngs: &mut [super::Gen; L]) -> [f64; L] {
+        let bits: [u64; L] = std::array::from_fn(|l| rngs[l].next_u64());
+        let (mut x, ok) = sample::normal_fast_lanes(&bits);
+        for l in 0..L {
+            if !ok[l] {
+                x[l] = sample::normal_from(&mut rngs[l], bits[l]);
+            }
+        }
+        x
     }
 
     /// One uniform in [0, 1) per lane, each from its lane's sector stream.
@@ -300,6 +316,9 @@ pub struct IndicatorState<const L: usize> {
 
     /// Per indicator, the chi-square sampler of a Student-t noise.
     noise_chi: Vec<Option<ChiSquared>>,
+    /// Per indicator, whether an assumption writes a value of it that the
+    /// indicator phase reads (then it reads each lane's; else the model's).
+    ind_varies: Vec<bool>,
 }
 
 impl<const L: usize> SectorState<L> {
@@ -371,6 +390,7 @@ impl<const L: usize> IndicatorState<L> {
                 .iter()
                 .map(|i| i.noise_t.and_then(|(df, _)| ChiSquared::new(df).ok()))
                 .collect(),
+            ind_varies: model.assumptions.moves_indicators(ni),
         }
     }
 }
@@ -494,7 +514,8 @@ pub struct Kernel<'m, const L: usize> {
     sectors: SectorState<L>,
     /// Assumptions write the per-lane arrays: refresh them at every path.
     patch_lanes: bool,
-    row: PathOutcome,
+    /// Scratch of [`Kernel::record`].
+    record: LaneScratch,
     /// The AVX2 lane operations when the kernel is [`KernelKind::Avx2`].
     isa: Option<Avx2>,
 }
@@ -539,7 +560,7 @@ impl<'m, const L: usize> Kernel<'m, L> {
             members,
             sectors: SectorState::new(leader),
             patch_lanes: leader.assumptions.patches_lane_arrays(),
-            row: PathOutcome::new(leader),
+            record: LaneScratch::default(),
             isa: None,
         }
         .with_kind(KernelKind::chosen())
@@ -637,26 +658,22 @@ impl<'m, const L: usize> Kernel<'m, L> {
         }
     }
 
-    /// Fold lanes `0..active` of variant `v` into `acc`, in lane (path) order.
+    /// Fold lanes `0..active` of variant `v` into `acc`, in lane (path)
+    /// order, straight from the batch's lane arrays.
     pub fn record(&mut self, v: usize, acc: &mut Accumulator, active: usize) {
         let mb = &self.members;
-        for l in 0..active {
-            self.row.read(
-                BatchView {
-                    sectors: &self.sectors,
-                    indicators: &mb.states[v],
-                },
-                l,
-            );
-            let r = &self.row;
-            acc.record(
-                mb.lane(v, l),
-                &r.values,
-                &r.judged,
-                &r.first_year,
-                &r.excused,
-            );
-        }
+        let lanes: [&Model; L] = std::array::from_fn(|l| mb.lane(v, l));
+        let st = &mb.states[v];
+        acc.record_lanes(
+            mb.models[v],
+            &lanes,
+            active,
+            &st.values,
+            &st.judged,
+            &self.sectors.first_year,
+            &st.excused,
+            &mut self.record,
+        );
     }
 }
 

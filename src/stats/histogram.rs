@@ -53,12 +53,22 @@ impl Pages {
         }
         &mut self.0[i]
     }
+    /// Add one to bucket `b`: an index into a page already there, or
+    /// (the first value of that magnitude) a new page.
     #[inline]
-    fn increment(&mut self, b: usize, by: u64) {
+    fn increment(&mut self, b: usize) {
+        match self.0.get_mut(b >> SUB_BITS) {
+            Some(Some(page)) => page[b & (PAGE - 1)] += 1,
+            _ => self.increment_new(b),
+        }
+    }
+    #[cold]
+    #[inline(never)]
+    fn increment_new(&mut self, b: usize) {
         let page = self
             .page_mut(b >> SUB_BITS)
             .get_or_insert_with(|| Box::new([0; PAGE]));
-        page[b & (PAGE - 1)] += by;
+        page[b & (PAGE - 1)] += 1;
     }
     #[inline]
     fn get(&self, b: usize) -> u64 {
@@ -86,18 +96,47 @@ impl Pages {
 }
 
 /// Counts per bucket for negative and positive values, plus a zero bucket.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Values arrive in a short list of bucket codes (`pending`) and are counted
+/// into the pages only when the list is full or the histogram is merged
+/// into another: a block's histogram of a thousand values allocates one list
+/// and no pages, and its merge increments only the buckets it holds, so
+/// neither costs anything proportional to the number of buckets. Every
+/// reading (quantiles, buckets, equality, serialization) sees the counts
+/// with the list included.
+#[derive(Debug, Clone)]
 pub struct LogHistogram {
-    /// Counts of positive values, by bucket (only `[lo, hi)` can be non-zero).
+    /// Counts of positive values, by bucket.
     pos: Pages,
     /// Counts of negative values, by bucket of their magnitude.
     neg: Pages,
-    pos_range: (usize, usize),
-    neg_range: (usize, usize),
     zero: u64,
     count: u64,
     min: f64,
     max: f64,
+    /// Values not yet in the pages: `bucket << 1 | negative`.
+    pending: Vec<u32>,
+}
+
+/// Values a histogram holds as bucket codes before counting them into its
+/// pages (16 KiB of codes at most).
+const PENDING: usize = 4096;
+/// Codes reserved at the first value (a block's paths: one allocation).
+const PENDING_FIRST: usize = 1024;
+
+// A bucket code fits in a u32: PAGES << SUB_BITS is below 2^31.
+const _: () = assert!(PAGES << SUB_BITS < 1 << 31);
+
+impl PartialEq for LogHistogram {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.settled(), other.settled());
+        a.pos == b.pos
+            && a.neg == b.neg
+            && a.zero == b.zero
+            && a.count == b.count
+            && a.min == b.min
+            && a.max == b.max
+    }
 }
 
 #[inline]
@@ -140,12 +179,11 @@ impl LogHistogram {
         LogHistogram {
             pos: Pages::new(),
             neg: Pages::new(),
-            pos_range: (usize::MAX, 0),
-            neg_range: (usize::MAX, 0),
             zero: 0,
             count: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
+            pending: Vec::new(),
         }
     }
 
@@ -158,29 +196,72 @@ impl LogHistogram {
         match bucket(x.abs()) {
             None => self.zero += 1,
             Some(b) => {
-                let (counts, range) = if x > 0.0 {
-                    (&mut self.pos, &mut self.pos_range)
-                } else {
-                    (&mut self.neg, &mut self.neg_range)
-                };
-                counts.increment(b, 1);
-                range.0 = range.0.min(b);
-                range.1 = range.1.max(b + 1);
+                if self.pending.len() == self.pending.capacity() {
+                    self.make_room();
+                }
+                self.pending.push(((b as u32) << 1) | u32::from(x < 0.0));
             }
+        }
+    }
+
+    /// Room for one more pending code: the first list, or the codes counted
+    /// into the pages when the list is full.
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self) {
+        if self.pending.len() >= PENDING {
+            self.settle();
+        } else {
+            let want = if self.pending.is_empty() {
+                PENDING_FIRST
+            } else {
+                self.pending.len()
+            };
+            self.pending
+                .reserve_exact(want.min(PENDING - self.pending.len()));
+        }
+    }
+
+    /// Count one value of bucket code `code` (`bucket << 1 | negative`).
+    #[inline]
+    fn count_code(&mut self, code: u32) {
+        let counts = if code & 1 == 0 {
+            &mut self.pos
+        } else {
+            &mut self.neg
+        };
+        counts.increment((code >> 1) as usize);
+    }
+
+    /// Count the pending codes into the pages (keeping the list's memory).
+    fn settle(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for &code in &pending {
+            self.count_code(code);
+        }
+        self.pending = pending;
+        self.pending.clear();
+    }
+
+    /// This histogram with every value in its pages (a copy only when some
+    /// are still pending).
+    fn settled(&self) -> std::borrow::Cow<'_, LogHistogram> {
+        if self.pending.is_empty() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            let mut h = self.clone();
+            h.settle();
+            std::borrow::Cow::Owned(h)
         }
     }
 
     /// Add another histogram's counts (exact).
     pub fn merge(&mut self, other: &LogHistogram) {
+        for &code in &other.pending {
+            self.count_code(code);
+        }
         self.pos.merge(&other.pos);
         self.neg.merge(&other.neg);
-        for (my_range, their_range) in [
-            (&mut self.pos_range, other.pos_range),
-            (&mut self.neg_range, other.neg_range),
-        ] {
-            my_range.0 = my_range.0.min(their_range.0);
-            my_range.1 = my_range.1.max(their_range.1);
-        }
         self.zero += other.zero;
         self.count += other.count;
         self.min = self.min.min(other.min);
@@ -208,6 +289,11 @@ impl LogHistogram {
         if self.count == 0 {
             return None;
         }
+        let s = self.settled();
+        s.quantile_settled(q)
+    }
+
+    fn quantile_settled(&self, q: f64) -> Option<f64> {
         // The extremes are known exactly.
         if q <= 0.0 {
             return Some(self.min);
@@ -218,7 +304,7 @@ impl LogHistogram {
         let rank = q * (self.count - 1) as f64;
         let mut below = 0u64;
         // Walk buckets from the most negative value up.
-        let (nlo, nhi) = self.neg_range;
+        let (nlo, nhi) = range_of(&self.neg);
         if nlo < nhi {
             for b in (nlo..nhi).rev() {
                 let c = self.neg.get(b);
@@ -234,7 +320,7 @@ impl LogHistogram {
             return Some(self.clamp(0.0));
         }
         below += self.zero;
-        let (plo, phi) = self.pos_range;
+        let (plo, phi) = range_of(&self.pos);
         if plo < phi {
             for b in plo..phi {
                 let c = self.pos.get(b);
@@ -256,8 +342,12 @@ impl LogHistogram {
     /// Fraction of values at most `x` (bucket resolution), for fan charts
     /// and distribution plots.
     pub fn buckets(&self) -> Vec<(f64, f64, u64)> {
+        self.settled().buckets_settled()
+    }
+
+    fn buckets_settled(&self) -> Vec<(f64, f64, u64)> {
         let mut out = vec![];
-        let (nlo, nhi) = self.neg_range;
+        let (nlo, nhi) = range_of(&self.neg);
         if nlo < nhi {
             for b in (nlo..nhi).rev() {
                 if self.neg.get(b) > 0 {
@@ -270,7 +360,7 @@ impl LogHistogram {
             let eps = 2f64.powi(MIN_EXP);
             out.push((-eps, eps, self.zero));
         }
-        let (plo, phi) = self.pos_range;
+        let (plo, phi) = range_of(&self.pos);
         if plo < phi {
             for b in plo..phi {
                 if self.pos.get(b) > 0 {
@@ -353,6 +443,54 @@ mod tests {
             assert_eq!(forward.quantile(q), whole.quantile(q));
             assert_eq!(backward.quantile(q), whole.quantile(q));
         }
+    }
+
+    #[test]
+    fn pending_values_count_as_pages_do() {
+        // More values than the pending list holds (so it settles on its
+        // own), against the same values merged in from small histograms
+        // (each still pending) and a settled copy read back from JSON.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let dist = Normal::new(0.5, 4.0).unwrap();
+        let xs: Vec<f64> = (0..3 * PENDING + 17)
+            .map(|i| match i % 50 {
+                0 => 0.0,
+                1 => -1e-12,
+                _ => dist.sample(&mut rng),
+            })
+            .collect();
+        let mut whole = LogHistogram::new();
+        xs.iter().for_each(|&x| whole.insert(x));
+        assert!(!whole.pending.is_empty() && whole.pending.len() < PENDING);
+        let mut merged = LogHistogram::new();
+        for c in xs.chunks(1000) {
+            let mut h = LogHistogram::new();
+            c.iter().for_each(|&x| h.insert(x));
+            assert_eq!(
+                h.pending.len(),
+                c.iter().filter(|x| x.abs() >= 2f64.powi(MIN_EXP)).count()
+            );
+            merged.merge(&h);
+        }
+        assert!(merged.pending.is_empty());
+        assert_eq!(merged, whole);
+        assert_eq!(merged.buckets(), whole.buckets());
+        let json = serde_json::to_string(&whole).unwrap();
+        assert_eq!(json, serde_json::to_string(&merged).unwrap());
+        let back: LogHistogram = serde_json::from_str(&json).unwrap();
+        assert!(back.pending.is_empty());
+        assert_eq!(back, whole);
+        for q in [0.0, 0.01, 0.3, 0.5, 0.9, 1.0] {
+            assert_eq!(whole.quantile(q), merged.quantile(q));
+        }
+        // Counts: every value once, in the bucket of its magnitude and sign.
+        let total: u64 = whole.buckets().iter().map(|b| b.2).sum();
+        assert_eq!(total, xs.len() as u64);
+        let (lo, hi) = edges(bucket(xs[2].abs()).unwrap());
+        let same = |x: f64| (x > 0.0) == (xs[2] > 0.0) && lo <= x.abs() && x.abs() < hi;
+        let n = xs.iter().filter(|&&x| same(x)).count() as u64;
+        let (blo, bhi) = if xs[2] > 0.0 { (lo, hi) } else { (-hi, -lo) };
+        assert!(whole.buckets().contains(&(blo, bhi, n)), "{blo} {bhi} {n}");
     }
 
     #[test]
@@ -469,34 +607,38 @@ fn pages_in(list: Vec<(usize, Vec<u64>)>) -> Result<(Pages, u64), String> {
     Ok((pages, total))
 }
 
-/// The bucket range `[first, last + 1)` of the non-zero counts, as
-/// [`LogHistogram::insert`] keeps it (`(usize::MAX, 0)` when there are none).
+/// The bucket range `[first, last + 1)` of the non-zero counts
+/// (`(usize::MAX, 0)` when there are none): found from the first and the
+/// last page that holds a count, so it is not kept while values arrive.
 fn range_of(p: &Pages) -> (usize, usize) {
-    let mut range = (usize::MAX, 0);
-    for (i, page) in p.0.iter().enumerate() {
-        for (j, &c) in page.iter().flat_map(|p| p.iter()).enumerate() {
-            if c > 0 {
-                let b = (i << SUB_BITS) + j;
-                range.0 = range.0.min(b);
-                range.1 = range.1.max(b + 1);
-            }
-        }
+    let first = p.0.iter().enumerate().find_map(|(i, page)| {
+        let j = page.as_ref()?.iter().position(|&c| c > 0)?;
+        Some((i << SUB_BITS) + j)
+    });
+    let last = p.0.iter().enumerate().rev().find_map(|(i, page)| {
+        let j = page.as_ref()?.iter().rposition(|&c| c > 0)?;
+        Some((i << SUB_BITS) + j)
+    });
+    match (first, last) {
+        (Some(lo), Some(hi)) => (lo, hi + 1),
+        _ => (usize::MAX, 0),
     }
-    range
 }
 
 impl Serialize for LogHistogram {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let empty = self.count == 0;
+        let settled = self.settled();
+        let s = &*settled;
+        let empty = s.count == 0;
         HistogramRepr {
-            pos: pages_out(&self.pos),
-            neg: pages_out(&self.neg),
-            pos_range: self.pos_range,
-            neg_range: self.neg_range,
-            zero: self.zero,
-            count: self.count,
-            min: (!empty).then_some(self.min),
-            max: (!empty).then_some(self.max),
+            pos: pages_out(&s.pos),
+            neg: pages_out(&s.neg),
+            pos_range: range_of(&s.pos),
+            neg_range: range_of(&s.neg),
+            zero: s.zero,
+            count: s.count,
+            min: (!empty).then_some(s.min),
+            max: (!empty).then_some(s.max),
         }
         .serialize(serializer)
     }
@@ -531,12 +673,11 @@ impl<'de> Deserialize<'de> for LogHistogram {
         Ok(LogHistogram {
             pos,
             neg,
-            pos_range: r.pos_range,
-            neg_range: r.neg_range,
             zero: r.zero,
             count: r.count,
             min: r.min.unwrap_or(f64::INFINITY),
             max: r.max.unwrap_or(f64::NEG_INFINITY),
+            pending: Vec::new(),
         })
     }
 }

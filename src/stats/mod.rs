@@ -81,6 +81,35 @@ const SUM_SCALE: f64 = 1.0 / (1u128 << SUM_SCALE_EXP) as f64;
 /// `2^SUM_SCALE_EXP` (exact).
 const SUM_UNSCALE: f64 = (1u128 << SUM_SCALE_EXP) as f64;
 
+/// Set bits of `m`, whose bits above `L` are clear: a table lookup per
+/// byte (the baseline x86-64 target has no population count instruction).
+#[inline(always)]
+fn ones<const L: usize>(m: u64) -> u64 {
+    const BYTE: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = (i as u32).count_ones() as u8;
+            i += 1;
+        }
+        t
+    };
+    (0..L.div_ceil(8))
+        .map(|i| u64::from(BYTE[((m >> (8 * i)) & 0xff) as usize]))
+        .sum()
+}
+
+/// Scratch of [`Accumulator::record_lanes`] (one per kernel, so that
+/// recording allocates nothing after the first batch).
+#[derive(Debug, Clone, Default)]
+pub struct LaneScratch {
+    /// Per target, the lanes on which it was attained (one bit per lane).
+    hits: Vec<u64>,
+    /// Per year, the lanes on which an event was under way by that year,
+    /// then per year how many they are.
+    under_way: Vec<u64>,
+}
+
 /// Accumulated outcomes of a set of paths.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Accumulator {
@@ -149,77 +178,124 @@ impl Accumulator {
         }
     }
 
-    /// Fold one path in: each target's indicator value and judged value,
-    /// the first year each event was under way, and whether each target was
+    /// Fold in paths `0..active` of a batch of `L` paths given as lane
+    /// arrays (path `l` of the batch is lane `l`), in lane (path) order:
+    /// each target's indicator value and judged value, each event's first
+    /// year under way (`u32::MAX`: never), and whether each target was
     /// excused (one of its `excused_by` events under way in its year).
-    #[inline]
-    pub fn record(
+    /// `model` gives the structure (targets, joints, events); `lanes[l]` the
+    /// bounds and thresholds of path `l` (a patched copy when assumptions
+    /// move them, else `model`). `scratch` is reused between calls so that
+    /// nothing is allocated.
+    ///
+    /// Each floating-point sum (values, scaled values, margins) and each
+    /// histogram takes its paths in path order, so the result is the same
+    /// as folding the paths in one at a time; the integer counts do not
+    /// depend on the order, and are counted per batch with one bit per lane.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_lanes<const L: usize>(
         &mut self,
         model: &Model,
-        values: &[f64],
-        judged: &[f64],
-        first_year: &[u32],
-        excused: &[bool],
+        lanes: &[&Model; L],
+        active: usize,
+        values: &[[f64; L]],
+        judged: &[[f64; L]],
+        first_year: &[[u32; L]],
+        excused: &[[bool; L]],
+        scratch: &mut LaneScratch,
     ) {
-        self.paths += 1;
-        let mut all = true;
-        let mut headline = true;
-        let mut headline_met = 0u64;
+        const { assert!(L <= 64, "one bit per lane in a u64") };
+        let active = active.min(L);
+        let nt = model.targets.len();
+        scratch.hits.resize(nt, 0);
+        let hits = &mut scratch.hits[..nt];
+        self.paths += active as u64;
+        let mut all = u64::MAX;
+        let mut headline = u64::MAX;
+        let mut headline_met = [0u64; L];
         for (t, (acc, target)) in self.targets.iter_mut().zip(&model.targets).enumerate() {
-            let v = values[t];
-            let hit = if v.is_finite() && judged[t].is_finite() {
-                acc.sum += v;
-                acc.scaled_sum += v * SUM_SCALE;
-                acc.hist.insert(v);
-                target.attained(judged[t])
-            } else {
-                acc.nonfinite += 1;
-                false
-            };
-            acc.hits += u64::from(hit);
+            let (v, j) = (&values[t], &judged[t]);
+            let mut hit = 0u64;
+            let mut finite = 0u64;
+            for l in 0..active {
+                if v[l].is_finite() && j[l].is_finite() {
+                    acc.sum += v[l];
+                    acc.scaled_sum += v[l] * SUM_SCALE;
+                    acc.hist.insert(v[l]);
+                    finite += 1;
+                    hit |= u64::from(lanes[l].targets[t].attained(j[l])) << l;
+                }
+            }
+            acc.nonfinite += active as u64 - finite;
+            acc.hits += ones::<L>(hit);
             all &= hit;
             if target.headline {
                 headline &= hit;
-                headline_met += u64::from(hit);
+                for (l, met) in headline_met.iter_mut().enumerate() {
+                    *met += (hit >> l) & 1;
+                }
             }
             if let Some(x) = self.excused_hits.get_mut(t) {
-                *x += u64::from(hit || excused[t]);
+                let e = &excused[t];
+                let excused = (0..active).fold(0u64, |m, l| m | (u64::from(e[l]) << l));
+                *x += ones::<L>(hit | excused);
             }
             if let Some(m) = self.margin_sums.get_mut(t) {
-                let d = judged[t] - target.threshold;
-                if d.is_finite() {
-                    m[0] += d;
-                    m[1] += d * d;
+                for l in 0..active {
+                    let d = j[l] - lanes[l].targets[t].threshold;
+                    if d.is_finite() {
+                        m[0] += d;
+                        m[1] += d * d;
+                    }
                 }
             }
+            hits[t] = hit;
         }
-        self.joint_all += u64::from(all);
-        self.joint_headline += u64::from(headline);
-        self.headline_met_sq += headline_met * headline_met;
+        let on = if active == 64 {
+            u64::MAX
+        } else {
+            (1u64 << active) - 1
+        };
+        self.joint_all += ones::<L>(all & on);
+        self.joint_headline += ones::<L>(headline & on);
+        self.headline_met_sq += headline_met[..active].iter().map(|m| m * m).sum::<u64>();
         for (h, joint) in self.joint_hits.iter_mut().zip(&model.joints) {
-            let met = joint.targets.iter().all(|&t| {
-                values[t].is_finite()
-                    && judged[t].is_finite()
-                    && model.targets[t].attained(judged[t])
-            });
-            *h += u64::from(met);
+            let met = joint.targets.iter().fold(on, |m, &t| m & hits[t]);
+            *h += ones::<L>(met);
         }
 
-        // Conditional counts, only for the events that were under way on this
-        // path (on most paths none was, and this loop does nothing).
-        let nt = model.targets.len();
-        for (e, &first) in first_year.iter().enumerate() {
-            if first == u32::MAX {
+        // Conditional counts: per event, the lanes on which it was under way
+        // by each year (none on most paths, and then this does nothing).
+        let horizon = model.meta.horizon;
+        scratch.under_way.resize(2 * horizon, 0);
+        let (by_year, count) = scratch.under_way[..2 * horizon].split_at_mut(horizon);
+        for (e, first) in first_year.iter().enumerate() {
+            by_year.fill(0);
+            let mut any = false;
+            for (l, &first) in first[..active].iter().enumerate() {
+                if let Some(m) = by_year.get_mut(first as usize) {
+                    *m |= 1 << l;
+                    any = true;
+                }
+            }
+            if !any {
                 continue;
             }
+            for y in 1..horizon {
+                by_year[y] |= by_year[y - 1];
+            }
+            for (c, &m) in count.iter_mut().zip(by_year.iter()) {
+                *c = ones::<L>(m);
+            }
+            let row = e * nt..(e + 1) * nt;
+            let paths = &mut self.event_paths[row.clone()];
+            let met = &mut self.event_hits[row];
             for (t, target) in model.targets.iter().enumerate() {
-                if first as usize <= target.year_index {
-                    let hit = values[t].is_finite()
-                        && judged[t].is_finite()
-                        && target.attained(judged[t]);
-                    self.event_paths[e * nt + t] += 1;
-                    self.event_hits[e * nt + t] += u64::from(hit);
-                }
+                // Under way by the target's year (a year past the horizon:
+                // by the last one).
+                let y = target.year_index.min(horizon - 1);
+                paths[t] += count[y];
+                met[t] += ones::<L>(by_year[y] & hits[t]);
             }
         }
     }

@@ -1,5 +1,16 @@
-//! The indicator phase of a batch: each formula matched once, evaluated
+//! The indicator phase of a batch: each formula matched once and evaluated
 //! over the lanes.
+//!
+//! An indicator's values that no assumption writes (intercept,
+//! coefficients, noise scale, exogenous means, event impact sizes) are the
+//! same in every lane: they are read once from the model and the lane loops
+//! use them as constants. Only an indicator some assumption writes
+//! (`Assumptions::moves_indicators`) reads them from each lane's patched
+//! model. Each lane's draws come from its own indicator stream in the
+//! scalar order (docs/MODEL.md 7: per year and indicator, the noise normal,
+//! its chi-square, a count's binomial draw): the normals of all lanes
+//! through the lockstep ziggurat (`draw::normal_lanes`), the rest lane by
+//! lane.
 
 use super::*;
 
@@ -11,9 +22,20 @@ pub(super) fn linear_of(m: &Model, j: usize) -> (f64, &[(Input, f64)]) {
     }
 }
 
+/// The event impacts on indicator `j` in year `year`: (event, size).
+#[inline(always)]
+fn impacts(m: &Model, j: usize, year: usize) -> &[(usize, f64)] {
+    if m.indicator_events_by_year.is_empty() {
+        &m.indicator_events[j]
+    } else {
+        &m.indicator_events_by_year[year][j]
+    }
+}
+
 /// The year's indicators (MODEL.md 5.5), inputs first: each lane's noise
 /// from its indicator stream, event impacts, then the formula, matched once
 /// and evaluated over the lanes.
+#[inline(always)]
 pub(super) fn indicators<const L: usize>(
     model: &Model,
     lanes: &[&Model; L],
@@ -24,33 +46,45 @@ pub(super) fn indicators<const L: usize>(
 ) {
     for &j in &model.order {
         let ind = &model.indicators[j];
+        // Whether this indicator's values differ between lanes.
+        let varies = st.ind_varies.get(j).copied().unwrap_or(false);
         let mut noise = [0.0; L];
         // An assumption on the noise keeps it positive in every lane, so
         // the lanes agree on whether it is drawn.
-        if lanes[0].indicators[j].noise_sd > 0.0 {
-            for l in 0..L {
-                let rng = &mut rngs[l];
-                let mut z = draw::normal(rng);
-                if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
+        let sd = lanes[0].indicators[j].noise_sd;
+        if sd > 0.0 {
+            let mut z = draw::normal_gens(rngs);
+            if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
+                for l in 0..L {
                     // A Student-t draw with unit variance: z * sqrt((df-2)/W).
-                    let w: f64 = chi.sample(rng);
-                    z *= scale * (df / w).sqrt();
+                    let w: f64 = chi.sample(&mut rngs[l]);
+                    z[l] *= scale * (df / w).sqrt();
                 }
-                let e =
-                    ind.noise_persistence * st.noise[j][l] + lanes[l].indicators[j].noise_sd * z;
-                st.noise[j][l] = e;
-                noise[l] = e;
             }
-        }
-        for l in 0..L {
-            let m = lanes[l];
-            let impacts = if m.indicator_events_by_year.is_empty() {
-                &m.indicator_events[j]
+            let sd: [f64; L] = if varies {
+                std::array::from_fn(|l| lanes[l].indicators[j].noise_sd)
             } else {
-                &m.indicator_events_by_year[year][j]
+                [sd; L]
             };
-            for &(e, size) in impacts {
-                noise[l] += size * sec.event_quarters[e][l] as f64 / 4.0;
+            let rho = ind.noise_persistence;
+            let e = &mut st.noise[j];
+            for l in 0..L {
+                e[l] = rho * e[l] + sd[l] * z[l];
+            }
+            noise = *e;
+        }
+        if varies {
+            for l in 0..L {
+                for &(e, size) in impacts(lanes[l], j, year) {
+                    noise[l] += size * sec.event_quarters[e][l] as f64 / 4.0;
+                }
+            }
+        } else {
+            for &(e, size) in impacts(model, j, year) {
+                let q = &sec.event_quarters[e];
+                for l in 0..L {
+                    noise[l] += size * q[l] as f64 / 4.0;
+                }
             }
         }
         let v: [f64; L] = match &ind.formula {
@@ -71,20 +105,36 @@ pub(super) fn indicators<const L: usize>(
             }
             Formula::Growth(s) => {
                 let (now, before) = match *s {
-                    Series::Sector(i) => (sec.annual[i], sec.prev_annual[i]),
-                    Series::Indicator(k) => (st.ind[k], st.prev_ind[k]),
+                    Series::Sector(i) => (&sec.annual[i], &sec.prev_annual[i]),
+                    Series::Indicator(k) => (&st.ind[k], &st.prev_ind[k]),
                 };
                 std::array::from_fn(|l| 100.0 * (now[l] / before[l] - 1.0) + noise[l])
             }
-            Formula::Linear { terms, .. } => {
-                let mut v: [f64; L] = std::array::from_fn(|l| linear_of(lanes[l], j).0 + noise[l]);
-                for (p, &(input, _)) in terms.iter().enumerate() {
-                    let x: [f64; L] = match input {
-                        Input::Indicator(k) => st.ind[k],
-                        Input::Shock(k) => std::array::from_fn(|l| 0.5 * sec.shock_year[k][l]),
+            Formula::Linear { intercept, terms } => {
+                let mut v: [f64; L] = if varies {
+                    std::array::from_fn(|l| linear_of(lanes[l], j).0 + noise[l])
+                } else {
+                    std::array::from_fn(|l| intercept + noise[l])
+                };
+                for (p, &(input, c)) in terms.iter().enumerate() {
+                    let c: [f64; L] = if varies {
+                        std::array::from_fn(|l| linear_of(lanes[l], j).1[p].1)
+                    } else {
+                        [c; L]
                     };
-                    for l in 0..L {
-                        v[l] += linear_of(lanes[l], j).1[p].1 * x[l];
+                    match input {
+                        Input::Indicator(k) => {
+                            let x = &st.ind[k];
+                            for l in 0..L {
+                                v[l] += c[l] * x[l];
+                            }
+                        }
+                        Input::Shock(k) => {
+                            let x = &sec.shock_year[k];
+                            for l in 0..L {
+                                v[l] += c[l] * (0.5 * x[l]);
+                            }
+                        }
                     }
                 }
                 v
@@ -103,13 +153,20 @@ pub(super) fn indicators<const L: usize>(
                     st.prev_ind[j]
                 }
             }
-            Formula::Exogenous(_) => std::array::from_fn(|l| {
-                let mean = match &lanes[l].indicators[j].formula {
-                    Formula::Exogenous(means) => means[year],
-                    _ => f64::NAN,
-                };
-                mean + noise[l]
-            }),
+            Formula::Exogenous(means) => {
+                if varies {
+                    std::array::from_fn(|l| {
+                        let mean = match &lanes[l].indicators[j].formula {
+                            Formula::Exogenous(means) => means[year],
+                            _ => f64::NAN,
+                        };
+                        mean + noise[l]
+                    })
+                } else {
+                    let mean = means[year];
+                    std::array::from_fn(|l| mean + noise[l])
+                }
+            }
             Formula::Count { of, trials } => {
                 let share = st.ind[*of];
                 std::array::from_fn(|l| {
