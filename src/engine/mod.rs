@@ -25,8 +25,7 @@ pub use plan::{BLOCK_SIZE, Plan, Shard, blocks_in};
 pub use precision::{CHECKPOINT_PATHS, PrecisionOutcome, max_half_width, simulate_to_precision};
 pub use progress::{NoProgress, Progress};
 pub use runner::{
-    BlockSums, MAX_GROUP, Observer, Outcome, run, run_block, run_block_group, run_more,
-    sector_groups,
+    BlockSums, MAX_GROUP, Observer, Outcome, run, run_block, run_more, sector_groups,
 };
 pub use seed::{RNG_NAME, Stream, path_rng, path_rngs};
 

@@ -21,9 +21,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use super::plan::{BLOCK_SIZE, Plan};
 use super::progress::Progress;
 use crate::model::Model;
-use crate::model::step::{
-    Kernel, LANES, NoObserver, PathObserver, simulate_block, simulate_block_group,
-};
+use crate::model::step::{Kernel, LANES, NoObserver, PathObserver, simulate_block};
 use crate::stats::Accumulator;
 
 /// Per-block sums of each target's values, kept so that a merge of shards
@@ -76,20 +74,6 @@ pub fn run_block<O: Observer>(
 ) -> Accumulator {
     // The batch kernel (model/step.rs): paths in lockstep, each on its own streams.
     simulate_block(model, seed, block * BLOCK_SIZE, paths, observer)
-}
-
-/// [`run_block`] for variants that share the sector phase
-/// ([`Model::shares_sector_phase`]), one observer each: the sectors are
-/// simulated once per batch and each variant's indicators on them, and each
-/// accumulator is exactly what [`run_block`] gives for that variant alone.
-pub fn run_block_group<O: Observer>(
-    models: &[&Model],
-    seed: u64,
-    block: u64,
-    paths: u64,
-    observers: &mut [O],
-) -> Vec<Accumulator> {
-    simulate_block_group(models, seed, block * BLOCK_SIZE, paths, observers)
 }
 
 /// Most variants simulated on one sector phase: a group's work item holds

@@ -550,7 +550,6 @@ mod tests;
 
 use indicators::indicators;
 pub use kernel::{
-    Kernel, simulate_block, simulate_block_group, simulate_block_lanes, simulate_group_lanes,
-    simulate_paths,
+    Kernel, simulate_block, simulate_block_lanes, simulate_group_lanes, simulate_paths,
 };
 use quarter::{end_events, events, react, shocks, step_sectors, step_sectors_observed};

@@ -212,19 +212,6 @@ pub fn simulate_block<O: PathObserver>(
     simulate_block_lanes::<LANES, O>(model, seed, first, paths, observer, KernelKind::chosen())
 }
 
-/// [`simulate_block`] for variants that share the sector phase, one
-/// observer each: one accumulator per variant, each exactly what
-/// [`simulate_block`] gives for that variant alone.
-pub fn simulate_block_group<O: PathObserver>(
-    models: &[&Model],
-    seed: u64,
-    first: u64,
-    paths: u64,
-    observers: &mut [O],
-) -> Vec<Accumulator> {
-    simulate_group_lanes::<LANES, O>(models, seed, first, paths, observers, KernelKind::chosen())
-}
-
 /// [`simulate_block`] with batch width `L` and kernel `kind`.
 pub fn simulate_block_lanes<const L: usize, O: PathObserver>(
     model: &Model,
@@ -239,7 +226,9 @@ pub fn simulate_block_lanes<const L: usize, O: PathObserver>(
     accs.pop().expect("one accumulator per variant")
 }
 
-/// [`simulate_block_group`] with batch width `L` and kernel `kind`.
+/// [`simulate_block_lanes`] for variants that share the sector phase
+/// ([`Model::shares_sector_phase`]), one observer each: one accumulator per
+/// variant, each exactly what the variant gives alone.
 pub fn simulate_group_lanes<const L: usize, O: PathObserver>(
     models: &[&Model],
     seed: u64,
