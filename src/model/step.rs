@@ -128,6 +128,11 @@ mod draw {
 /// values). The default methods do nothing, so the plain run pays nothing.
 /// Calls come lane by lane in path order within each quarter and year.
 pub trait PathObserver {
+    /// Whether the observer reads the state through [`PathView`]: then
+    /// the kernel computes every indicator and sector of every year;
+    /// otherwise only what the targets need ([`Needs`]), and the calls
+    /// stop after the last target's year.
+    const READS_STATE: bool = true;
     /// Before global path `path` (which, with the seed, fixes its random
     /// numbers) starts in lane `lane`.
     #[inline]
@@ -148,7 +153,9 @@ pub trait PathObserver {
 
 /// A [`PathObserver`] that watches nothing.
 pub struct NoObserver;
-impl PathObserver for NoObserver {}
+impl PathObserver for NoObserver {
+    const READS_STATE: bool = false;
+}
 
 /// One lane of a batch, as an observer sees it.
 #[derive(Clone, Copy)]
@@ -544,6 +551,7 @@ impl KernelKind {
 
 mod indicators;
 mod kernel;
+mod needs;
 mod quarter;
 #[cfg(test)]
 mod tests;
@@ -552,4 +560,9 @@ use indicators::indicators;
 pub use kernel::{
     Kernel, simulate_block, simulate_block_lanes, simulate_group_lanes, simulate_paths,
 };
-use quarter::{end_events, events, react, shocks, step_sectors, step_sectors_observed};
+pub use needs::Needs;
+use needs::Work;
+use quarter::{
+    draw_innovations, draw_shocks, end_events, events, react, shocks, step_sectors,
+    step_sectors_observed,
+};

@@ -43,8 +43,12 @@ pub(super) fn indicators<const L: usize>(
     st: &mut IndicatorState<L>,
     rngs: &mut [Gen; L],
     year: usize,
+    work: &[Work],
 ) {
-    for &j in &model.order {
+    for (&j, &work) in model.order.iter().zip(work) {
+        if work == Work::Skip {
+            continue;
+        }
         let ind = &model.indicators[j];
         // Whether this indicator's values differ between lanes.
         let varies = st.ind_varies.get(j).copied().unwrap_or(false);
@@ -72,6 +76,9 @@ pub(super) fn indicators<const L: usize>(
                 e[l] = rho * e[l] + sd[l] * z[l];
             }
             noise = *e;
+        }
+        if work == Work::Noise {
+            continue;
         }
         if varies {
             for l in 0..L {

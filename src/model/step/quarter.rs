@@ -52,6 +52,36 @@ pub(super) fn shocks<I: Isa, const L: usize>(
     }
 }
 
+/// The draws of [`shocks`] alone, in a quarter whose sectors nobody reads
+/// ([`Needs`]): the stream moves on exactly as when they are used.
+#[inline(always)]
+pub(super) fn draw_shocks<I: Isa, const L: usize>(
+    isa: I,
+    model: &Model,
+    s: &mut SectorState<L>,
+    rngs: &mut XoshiroLanes<L>,
+) {
+    for g in 0..model.t_groups.len() {
+        s.chi[g].sample_lanes(isa, rngs);
+    }
+    for _ in 0..model.n_shocks() {
+        draw::normal_lanes(isa, rngs);
+    }
+}
+
+/// The draws of [`step_sectors`] (and of a published quarter's step)
+/// alone: the idiosyncratic normals.
+#[inline(always)]
+pub(super) fn draw_innovations<I: Isa, const L: usize>(
+    isa: I,
+    model: &Model,
+    rngs: &mut XoshiroLanes<L>,
+) {
+    for _ in 0..model.n_sectors() {
+        draw::normal_lanes(isa, rngs);
+    }
+}
+
 /// The events of a quarter (MODEL.md 4): one uniform per lane per event,
 /// starts, and the impacts of those under way on `T`.
 #[inline(always)]
