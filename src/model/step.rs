@@ -89,22 +89,6 @@ mod draw {
         sample::normals(isa, rngs)
     }
 
-    /// One standard normal per lane from separate generators (the
-    /// indicator streams): the same lockstep fast test, a lane that misses
-    /// finishing on its own generator, so each lane's sequence is exactly
-    /// that of [`normal`].
-    #[inline(always)]
-    pub fn normal_gens<const L: usize>(rngs: &mut [super::Gen; L]) -> [f64; L] {
-        let bits: [u64; L] = std::array::from_fn(|l| rngs[l].next_u64());
-        let (mut x, ok) = sample::normal_fast_lanes(&bits);
-        for l in 0..L {
-            if !ok[l] {
-                x[l] = sample::normal_from(&mut rngs[l], bits[l]);
-            }
-        }
-        x
-    }
-
     /// One uniform in [0, 1) per lane, each from its lane's sector stream.
     #[inline(always)]
     pub fn uniform_lanes<I: Isa, const L: usize>(isa: I, rngs: &mut XoshiroLanes<L>) -> [f64; L] {
@@ -299,6 +283,9 @@ pub struct SectorState<const L: usize> {
     boost_rows: Vec<usize>,
 
     params: LaneParams<L>,
+    /// Per sector, the shocks (matrix positions) with a loading that is not
+    /// zero; `None` when assumptions write loadings per lane.
+    loads_of: Option<Vec<Vec<usize>>>,
     obs: ObservedScratch,
     /// The chi-square sampler of each Student-t group.
     chi: Vec<ChiSquared>,
@@ -361,6 +348,15 @@ impl<const L: usize> SectorState<L> {
             cum_cur: z(model.base_cumulative.len()),
             boost_rows: boost_rows(model),
             params: LaneParams::new(model),
+            loads_of: (!model.assumptions.patches_lane_arrays()).then(|| {
+                (0..ns)
+                    .map(|i| {
+                        (0..nk)
+                            .filter(|&k| model.load_by_shock[k * ns + i] != 0.0)
+                            .collect()
+                    })
+                    .collect()
+            }),
             obs: ObservedScratch {
                 eps: vec![0.0; ns],
                 level: vec![0.0; ns],

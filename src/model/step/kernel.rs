@@ -15,7 +15,7 @@ struct Members<'m, const L: usize> {
     states: Vec<IndicatorState<L>>,
     /// Per variant: the lanes' indicator streams (each variant starts a
     /// batch from the same ones).
-    rngs: Vec<[Gen; L]>,
+    rngs: Vec<XoshiroLanes<L>>,
     /// Per variant: what its targets need computed (the sectors through
     /// the latest year any variant of the group needs them).
     needs: Vec<Needs>,
@@ -80,7 +80,11 @@ impl<'m, const L: usize> Kernel<'m, L> {
             states: models.iter().map(|m| IndicatorState::new(m)).collect(),
             rngs: models
                 .iter()
-                .map(|_| std::array::from_fn(|l| PathRng::new(0, l as u64).indicators))
+                .map(|_| {
+                    let gens: [Gen; L] =
+                        std::array::from_fn(|l| PathRng::new(0, l as u64).indicators);
+                    XoshiroLanes::from_rngs(&gens)
+                })
                 .collect(),
             needs: group_needs(models),
             everything: models.iter().map(|m| Needs::everything(m)).collect(),
@@ -149,8 +153,10 @@ impl<'m, const L: usize> Kernel<'m, L> {
         // Every variant draws the same variates (the sector phase is shared
         // only then), so the stream continues from the first one's state.
         let mut after: Option<[Gen; L]> = None;
+        let indicator_rngs =
+            XoshiroLanes::from_rngs(&std::array::from_fn(|l| rngs[l].indicators.clone()));
         for v in 0..mb.models.len() {
-            mb.rngs[v] = std::array::from_fn(|l| rngs[l].indicators.clone());
+            mb.rngs[v].clone_from(&indicator_rngs);
             if mb.work[v].is_empty() {
                 continue;
             }
@@ -440,6 +446,7 @@ fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
         for (v, (st, observer)) in states.iter_mut().zip(observers.iter_mut()).enumerate() {
             let m = models[v];
             indicators(
+                isa,
                 m,
                 &lane_models(v),
                 s,
