@@ -404,3 +404,41 @@ fn binomial_poisson_case_has_the_poisson_distribution() {
     eprintln!("Poisson({lambda}): chi-square {chi:.1} on {dof} dof");
     assert!(chi < dof + 6.0 * (2.0 * dof).sqrt(), "chi-square {chi}");
 }
+
+/// FNV-1a over the little-endian bytes of `words`.
+fn fnv1a(words: impl Iterator<Item = u64>) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for w in words {
+        for b in w.to_le_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+#[test]
+fn binomial_and_powu_bits_are_pinned() {
+    // 100,000 draws of each method (today's rand_distr draws, by the test above) and 100,000
+    // powers: any change of their bits shows here.
+    let mut draws = Vec::new();
+    for (k, &(n, p)) in [
+        (3, 0.973),
+        (108, 0.003),
+        (108, 0.5),
+        (1000, 0.7),
+        (1000, 1e-17),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let d = Binomial::new(n, p).unwrap();
+        let mut r = rng(300 + k as u64);
+        draws.extend((0..100_000).map(|_| d.sample(&mut r)));
+    }
+    let powers = binv_cases(100_000, 45)
+        .into_iter()
+        .map(|(q, n)| powu(q, n).to_bits());
+    let (hd, hp) = (fnv1a(draws.into_iter()), fnv1a(powers));
+    eprintln!("hashes: draws {hd:#018x}, powers {hp:#018x}");
+    assert_eq!((hd, hp), (0xa3a0_bf49_bacf_03b3, 0x20f0_d53c_e334_4322));
+}

@@ -47,7 +47,12 @@ fn two_to(k: i32) -> f64 {
 
 /// `v · 2^e` with one rounding: `v` is at least 1 and below 2^302, so the first step (at most
 /// 2^±1000) is exact and only the last one that changes the value rounds.
+#[inline]
 fn scale(v: f64, e: i128) -> f64 {
+    if (-1000..=700).contains(&e) {
+        // The usual case: one exact product (v 2^e stays a normal double).
+        return v * two_to(e as i32);
+    }
     let mut e = e.clamp(-2200, 2200) as i32;
     let mut v = v;
     while e != 0 {
@@ -94,15 +99,16 @@ pub(super) fn parts(a: f64, n: u64) -> (f64, f64, i128) {
     let ms = split(m);
     // Running power (h + l) 2^e of m, from the leading one bit of n downwards.
     let (mut h, mut l) = (m, 0.0f64);
-    let mut e: i128 = 0;
+    // e <= log2(m^n) < n: a u64 holds it.
+    let mut e: u64 = 0;
     let top = 63 - n.leading_zeros();
     for bit in (0..top).rev() {
         // Square: (h + l)^2 = h^2 + 2 h l + l^2; l^2 < 2^-104 h^2 is dropped.
-        let hs = split(h);
+        let (hh, hl) = split(h);
         let p = h * h;
-        let err = prod_err(p, hs, hs) + 2.0 * h * l;
+        let err = ((hh * hh - p) + (hh + hh) * hl) + hl * hl + (h + h) * l;
         (h, l) = fast_two_sum(p, err);
-        e *= 2;
+        e += e;
         if (n >> bit) & 1 == 1 {
             // Multiply by m (exact): (h + l) m = h m + l m.
             let p = h * m;
@@ -115,8 +121,8 @@ pub(super) fn parts(a: f64, n: u64) -> (f64, f64, i128) {
             let f = two_to(-k);
             h *= f;
             l *= f;
-            e += i128::from(k);
+            e += k as u64;
         }
     }
-    (h, l, e + i128::from(n) * i128::from(ex))
+    (h, l, i128::from(e) + i128::from(n) * i128::from(ex))
 }
