@@ -12,6 +12,9 @@
 //! [`Binomial::new`] with the same operations. docs/MODEL.md ("Random variates and elementary
 //! functions") describes the methods.
 
+// The negated comparisons are rand_distr's: they decide where a NaN goes.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use std::cmp::Ordering;
 use std::fmt;
 
