@@ -26,7 +26,7 @@
 //! infinity and are counted by the summaries, which turn them into an error
 //! after the run. Nothing is allocated per path.
 
-use rand_distr::{Binomial, Distribution};
+use crate::sample::Binomial;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::observed::{self, ExactCondition, QuarterDraw};

@@ -442,3 +442,22 @@ fn binomial_and_powu_bits_are_pinned() {
     eprintln!("hashes: draws {hd:#018x}, powers {hp:#018x}");
     assert_eq!((hd, hp), (0xa3a0_bf49_bacf_03b3, 0x20f0_d53c_e334_4322));
 }
+
+/// BINV's plain powering for `n <= 128`: within `n · 2^-53` (relative) of the exact `q^n`.
+#[test]
+fn binv_plain_power_is_within_n_2_pow_minus_53() {
+    let mut r = rng(43);
+    let mut worst = 0.0f64; // largest |error| / (n 2^-53)
+    for _ in 0..20_000 {
+        let q = 0.5 + 0.5 * uniform(&mut r);
+        let n = 1 + (uniform(&mut r) * 128.0) as u64;
+        let (x, xe) = exact(super::binomial::binv_r(q, n));
+        let (ref_r, re) = reference_pow(q, n, 320);
+        let rel = rel_error(&x, xe, &ref_r, re);
+        worst = worst.max(rel.abs() / (n as f64 * 2f64.powi(-53)));
+    }
+    eprintln!("binv_r: error at most {worst:.3} n 2^-53");
+    assert!(worst <= 1.0, "{worst} n 2^-53");
+    // Beyond 128 trials it is powu.
+    assert_eq!(super::binomial::binv_r(0.99, 1000), powu(0.99, 1000));
+}
