@@ -435,6 +435,14 @@ impl Model {
             + self.assumptions.draws() as u64
     }
 
+    /// The same model judged on the targets `keep` alone (in that order),
+    /// without joints: for a study that reads only those, so that the
+    /// kernel computes only what they need (`step::Needs`).
+    pub fn keep_targets(&mut self, keep: &[usize]) {
+        self.targets = keep.iter().map(|&t| self.targets[t].clone()).collect();
+        self.joints.clear();
+    }
+
     /// Base-year level of sector `i` in 0-based quarter `q` (the base year's
     /// quarters sum to its value added; they lie on the sector's trend unless
     /// `[base_quarters]` gives their profile).

@@ -353,12 +353,35 @@ pub fn sensitivity(
             models.extend(pair);
         }
     }
+    // A variant is read only for the targets its input can reach: judged on
+    // those alone, it computes no more than they need (same values).
+    let mut reach: Vec<Vec<usize>> = vec![vec![]; models.len()];
+    for (inp, k) in &kept {
+        let r: Vec<usize> = selected
+            .iter()
+            .zip(&ups)
+            .filter(|(t, up)| relevant(raw, &inp.path, up, &base_model.targets[**t].id))
+            .map(|(&t, _)| t)
+            .collect();
+        for v in [*k, *k + 1] {
+            models[v].keep_targets(&r);
+            reach[v].clone_from(&r);
+        }
+    }
     let mut refs: Vec<&Model> = vec![&base_model];
     refs.extend(models.iter());
     let accs = simulate_all(&refs, config, progress)?;
     let threads = rayon::current_num_threads();
     let baseline = Report::build(&base_model, &accs[0], config, 0.0, threads, vec![]);
-    let prob = |acc: &Accumulator, t: usize| acc.targets[t].hits as f64 / acc.paths as f64;
+    // Target `t` of the scenario in variant `v`'s accumulator.
+    let prob = |v: usize, t: usize| {
+        let acc: &Accumulator = &accs[1 + v];
+        let i = reach[v]
+            .iter()
+            .position(|&x| x == t)
+            .expect("a reached target");
+        acc.targets[i].hits as f64 / acc.paths as f64
+    };
 
     let mut targets = vec![];
     for (&t, up) in selected.iter().zip(&ups) {
@@ -367,8 +390,8 @@ pub fn sensitivity(
             .iter()
             .filter(|(inp, _)| relevant(raw, &inp.path, up, id))
             .map(|(inp, k)| {
-                let pl = prob(&accs[1 + k], t);
-                let ph = prob(&accs[2 + k], t);
+                let pl = prob(*k, t);
+                let ph = prob(*k + 1, t);
                 Bar {
                     input: inp.name.clone(),
                     kind: inp.kind.to_string(),
