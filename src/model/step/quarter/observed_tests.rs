@@ -125,7 +125,11 @@ fn random_state<const L: usize>(
             s.deviation[i][l] = r(0.04);
             s.trend[i][l] = s.params.base_log_level[i][l] + r(0.02);
             s.permanent[i][l] = r(0.01);
-            s.temporary[i][l] = if round % 2 == 0 { r(0.05) } else { 0.0 };
+            s.temporary[i][l] = if round.is_multiple_of(2) {
+                r(0.05)
+            } else {
+                0.0
+            };
             s.annual[i][l] = 0.0;
         }
     }
