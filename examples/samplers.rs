@@ -7,8 +7,12 @@
 //!
 //! run once with the count and once with 0: the difference of the two totals over the count
 //! is the cost of one call (docs/PERFORMANCE.md, "Own samplers"). `KIND` is one of `normal`,
-//! `normal_lanes8` (per lane), `chi_squared`, `uniform`, `exp`, `ln` (attain's own), or
-//! `rand_distr_normal`, `rand_distr_chi_squared`, `std_exp`, `std_ln` (what they replace).
+//! `normal_lanes8` (per lane), `chi_squared`, `uniform`, `exp`, `ln`, `powu`, `binomial`,
+//! `binomial_btpe` (attain's own), or `rand_distr_normal`, `rand_distr_chi_squared`, `std_exp`,
+//! `std_ln`, `std_powf`, `rand_distr_binomial`, `rand_distr_binomial_btpe` (what they replace).
+//! The binomials are `new` and one draw, 108 trials, `p` stepping through [0.001, 0.05)
+//! (inversion) or [0.3, 0.7) (BTPE), as `attain bench` times them; `powu` is `q^108` for `q`
+//! stepping through (0.95, 0.999].
 //!
 //! `dump_exp COUNT` and `dump_ln COUNT` print `COUNT` lines of random arguments and attain's
 //! results as hexadecimal bits (`x y`), for checking them against an exact reference (the
@@ -37,8 +41,25 @@ fn main() {
     let exp_arg = |j: u64| -8.0 + black_box(16.0 / SWEEP as f64) * (j % SWEEP) as f64;
     let ln_arg =
         |j: u64| 0.0078125 + 127.9921875 * ((j % SWEEP) as f64 * black_box(1.0 / SWEEP as f64));
+    let p_binv = |j: u64| 0.001 + (j % SWEEP) as f64 * black_box(0.049 / SWEEP as f64);
+    let p_btpe = |j: u64| 0.3 + (j % SWEEP) as f64 * black_box(0.4 / SWEEP as f64);
+    let q_pow = |j: u64| 0.999 - (j % SWEEP) as f64 * black_box(0.049 / SWEEP as f64);
     let mut sum = 0.0f64;
+    let own_binomial = |p: f64, rng: &mut Xoshiro256PlusPlus| {
+        sample::Binomial::new(108, p).map_or(f64::NAN, |d| d.sample(rng) as f64)
+    };
+    let rd_binomial = |p: f64, rng: &mut Xoshiro256PlusPlus| {
+        rand_distr::Binomial::new(108, p).map_or(f64::NAN, |d| d.sample(rng) as f64)
+    };
     match kind.as_str() {
+        "powu" => (0..n).for_each(|j| sum += sample::powu(q_pow(j), 108)),
+        "std_powf" => (0..n).for_each(|j| sum += q_pow(j).powf(108.0)),
+        "binomial" => (0..n).for_each(|j| sum += own_binomial(p_binv(j), &mut rng)),
+        "binomial_btpe" => (0..n).for_each(|j| sum += own_binomial(p_btpe(j), &mut rng)),
+        "rand_distr_binomial" => (0..n).for_each(|j| sum += rd_binomial(p_binv(j), &mut rng)),
+        "rand_distr_binomial_btpe" => {
+            (0..n).for_each(|j| sum += rd_binomial(p_btpe(j), &mut rng));
+        }
         "normal" => (0..n).for_each(|_| sum += sample::normal(&mut rng)),
         "normal_lanes8" => {
             let mut rngs: [Xoshiro256PlusPlus; 8] =

@@ -71,7 +71,16 @@ pub struct OwnCosts {
     pub exp: f64,
     /// [`sample::ln`] on arguments stepping through [2^-7, 2^7).
     pub ln: f64,
+    /// [`sample::Binomial::new`] and one draw, as a count indicator takes them each year:
+    /// [`BINOMIAL_TRIALS`] trials, `p` stepping through [0.001, 0.05) (inversion, the method of
+    /// the shipped scenario's counts).
+    pub binomial: f64,
+    /// The same with `p` stepping through [0.3, 0.7) (BTPE).
+    pub binomial_btpe: f64,
 }
+
+/// Trials of the timed binomials (those of the shipped scenario's larger count).
+pub const BINOMIAL_TRIALS: u64 = 108;
 
 /// Degrees of freedom of the timed chi-square (those of the shipped scenario's Student-t
 /// shock group and its indicator noise).
@@ -111,12 +120,25 @@ pub fn own_ns_per_draw(calls: u64) -> OwnCosts {
         let t = (j % SWEEP) as f64 * black_box(1.0 / SWEEP as f64);
         sample::ln(0.0078125 + 127.9921875 * t)
     });
+    let mut binomial_at = |lo: f64, width: f64| {
+        ns_per_call(calls, |j| {
+            let p = lo + (j % SWEEP) as f64 * black_box(width / SWEEP as f64);
+            match sample::Binomial::new(BINOMIAL_TRIALS, p) {
+                Ok(d) => d.sample(&mut rng) as f64,
+                Err(_) => f64::NAN,
+            }
+        })
+    };
+    let binomial = binomial_at(0.001, 0.049);
+    let binomial_btpe = binomial_at(0.3, 0.4);
     OwnCosts {
         normal,
         chi_squared,
         uniform,
         exp,
         ln,
+        binomial,
+        binomial_btpe,
     }
 }
 

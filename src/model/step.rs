@@ -72,6 +72,7 @@ impl PathRng {
 mod draw {
     use crate::sample;
     pub use crate::sample::{Isa, Portable, XoshiroLanes};
+    #[cfg(test)]
     use rand::Rng;
 
     /// A standard normal (a lane drawing on its own).
@@ -88,22 +89,6 @@ mod draw {
     #[inline(always)]
     pub fn normal_lanes<I: Isa, const L: usize>(isa: I, rngs: &mut XoshiroLanes<L>) -> [f64; L] {
         sample::normals(isa, rngs)
-    }
-
-    /// One standard normal per lane from separate generators (the
-    /// indicator streams): the same lockstep fast test, a lane that misses
-    /// finishing on its own generator, so each lane's sequence is exactly
-    /// that of [`normal`].
-    #[inline(always)]
-    pub fn normal_gens<const L: usize>(rngs: &mut [super::Gen; L]) -> [f64; L] {
-        let bits: [u64; L] = std::array::from_fn(|l| rngs[l].next_u64());
-        let (mut x, ok) = sample::normal_fast_lanes(&bits);
-        for l in 0..L {
-            if !ok[l] {
-                x[l] = sample::normal_from(&mut rngs[l], bits[l]);
-            }
-        }
-        x
     }
 
     /// One uniform in [0, 1) per lane, each from its lane's sector stream.
@@ -130,6 +115,11 @@ mod draw {
 /// values). The default methods do nothing, so the plain run pays nothing.
 /// Calls come lane by lane in path order within each quarter and year.
 pub trait PathObserver {
+    /// Whether the observer reads the state through [`PathView`]: then
+    /// the kernel computes every indicator and sector of every year;
+    /// otherwise only what the targets need ([`Needs`]), and the calls
+    /// stop after the last target's year.
+    const READS_STATE: bool = true;
     /// Before global path `path` (which, with the seed, fixes its random
     /// numbers) starts in lane `lane`.
     #[inline]
@@ -150,7 +140,9 @@ pub trait PathObserver {
 
 /// A [`PathObserver`] that watches nothing.
 pub struct NoObserver;
-impl PathObserver for NoObserver {}
+impl PathObserver for NoObserver {
+    const READS_STATE: bool = false;
+}
 
 /// One lane of a batch, as an observer sees it.
 #[derive(Clone, Copy)]
@@ -294,6 +286,9 @@ pub struct SectorState<const L: usize> {
     boost_rows: Vec<usize>,
 
     params: LaneParams<L>,
+    /// Per sector, the shocks (matrix positions) with a loading that is not
+    /// zero; `None` when assumptions write loadings per lane.
+    loads_of: Option<Vec<Vec<usize>>>,
     obs: ObservedScratch<L>,
     /// The chi-square sampler of each Student-t group.
     chi: Vec<ChiSquared>,
@@ -356,6 +351,15 @@ impl<const L: usize> SectorState<L> {
             cum_cur: z(model.base_cumulative.len()),
             boost_rows: boost_rows(model),
             params: LaneParams::new(model),
+            loads_of: (!model.assumptions.patches_lane_arrays()).then(|| {
+                (0..ns)
+                    .map(|i| {
+                        (0..nk)
+                            .filter(|&k| model.load_by_shock[k * ns + i] != 0.0)
+                            .collect()
+                    })
+                    .collect()
+            }),
             obs: ObservedScratch {
                 eps: z(ns),
                 level: z(ns),
@@ -545,6 +549,7 @@ impl KernelKind {
 
 mod indicators;
 mod kernel;
+mod needs;
 mod quarter;
 #[cfg(test)]
 mod tests;
@@ -553,4 +558,9 @@ use indicators::indicators;
 pub use kernel::{
     Kernel, simulate_block, simulate_block_lanes, simulate_group_lanes, simulate_paths,
 };
-use quarter::{end_events, events, react, shocks, step_sectors, step_sectors_observed};
+pub use needs::Needs;
+use needs::Work;
+use quarter::{
+    draw_innovations, draw_shocks, end_events, events, react, shocks, step_sectors,
+    step_sectors_observed,
+};

@@ -13,6 +13,9 @@
 //!   `Open01`);
 //! - [`normal`]: rand_distr 0.6's ziggurat `StandardNormal`, step for step, with own `exp`/`ln`;
 //! - [`ChiSquared`]: rand_distr 0.6's `ChiSquared` for df > 2 (Marsaglia–Tsang gamma);
+//! - [`powu`] (`x^n` for an integer `n`, correctly rounded but within `n · 2^-100`) and
+//!   [`Binomial`]: rand_distr 0.6's `Binomial` (BINV, BTPE, its Poisson and constant cases)
+//!   with own `powu`, `ln` and `exp`;
 //! - lockstep pieces for a batch of paths, one generator per lane: [`normal_lanes`],
 //!   [`normal_fast_lanes`] and [`normal_from`]; and with the lanes' generators in
 //!   structure-of-arrays form ([`XoshiroLanes`]) and the operations of an instruction set
@@ -22,9 +25,13 @@
 //! measure how rarely they do not. The draw functions neither allocate nor do I/O.
 //! docs/MODEL.md ("Random variates and elementary functions") describes each algorithm.
 
+mod binomial;
+#[cfg(test)]
+mod binomial_tests;
 mod exp_table;
 mod lanes;
 mod math;
+mod pow;
 pub mod simd;
 #[cfg(test)]
 mod tests;
@@ -34,8 +41,10 @@ use std::fmt;
 
 use rand::Rng;
 
+pub use binomial::{Binomial, BinomialError};
 pub use lanes::{LaneRng, XoshiroLanes};
 pub use math::{exp, exp_lanes, ln, ln_lanes};
+pub use pow::powu;
 pub use simd::{Isa, Portable};
 use ziggurat_tables::{ZIG_NORM_F, ZIG_NORM_R, ZIG_NORM_X};
 

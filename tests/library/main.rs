@@ -10,6 +10,7 @@ mod correlation;
 mod engine_reference;
 mod fuzz_loader;
 mod model_years;
+mod needs;
 mod nowcast;
 mod nowcast_jilin;
 mod report_snapshot;

@@ -8,9 +8,9 @@
 //! (`Assumptions::moves_indicators`) reads them from each lane's patched
 //! model. Each lane's draws come from its own indicator stream in the
 //! scalar order (docs/MODEL.md 7: per year and indicator, the noise normal,
-//! its chi-square, a count's binomial draw): the normals of all lanes
-//! through the lockstep ziggurat (`draw::normal_lanes`), the rest lane by
-//! lane.
+//! its chi-square, a count's binomial draw): the lanes' indicator streams
+//! are one `XoshiroLanes`, the normals and chi-squares drawn in lockstep as
+//! in the sector phase, a count's draw lane by lane.
 
 use super::*;
 
@@ -36,15 +36,20 @@ fn impacts(m: &Model, j: usize, year: usize) -> &[(usize, f64)] {
 /// from its indicator stream, event impacts, then the formula, matched once
 /// and evaluated over the lanes.
 #[inline(always)]
-pub(super) fn indicators<const L: usize>(
+pub(super) fn indicators<I: Isa, const L: usize>(
+    isa: I,
     model: &Model,
     lanes: &[&Model; L],
     sec: &SectorState<L>,
     st: &mut IndicatorState<L>,
-    rngs: &mut [Gen; L],
+    rngs: &mut XoshiroLanes<L>,
     year: usize,
+    work: &[Work],
 ) {
-    for &j in &model.order {
+    for (&j, &work) in model.order.iter().zip(work) {
+        if work == Work::Skip {
+            continue;
+        }
         let ind = &model.indicators[j];
         // Whether this indicator's values differ between lanes.
         let varies = st.ind_varies.get(j).copied().unwrap_or(false);
@@ -53,12 +58,12 @@ pub(super) fn indicators<const L: usize>(
         // the lanes agree on whether it is drawn.
         let sd = lanes[0].indicators[j].noise_sd;
         if sd > 0.0 {
-            let mut z = draw::normal_gens(rngs);
+            let mut z = draw::normal_lanes(isa, rngs);
             if let (Some((df, scale)), Some(chi)) = (ind.noise_t, &st.noise_chi[j]) {
+                let w = chi.sample_lanes(isa, rngs);
                 for l in 0..L {
                     // A Student-t draw with unit variance: z * sqrt((df-2)/W).
-                    let w: f64 = chi.sample(&mut rngs[l]);
-                    z[l] *= scale * (df / w).sqrt();
+                    z[l] *= scale * (df / w[l]).sqrt();
                 }
             }
             let sd: [f64; L] = if varies {
@@ -72,6 +77,9 @@ pub(super) fn indicators<const L: usize>(
                 e[l] = rho * e[l] + sd[l] * z[l];
             }
             noise = *e;
+        }
+        if work == Work::Noise {
+            continue;
         }
         if varies {
             for l in 0..L {
@@ -178,7 +186,7 @@ pub(super) fn indicators<const L: usize>(
                         share.clamp(0.0, 1.0)
                     };
                     let k = match Binomial::new(u64::from(*trials), p) {
-                        Ok(d) => d.sample(&mut rngs[l]) as f64,
+                        Ok(d) => d.sample(&mut rngs.lane(l)) as f64,
                         Err(_) => f64::NAN,
                     };
                     if share.is_nan() {

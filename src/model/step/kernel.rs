@@ -15,7 +15,12 @@ struct Members<'m, const L: usize> {
     states: Vec<IndicatorState<L>>,
     /// Per variant: the lanes' indicator streams (each variant starts a
     /// batch from the same ones).
-    rngs: Vec<[Gen; L]>,
+    rngs: Vec<XoshiroLanes<L>>,
+    /// Per variant: what its targets need computed (the sectors through
+    /// the latest year any variant of the group needs them).
+    needs: Vec<Needs>,
+    /// Per variant: everything, for an observer that reads the state.
+    everything: Vec<Needs>,
 }
 
 impl<const L: usize> Members<'_, L> {
@@ -75,8 +80,14 @@ impl<'m, const L: usize> Kernel<'m, L> {
             states: models.iter().map(|m| IndicatorState::new(m)).collect(),
             rngs: models
                 .iter()
-                .map(|_| std::array::from_fn(|l| PathRng::new(0, l as u64).indicators))
+                .map(|_| {
+                    let gens: [Gen; L] =
+                        std::array::from_fn(|l| PathRng::new(0, l as u64).indicators);
+                    XoshiroLanes::from_rngs(&gens)
+                })
                 .collect(),
+            needs: group_needs(models),
+            everything: models.iter().map(|m| Needs::everything(m)).collect(),
         };
         Kernel {
             members,
@@ -142,8 +153,10 @@ impl<'m, const L: usize> Kernel<'m, L> {
         // Every variant draws the same variates (the sector phase is shared
         // only then), so the stream continues from the first one's state.
         let mut after: Option<[Gen; L]> = None;
+        let indicator_rngs =
+            XoshiroLanes::from_rngs(&std::array::from_fn(|l| rngs[l].indicators.clone()));
         for v in 0..mb.models.len() {
-            mb.rngs[v] = std::array::from_fn(|l| rngs[l].indicators.clone());
+            mb.rngs[v].clone_from(&indicator_rngs);
             if mb.work[v].is_empty() {
                 continue;
             }
@@ -197,6 +210,20 @@ impl<'m, const L: usize> Kernel<'m, L> {
             &mut self.record,
         );
     }
+}
+
+/// What each variant of a group needs ([`Needs::of_targets`]), with the
+/// shared sector phase computed through the latest year any of them needs.
+fn group_needs(models: &[&Model]) -> Vec<Needs> {
+    let mut needs: Vec<Needs> = models.iter().map(|m| Needs::of_targets(m)).collect();
+    let mut union = needs[0].clone();
+    for n in &needs[1..] {
+        union.sectors_for(n);
+    }
+    for n in &mut needs {
+        n.sectors_for(&union);
+    }
+    needs
 }
 
 /// Simulate `paths` consecutive paths of a run seeded with `seed`, the first
@@ -334,7 +361,11 @@ fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
         work,
         states,
         rngs: ind_rngs,
+        needs,
+        everything,
     } = mb;
+    // What the consumers read: only the targets, unless the observer reads the state.
+    let needs: &[Needs] = if O::READS_STATE { everything } else { needs };
     let model = models[0];
     let lane_models =
         |v: usize| -> [&Model; L] { std::array::from_fn(|l| work[v].get(l).unwrap_or(models[v])) };
@@ -370,12 +401,26 @@ fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
         s.cum_prev.copy_from_slice(&s.params.base_cumulative);
     }
 
-    for year in 0..horizon {
+    let years = needs[0].years();
+    debug_assert!(years <= horizon);
+    for year in 0..years {
         s.annual.iter_mut().for_each(|x| *x = [0.0; L]);
         s.shock_year.iter_mut().for_each(|x| *x = [0.0; L]);
         s.event_quarters.iter_mut().for_each(|x| *x = [0; L]);
 
         for quarter in 0..4 {
+            if !needs[0].sectors(year) {
+                // Nobody reads this year's sectors: draw as they would (the
+                // events are still read), leaving out only the last draws.
+                draw_shocks(isa, model, s, rngs);
+                events(isa, model, lanes, s, rngs, year, quarter);
+                if !(year + 1 == years && quarter == 3) {
+                    draw_innovations(isa, model, rngs);
+                }
+                quarter_end(states, observers, s, active, year, quarter);
+                end_events(model, lanes, s);
+                continue;
+            }
             shocks(isa, model, s, rngs, year);
             events(isa, model, lanes, s, rngs, year, quarter);
             let t = 4 * year + quarter;
@@ -392,22 +437,22 @@ fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
             if policies {
                 react(model, s, year, quarter);
             }
-            for (st, observer) in states.iter().zip(observers.iter_mut()) {
-                for lane in 0..active {
-                    let view = PathView {
-                        sectors: s,
-                        indicators: st,
-                        lane,
-                    };
-                    observer.quarter_end(year, quarter, view);
-                }
-            }
+            quarter_end(states, observers, s, active, year, quarter);
             end_events(model, lanes, s);
         }
 
         for (v, (st, observer)) in states.iter_mut().zip(observers.iter_mut()).enumerate() {
             let m = models[v];
-            indicators(m, &lane_models(v), s, st, &mut ind_rngs[v], year);
+            indicators(
+                isa,
+                m,
+                &lane_models(v),
+                s,
+                st,
+                &mut ind_rngs[v],
+                year,
+                needs[v].year(year),
+            );
             for (t, target) in m.targets.iter().enumerate() {
                 if target.year_index == year {
                     let v = st.ind[target.indicator];
@@ -437,6 +482,28 @@ fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
         s.prev_annual.copy_from_slice(&s.annual);
         if policies {
             std::mem::swap(&mut s.cum_prev, &mut s.cum_cur);
+        }
+    }
+}
+
+/// Show each variant's observer the end of a quarter, lane by lane.
+#[inline(always)]
+fn quarter_end<const L: usize, O: PathObserver>(
+    states: &[IndicatorState<L>],
+    observers: &mut [O],
+    s: &SectorState<L>,
+    active: usize,
+    year: usize,
+    quarter: usize,
+) {
+    for (st, observer) in states.iter().zip(observers.iter_mut()) {
+        for lane in 0..active {
+            let view = PathView {
+                sectors: s,
+                indicators: st,
+                lane,
+            };
+            observer.quarter_end(year, quarter, view);
         }
     }
 }

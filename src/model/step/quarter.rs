@@ -52,6 +52,36 @@ pub(super) fn shocks<I: Isa, const L: usize>(
     }
 }
 
+/// The draws of [`shocks`] alone, in a quarter whose sectors nobody reads
+/// ([`Needs`]): the stream moves on exactly as when they are used.
+#[inline(always)]
+pub(super) fn draw_shocks<I: Isa, const L: usize>(
+    isa: I,
+    model: &Model,
+    s: &mut SectorState<L>,
+    rngs: &mut XoshiroLanes<L>,
+) {
+    for g in 0..model.t_groups.len() {
+        s.chi[g].sample_lanes(isa, rngs);
+    }
+    for _ in 0..model.n_shocks() {
+        draw::normal_lanes(isa, rngs);
+    }
+}
+
+/// The draws of [`step_sectors`] (and of a published quarter's step)
+/// alone: the idiosyncratic normals.
+#[inline(always)]
+pub(super) fn draw_innovations<I: Isa, const L: usize>(
+    isa: I,
+    model: &Model,
+    rngs: &mut XoshiroLanes<L>,
+) {
+    for _ in 0..model.n_sectors() {
+        draw::normal_lanes(isa, rngs);
+    }
+}
+
 /// The events of a quarter (MODEL.md 4): one uniform per lane per event,
 /// starts, and the impacts of those under way on `T`.
 #[inline(always)]
@@ -71,13 +101,20 @@ pub(super) fn events<I: Isa, const L: usize>(
     for (e, ev) in model.events.iter().enumerate() {
         let p = &s.params.event_probability[year * ne + e];
         let u = draw::uniform_lanes(isa, rngs);
+        let starts: [bool; L] = if published {
+            [model.observed.event_start[e] == Some(quarter); L]
+        } else if ev.may_start[quarter] {
+            std::array::from_fn(|l| u[l] < p[l])
+        } else {
+            [false; L]
+        };
+        // Most quarters no lane starts the event and none has it under way:
+        // then nothing changes.
+        if !starts.contains(&true) && !s.left[e].iter().any(|&q| q > 0) {
+            continue;
+        }
         for l in 0..L {
-            let u = u[l];
-            let starts = if published {
-                model.observed.event_start[e] == Some(quarter)
-            } else {
-                ev.may_start[quarter] && u < p[l]
-            };
+            let starts = starts[l];
             if s.left[e][l] == 0 && starts {
                 s.left[e][l] = ev.duration;
                 s.start_year[e][l] = year as u32;
@@ -101,6 +138,9 @@ pub(super) fn end_events<const L: usize>(
     s: &mut SectorState<L>,
 ) {
     for (e, ev) in model.events.iter().enumerate() {
+        if !s.left[e].iter().any(|&q| q > 0) {
+            continue;
+        }
         for l in 0..L {
             if s.left[e][l] > 0 {
                 s.left[e][l] -= 1;
@@ -134,11 +174,27 @@ pub(super) fn step_sectors<I: Isa, const L: usize>(
     }
     let p = &s.params;
     let v = |x: &[f64; L]| isa.lanes(x);
+    // A loading that is zero in every lane adds ±0 to the sum, which leaves
+    // it as it is while the shocks are finite (they are, unless a
+    // chi-square draw underflows): then only the others are summed.
+    let sparse = s
+        .loads_of
+        .as_ref()
+        .filter(|_| s.shocks[..nk].iter().flatten().all(|f| f.is_finite()));
     for i in 0..ns {
         // Σ_k λ_ik f_k, shocks in matrix order.
         let mut common = v(&[0.0; L]);
-        for k in 0..nk {
-            common = common + v(&p.load_by_shock[k * ns + i]) * v(&s.shocks[k]);
+        match sparse {
+            Some(loads_of) => {
+                for &k in &loads_of[i] {
+                    common = common + v(&p.load_by_shock[k * ns + i]) * v(&s.shocks[k]);
+                }
+            }
+            None => {
+                for k in 0..nk {
+                    common = common + v(&p.load_by_shock[k * ns + i]) * v(&s.shocks[k]);
+                }
+            }
         }
         let (mu, idio, ar) = (
             v(&p.mu_by_year[year * ns + i]),
