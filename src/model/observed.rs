@@ -489,5 +489,7 @@ mod solver;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
 pub(in crate::model) use solver::solve;
-pub use solver::{Solver, Workspace};
+pub(in crate::model) use solver::{LaneDraw, solve_lanes};
+pub use solver::{LaneWorkspace, Solver, Workspace};

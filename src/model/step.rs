@@ -16,8 +16,8 @@
 //!   ([`LaneParams`]).
 //! * Events: per lane (start masks, quarters under way), one uniform per lane
 //!   per event per quarter.
-//! * A nowcast's published quarters: the conditioning ([`observed::solve`])
-//!   per lane.
+//! * A nowcast's published quarters: the same lane loops, and the
+//!   conditioning solved for all lanes at once ([`observed::solve_lanes`]).
 //! * Indicators: each formula is matched once per batch and evaluated by a
 //!   loop over lanes.
 //! * Recording: the lanes are folded into the accumulator in path order.
@@ -29,7 +29,7 @@
 use crate::sample::Binomial;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::observed::{self, ExactCondition, QuarterDraw};
+use super::observed::{self, ExactCondition, LaneDraw};
 use super::{Formula, Input, Model, Series, ShockShape};
 use crate::engine::path_rngs;
 use crate::sample::ChiSquared;
@@ -72,9 +72,11 @@ impl PathRng {
 mod draw {
     use crate::sample;
     pub use crate::sample::{Isa, Portable, XoshiroLanes};
+    #[cfg(test)]
     use rand::Rng;
 
     /// A standard normal (a lane drawing on its own).
+    #[cfg(test)]
     #[inline(always)]
     pub fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
         sample::normal(rng)
@@ -96,6 +98,7 @@ mod draw {
     }
 
     /// `exp` of one value.
+    #[cfg(test)]
     #[inline(always)]
     pub fn exp(x: f64) -> f64 {
         sample::exp(x)
@@ -215,16 +218,16 @@ impl<const L: usize> LaneParams<L> {
     }
 }
 
-/// Scratch of a published quarter's conditioning, for one lane at a time.
+/// Scratch of a published quarter's conditioning, one lane array per
+/// sector (normals, levels, innovations) and shock (scales).
 #[derive(Debug, Clone)]
-struct ObservedScratch {
-    eps: Vec<f64>,
-    level: Vec<f64>,
-    before: Vec<f64>,
-    scale: Vec<f64>,
-    innovation: Vec<f64>,
+struct ObservedScratch<const L: usize> {
+    eps: Vec<[f64; L]>,
+    level: Vec<[f64; L]>,
+    scale: Vec<[f64; L]>,
+    innovation: Vec<[f64; L]>,
     /// The conditioning solve's workspace.
-    solve: observed::Workspace,
+    solve: observed::LaneWorkspace<L>,
 }
 
 /// The sector state of `L` paths in lockstep, one lane array per quantity:
@@ -286,7 +289,7 @@ pub struct SectorState<const L: usize> {
     /// Per sector, the shocks (matrix positions) with a loading that is not
     /// zero; `None` when assumptions write loadings per lane.
     loads_of: Option<Vec<Vec<usize>>>,
-    obs: ObservedScratch,
+    obs: ObservedScratch<L>,
     /// The chi-square sampler of each Student-t group.
     chi: Vec<ChiSquared>,
 }
@@ -358,12 +361,11 @@ impl<const L: usize> SectorState<L> {
                     .collect()
             }),
             obs: ObservedScratch {
-                eps: vec![0.0; ns],
-                level: vec![0.0; ns],
-                before: vec![0.0; ns],
-                scale: vec![1.0; nk],
-                innovation: vec![0.0; ns],
-                solve: observed::Workspace::new(&model.observed),
+                eps: z(ns),
+                level: z(ns),
+                scale: vec![[1.0; L]; nk],
+                innovation: z(ns),
+                solve: observed::LaneWorkspace::new(&model.observed),
             },
             // Degrees of freedom above 2 (validated), so these cannot fail.
             chi: model

@@ -2,10 +2,16 @@
 //! quarter's innovations, in a workspace made once per block.
 
 use super::*;
+pub use lanes::LaneWorkspace;
+pub(in crate::model) use lanes::{LaneDraw, solve_lanes};
 use small::solve_small;
 #[cfg(test)]
 pub(super) use small::{SKIPPED, solve_small_baseline};
 
+mod lanes;
+// The per-path solve for one to four figures: the reference of the
+// batched one (see `solve`).
+#[cfg_attr(not(test), allow(dead_code))]
 mod small;
 
 /// What [`solve`] needs that does not depend on the path, computed once per
@@ -328,6 +334,11 @@ pub(super) fn residual<const M: usize>(
 /// IEEE `+ - * /` in a fixed order (no fused multiply-add, nothing chosen by
 /// the CPU) and `exp`/`ln` are the crate's own, so the bits are the same on
 /// every machine. `params` is not read beyond a check of its size.
+///
+/// The engine solves a batch's lanes together ([`solve_lanes`], the same
+/// bits per lane); this per-path solve is the reference it is tested
+/// against (and the algorithm as MODEL.md 11.2 states it).
+#[cfg_attr(not(test), allow(dead_code))]
 pub(in crate::model) fn solve<'w>(
     conds: &[ExactCondition],
     params: &SectorParams,

@@ -432,9 +432,7 @@ fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
             if conditions.is_empty() {
                 step_sectors(isa, model, s, rngs, year, t);
             } else {
-                for l in 0..L {
-                    step_sectors_observed(lanes[l], s, l, &mut rngs.lane(l), conditions, t);
-                }
+                step_sectors_observed(isa, model, s, rngs, conditions, t);
             }
             if policies {
                 react(model, s, year, quarter);

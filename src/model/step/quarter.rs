@@ -217,91 +217,116 @@ pub(super) fn step_sectors<I: Isa, const L: usize>(
     }
 }
 
-/// The sector step of a published quarter for lane `l`: draw as usual, then
-/// move the quarter's innovations to reproduce the published year-to-date
-/// figures (see [`observed::solve`]). Draws the same random numbers as the
-/// usual step. A path whose figures cannot be reached gets NaN levels,
-/// which the run reports as a domain error. `m` is the lane's model.
-pub(super) fn step_sectors_observed<const L: usize, R: rand::Rng>(
-    m: &Model,
+/// The sector step of a published quarter (MODEL.md 11.2) over all lanes:
+/// draw as usual (the idiosyncratic normals in sector order, the same draws
+/// as the usual step), then move the quarter's innovations of each lane to
+/// reproduce the published year-to-date figures (see [`observed::solve`];
+/// all lanes at once, [`observed::solve_lanes`]), then the AR(1), log
+/// levels and `exp`s. A lane whose figures cannot be reached gets NaN
+/// levels, which the run reports as a domain error. Lane by lane, every
+/// operation is that of the path simulated alone (the lane operations of
+/// `isa`, no fused multiply-add): the mean growth of the first year plus
+/// what policy rules add this quarter (quarter `t`), the shocks' loadings
+/// summed from -0.0 over the loading stride.
+#[inline(always)]
+pub(super) fn step_sectors_observed<I: Isa, const L: usize>(
+    isa: I,
+    model: &Model,
     s: &mut SectorState<L>,
-    l: usize,
-    rng: &mut R,
+    rngs: &mut XoshiroLanes<L>,
     conditions: &[ExactCondition],
     t: usize,
 ) {
-    let ns = m.n_sectors();
-    let nk = m.n_shocks();
-    // Published quarters are in the first year: its mean growth, plus what
-    // policy rules that fired add this quarter.
-    let boost = &s.boost;
-    let mu = |i: usize| {
-        if boost.is_empty() {
-            m.mu[i]
+    let ns = model.n_sectors();
+    let nk = model.n_shocks();
+    let v = |x: &[f64; L]| isa.lanes(x);
+    // Each shock's scale this quarter: the year's (published quarters are
+    // in the first year) times its Student-t mixing or two-piece side.
+    for k in 0..nk {
+        let year_scale = if model.shock_scale.is_empty() {
+            1.0
         } else {
-            m.mu[i] + boost[t * ns + i][l]
+            model.shock_scale[k]
+        };
+        let f = &s.shocks[k];
+        s.obs.scale[k] = match model.shock_shapes[k] {
+            ShockShape::Gaussian => [year_scale * 1.0; L],
+            ShockShape::StudentT { group } => (year_scale * v(&s.t_scale[group])).get(),
+            ShockShape::TwoPiece { down, up } => {
+                std::array::from_fn(|l| year_scale * if f[l] < 0.0 { down } else { up })
+            }
+        };
+    }
+    for i in 0..ns {
+        s.obs.eps[i] = draw::normal_lanes(isa, rngs);
+    }
+    let p = &s.params;
+    // Year 0's mean growth, plus the policy rules' growth of quarter `t`.
+    let mu = |i: usize| {
+        if s.boost.is_empty() {
+            v(&p.mu_by_year[i])
+        } else {
+            v(&p.mu_by_year[i]) + v(&s.boost[t * ns + i])
         }
     };
     let obs = &mut s.obs;
-    for k in 0..nk {
-        let year_scale = if m.shock_scale.is_empty() {
-            1.0
-        } else {
-            m.shock_scale[k]
-        };
-        obs.scale[k] = year_scale
-            * match m.shock_shapes[k] {
-                ShockShape::Gaussian => 1.0,
-                ShockShape::StudentT { group } => s.t_scale[group][l],
-                ShockShape::TwoPiece { down, up } => {
-                    if s.shocks[k][l] < 0.0 {
-                        down
-                    } else {
-                        up
-                    }
-                }
-            };
-    }
-    for e in obs.eps.iter_mut() {
-        *e = draw::normal(rng);
-    }
     for i in 0..ns {
-        let loads = &m.load[i * m.load_stride..(i + 1) * m.load_stride];
-        let common: f64 = loads.iter().zip(&s.shocks).map(|(a, f)| a * f[l]).sum();
-        obs.innovation[i] = m.idio[i] * obs.eps[i] + common;
-        let d = m.ar[i] * s.deviation[i][l] + obs.innovation[i];
-        obs.level[i] = draw::exp(s.trend[i][l] + mu(i) + d + s.permanent[i][l] + s.temporary[i][l]);
-        obs.before[i] = s.annual[i][l];
+        // Σ_k λ_ik f_k over the loading stride (the padding's loading is
+        // zero), from -0.0 as `Iterator::sum`.
+        let mut common = v(&[-0.0; L]);
+        for k in 0..model.load_stride {
+            let load = if k < nk {
+                v(&p.load_by_shock[k * ns + i])
+            } else {
+                v(&[0.0; L])
+            };
+            common = common + load * v(&s.shocks[k]);
+        }
+        let innovation = v(&p.idio_by_year[i]) * v(&obs.eps[i]) + common;
+        obs.innovation[i] = innovation.get();
+        let d = model.ar[i] * v(&s.deviation[i]) + innovation;
+        let x = v(&s.trend[i]) + mu(i) + d + v(&s.permanent[i]) + v(&s.temporary[i]);
+        obs.level[i] = draw::exp_lanes(isa, &x.get());
     }
-    let params = observed::SectorParams {
-        idio: &m.idio,
-        load: &m.load,
-        load_stride: m.load_stride,
-        correlation: &m.correlation,
-        base_quarters: &m.base_quarters,
-    };
-    let draw = QuarterDraw {
-        before: &obs.before,
+    let drawn = LaneDraw {
+        before: &s.annual,
         level: &obs.level,
         scales: &obs.scale,
     };
-    match observed::solve(conditions, &params, &draw, &mut obs.solve) {
-        Some(adj) => {
-            for k in 0..nk {
-                s.shocks[k][l] += adj.shock[k];
-                s.shock_year[k][l] += adj.shock[k];
-            }
-            for i in 0..ns {
-                obs.innovation[i] += adj.innovation[i];
+    let ok = observed::solve_lanes(isa, conditions, &drawn, &mut obs.solve);
+    let adj = &obs.solve;
+    if ok == [true; L] {
+        for k in 0..nk {
+            let a = v(&adj.shock[k]);
+            s.shocks[k] = (v(&s.shocks[k]) + a).get();
+            s.shock_year[k] = (v(&s.shock_year[k]) + a).get();
+        }
+        for i in 0..ns {
+            obs.innovation[i] = (v(&obs.innovation[i]) + v(&adj.innovation[i])).get();
+        }
+    } else {
+        for l in 0..L {
+            if ok[l] {
+                for k in 0..nk {
+                    s.shocks[k][l] += adj.shock[k][l];
+                    s.shock_year[k][l] += adj.shock[k][l];
+                }
+                for i in 0..ns {
+                    obs.innovation[i][l] += adj.innovation[i][l];
+                }
+            } else {
+                obs.innovation.iter_mut().for_each(|u| u[l] = f64::NAN);
             }
         }
-        None => obs.innovation.iter_mut().for_each(|u| *u = f64::NAN),
     }
     for i in 0..ns {
-        let d = m.ar[i] * s.deviation[i][l] + obs.innovation[i];
-        s.deviation[i][l] = d;
-        s.trend[i][l] += mu(i) + d;
-        s.annual[i][l] += draw::exp(s.trend[i][l] + s.permanent[i][l] + s.temporary[i][l]);
+        let d = model.ar[i] * v(&s.deviation[i]) + v(&obs.innovation[i]);
+        s.deviation[i] = d.get();
+        let trend = v(&s.trend[i]) + (mu(i) + d);
+        s.trend[i] = trend.get();
+        let x = trend + v(&s.permanent[i]) + v(&s.temporary[i]);
+        let level = draw::exp_lanes(isa, &x.get());
+        s.annual[i] = (v(&s.annual[i]) + v(&level)).get();
     }
 }
 
@@ -350,3 +375,6 @@ pub(super) fn react<const L: usize>(
         }
     }
 }
+
+#[cfg(test)]
+mod observed_tests;

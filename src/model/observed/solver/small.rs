@@ -36,7 +36,7 @@ const ROUNDING: f64 = 8.881784197001252e-16;
 /// Below this largest residual the test of [`converged_without_residual`]
 /// is worth making (it costs a pass over the sectors; above, the step is
 /// too large to pass it).
-const TRY_BELOW: f64 = 1e-4;
+pub(super) const TRY_BELOW: f64 = 1e-4;
 
 #[cfg(test)]
 thread_local! {
@@ -200,13 +200,24 @@ fn converged_without_residual<const M: usize>(
     step: &[f64; M],
     slack: f64,
 ) -> bool {
+    converged_without_residual_at::<M>(used, |i, p| dt[i][p], step, slack)
+}
+
+/// [`converged_without_residual`] with `D`'s element `(i, p)` read by `dt`
+/// (a lane of the batched solve).
+#[inline(always)]
+pub(super) fn converged_without_residual_at<const M: usize>(
+    used: &[usize],
+    dt: impl Fn(usize, usize) -> f64,
+    step: &[f64; M],
+    slack: f64,
+) -> bool {
     let mut most = 0.0f64;
     for &i in used {
-        let row = &dt[i];
-        let mut u = row[0] * step[0];
+        let mut u = dt(i, 0) * step[0];
         let mut size = u.abs();
         for p in 1..M {
-            let x = row[p] * step[p];
+            let x = dt(i, p) * step[p];
             u += x;
             size += x.abs();
         }
