@@ -217,7 +217,8 @@ impl Solver<'_> {
         self.points.push(Point {
             value,
             stage,
-            hits: acc.targets[self.target].hits,
+            // Each evaluated model is judged on the solved target alone.
+            hits: acc.targets[0].hits,
             paths: acc.paths,
         });
     }
@@ -259,7 +260,7 @@ impl Solver<'_> {
         }
         let settings = [(self.path.to_string(), x)];
         let s = super::params::apply(self.base, &settings, self.origin)?;
-        let (m, _) = compile(
+        let (mut m, _) = compile(
             &s,
             &format!(
                 "{} with {}",
@@ -267,6 +268,7 @@ impl Solver<'_> {
                 super::params::describe(&settings)
             ),
         )?;
+        m.keep_targets(&[self.target]);
         let plan = engine::Plan::range(self.config.seed, self.config.paths, 0..self.stages[stage]);
         let out = engine::run(&[&m], &plan, &|_| NoObserver, &NoProgress);
         engine::check_domain(&m, &out[0].acc)?;
@@ -510,6 +512,11 @@ pub fn solve(
     }
     let target = target_index(&ends[0], &spec.target, "target")?;
     let target_label = ends[0].targets[target].label.clone();
+    // Only the target solved for is read: every evaluation is judged on it
+    // alone, so the kernel computes only what it needs.
+    for m in &mut ends {
+        m.keep_targets(&[target]);
+    }
     if config.paths == 0 {
         return Err(Error::argument("paths", "must be at least 1"));
     }
