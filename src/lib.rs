@@ -79,13 +79,10 @@ pub fn simulate(
     // With assumptions, a second variant draws the same numbers but keeps
     // every assumption at its central value: the split of each target's
     // spread between assumptions and shocks (common random numbers).
-    let fixed = (!model.assumptions.is_empty()).then(|| {
-        let mut m = model.clone();
-        m.assumptions = m.assumptions.fixed();
-        m
-    });
+    let central = model.central_pass();
+    let fixed = central.as_ref().map(|c| &c.model);
     let mut variants = vec![&model];
-    variants.extend(fixed.as_ref());
+    variants.extend(fixed);
     let plan = engine::Plan::full(config);
     let (acc, fixed_acc, fans) = if with_fans {
         let mut indicators: Vec<usize> = model.targets.iter().map(|t| t.indicator).collect();
@@ -107,9 +104,13 @@ pub fn simulate(
             .flatten();
         (outcomes.swap_remove(0).acc, fixed_acc, vec![])
     };
-    if let (Some(f), Some(fa)) = (&fixed, &fixed_acc) {
+    if let (Some(f), Some(fa)) = (fixed, &fixed_acc) {
         engine::check_domain(f, fa)?;
     }
+    let fixed_acc = match (&central, fixed_acc) {
+        (Some(c), Some(fa)) => Some(c.widen(&acc, fa)),
+        _ => None,
+    };
     let elapsed = start.elapsed().as_secs_f64();
     let mut report = Report::build(
         &model,

@@ -48,6 +48,9 @@ enum Slot {
     ImpactSize(usize, ImpactSlot),
     Threshold(usize),
     Tolerance(usize),
+    /// A threshold or tolerance of a target the model is not judged on
+    /// (`Model::keep_targets`): still drawn, nothing written.
+    Unread,
 }
 
 /// One compiled assumption.
@@ -196,6 +199,12 @@ impl Assumptions {
         self.items.is_empty()
     }
 
+    /// Whether some assumption moves an indicator's base (then each lane's
+    /// copy has its own bases; else every lane has the model's).
+    pub(crate) fn moves_bases(&self) -> bool {
+        self.moves_bases
+    }
+
     /// Whether some assumption writes the arrays the batch kernel keeps per
     /// lane (a sector's growth, volatility or loadings, which move its
     /// compiled rates and base level, or an event's probability): then each
@@ -232,6 +241,42 @@ impl Assumptions {
         moved
     }
 
+    /// What the assumptions write when they write only indicator-level
+    /// values whose use of the random streams does not depend on them: per
+    /// indicator whether one of its values is written (an intercept, a
+    /// coefficient, an exogenous mean, the size of an event's impact on
+    /// it), per target whether its threshold or tolerance is. `None` when
+    /// some assumption writes the sector phase, a noise scale (which decides
+    /// whether the noise is drawn) or a base (bases derived from it move too).
+    pub(crate) fn moves_only(
+        &self,
+        indicators: usize,
+        targets: usize,
+    ) -> Option<(Vec<bool>, Vec<bool>)> {
+        let mut moved = vec![false; indicators];
+        let mut judged = vec![false; targets];
+        for item in &self.items {
+            match item.slot {
+                Slot::Intercept(j)
+                | Slot::Term(j, _)
+                | Slot::Mean(j)
+                | Slot::ImpactSize(_, ImpactSlot::Indicator { indicator: j, .. }) => {
+                    *moved.get_mut(j)? = true;
+                }
+                Slot::Threshold(t) | Slot::Tolerance(t) => *judged.get_mut(t)? = true,
+                Slot::Unread => {}
+                Slot::SectorGrowth(_)
+                | Slot::SectorVolatility(_)
+                | Slot::SectorLoading(..)
+                | Slot::EventProbability(_)
+                | Slot::ImpactSize(_, ImpactSlot::Sector(_))
+                | Slot::Noise(_)
+                | Slot::Base(_) => return None,
+            }
+        }
+        Some((moved, judged))
+    }
+
     /// Whether `other` draws the same variates from the sector stream and
     /// writes the same values into the sector phase's fields
     /// ([`Model::shares_sector_phase`]): as many assumptions, each from the
@@ -255,6 +300,20 @@ impl Assumptions {
                     family(&a.dist) == family(&b.dist)
                 }
             })
+    }
+
+    /// Follow `Model::keep_targets`: a threshold or tolerance assumption
+    /// writes its target's new position, or nothing when the target is
+    /// dropped (it is still drawn, so the streams do not move).
+    pub(crate) fn keep_targets(&mut self, keep: &[usize]) {
+        for item in &mut self.items {
+            let at = |t: usize| keep.iter().position(|&k| k == t);
+            item.slot = match item.slot {
+                Slot::Threshold(t) => at(t).map_or(Slot::Unread, Slot::Threshold),
+                Slot::Tolerance(t) => at(t).map_or(Slot::Unread, Slot::Tolerance),
+                other => other,
+            };
+        }
     }
 
     /// Variates drawn per path: one per assumption.
@@ -437,6 +496,7 @@ fn write(w: &mut Model, slot: Slot, x: f64) -> bool {
             w.targets[t].tolerance = x.max(0.0);
             w.targets[t].set_bounds();
         }
+        Slot::Unread => {}
     }
     false
 }

@@ -9,6 +9,8 @@
 //! compiler itself lives in `compile.rs`; this file holds what it produces.
 
 pub mod assumptions;
+mod central;
+pub use central::CentralPass;
 mod compile;
 pub mod corr;
 pub mod observed;
@@ -441,6 +443,7 @@ impl Model {
     pub fn keep_targets(&mut self, keep: &[usize]) {
         self.targets = keep.iter().map(|&t| self.targets[t].clone()).collect();
         self.joints.clear();
+        self.assumptions.keep_targets(keep);
     }
 
     /// Base-year level of sector `i` in 0-based quarter `q` (the base year's

@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod central;
 mod correlation;
 mod engine_reference;
 mod fuzz_loader;

@@ -82,7 +82,7 @@ fn check(name: &str, m: &Model) {
 /// drawn before a needed draw, compound and accumulate values that need
 /// their own earlier years, a growth of an indicator, a shock input, a
 /// relative target, an event on an indicator, and an unread indicator last.
-const SCENARIO: &str = r#"
+pub const SCENARIO: &str = r#"
 [[sectors]]
 id = "a"
 label = "A"

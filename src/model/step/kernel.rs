@@ -384,9 +384,14 @@ fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
     }
     for (v, st) in states.iter_mut().enumerate() {
         let lanes = lane_models(v);
-        for j in 0..models[v].indicators.len() {
-            st.prev_ind[j] =
-                std::array::from_fn(|l| lanes[l].indicators[j].base.unwrap_or(f64::NAN));
+        // Each lane's copy has the model's bases unless an assumption moves one.
+        let bases_vary = models[v].assumptions.moves_bases();
+        for (j, ind) in models[v].indicators.iter().enumerate() {
+            st.prev_ind[j] = if bases_vary {
+                std::array::from_fn(|l| lanes[l].indicators[j].base.unwrap_or(f64::NAN))
+            } else {
+                [ind.base.unwrap_or(f64::NAN); L]
+            };
             st.noise[j] = [0.0; L];
         }
     }
@@ -461,12 +466,16 @@ fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
                         Some(r) => std::array::from_fn(|l| v[l] - st.ind[r][l]),
                         None => v,
                     };
-                    st.excused[t] = std::array::from_fn(|l| {
-                        target
-                            .excused_by
-                            .iter()
-                            .any(|&e| s.event_quarters[e][l] > 0)
-                    });
+                    st.excused[t] = if target.excused_by.is_empty() {
+                        [false; L]
+                    } else {
+                        std::array::from_fn(|l| {
+                            target
+                                .excused_by
+                                .iter()
+                                .any(|&e| s.event_quarters[e][l] > 0)
+                        })
+                    };
                 }
             }
             for lane in 0..active {

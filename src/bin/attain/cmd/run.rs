@@ -140,16 +140,17 @@ fn run_precision(
 ) -> Result<Report> {
     let (model, warnings) = Model::compile(scenario, origin)?;
     let start = std::time::Instant::now();
-    let fixed = shard::fixed_variant(&model);
-    let (acc, fixed_acc, outcome) = match &fixed {
+    let central = model.central_pass();
+    let (acc, fixed_acc, outcome) = match &central {
         None => {
             let (acc, outcome) =
                 simulate_to_precision(&model, seed, precision, max_paths, progress)?;
             (acc, None, outcome)
         }
-        Some(f) => {
+        Some(c) => {
             let (acc, fa, outcome) =
-                precision_with_fixed(&model, f, seed, precision, max_paths, progress)?;
+                precision_with_fixed(&model, &c.model, seed, precision, max_paths, progress)?;
+            let fa = c.widen(&acc, fa);
             (acc, Some(fa), outcome)
         }
     };
