@@ -316,6 +316,12 @@ impl Assumptions {
         }
     }
 
+    /// Whether some written value is the path's draw (not a central value
+    /// or a pin): else every path writes the same values.
+    pub(crate) fn draws_matter(&self) -> bool {
+        !self.fixed && self.items.iter().any(|i| i.pin.is_none())
+    }
+
     /// Variates drawn per path: one per assumption.
     pub fn draws(&self) -> usize {
         self.items.len()

@@ -21,6 +21,9 @@ struct Members<'m, const L: usize> {
     needs: Vec<Needs>,
     /// Per variant: everything, for an observer that reads the state.
     everything: Vec<Needs>,
+    /// Per variant: its lane copies hold values that are the same at every
+    /// path (its assumptions are fixed or pinned, and written once).
+    written: Vec<bool>,
 }
 
 impl<const L: usize> Members<'_, L> {
@@ -88,6 +91,7 @@ impl<'m, const L: usize> Kernel<'m, L> {
                 .collect(),
             needs: group_needs(models),
             everything: models.iter().map(|m| Needs::everything(m)).collect(),
+            written: vec![false; models.len()],
         };
         Kernel {
             members,
@@ -160,12 +164,18 @@ impl<'m, const L: usize> Kernel<'m, L> {
             if mb.work[v].is_empty() {
                 continue;
             }
+            // A variant whose copies hold the same values at every path need
+            // not rewrite them, once an earlier one has moved the stream on.
+            if mb.written[v] && after.is_some() {
+                continue;
+            }
             let mut own = sector_rngs.clone();
             for (w, rng) in mb.work[v].iter_mut().zip(own.iter_mut()) {
                 mb.models[v].assumptions.apply(w, rng);
             }
             debug_assert!(after.as_ref().is_none_or(|a| *a == own));
             after.get_or_insert(own);
+            mb.written[v] = !mb.models[v].assumptions.draws_matter();
         }
         if let Some(a) = after {
             sector_rngs = a;
@@ -363,6 +373,7 @@ fn simulate_batch<I: Isa, const L: usize, O: PathObserver>(
         rngs: ind_rngs,
         needs,
         everything,
+        written: _,
     } = mb;
     // What the consumers read: only the targets, unless the observer reads the state.
     let needs: &[Needs] = if O::READS_STATE { everything } else { needs };
