@@ -160,6 +160,33 @@ impl Binomial {
         Ok(Self { method })
     }
 
+    /// [`Binomial::new`] for the probabilities of `L` lanes and one `n`: lane by lane the same
+    /// distribution (and error), drawn with [`BinomialLanes::sample`]. The arithmetic of BINV's
+    /// set-up, the usual case (`n p < 10`), is done for all lanes together so that it
+    /// vectorizes; the other cases are set up lane by lane as in [`Binomial::new`].
+    #[inline]
+    pub fn new_lanes<const L: usize>(n: u64, p: &[f64; L]) -> BinomialLanes<L> {
+        // The same operations as `new`, on every lane (a lane that does not use BINV ignores them).
+        let flipped: [bool; L] = std::array::from_fn(|l| p[l] > 0.5);
+        let pf: [f64; L] = std::array::from_fn(|l| if flipped[l] { 1.0 - p[l] } else { p[l] });
+        let q: [f64; L] = std::array::from_fn(|l| 1.0 - pf[l]);
+        let s: [f64; L] = std::array::from_fn(|l| pf[l] / q[l]);
+        let a: [f64; L] = std::array::from_fn(|l| (n as f64 + 1.0) * s[l]);
+        let r = binv_r_lanes(&q, (n as f64) as u64);
+        let binv = std::array::from_fn(|l| {
+            p[l] > 0.0 && p[l] < 1.0 && n as f64 * pf[l] < BINV_THRESHOLD && q[l] != 1.0
+        });
+        BinomialLanes {
+            n,
+            p: *p,
+            binv,
+            flipped,
+            r,
+            s,
+            a,
+        }
+    }
+
     /// One draw.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
@@ -168,6 +195,61 @@ impl Binomial {
             Method::Btpe(b, flipped) => b.sample(flipped, rng),
             Method::Poisson(exp_lambda) => poisson(exp_lambda, rng),
             Method::Constant(c) => c,
+        }
+    }
+}
+
+/// `Binomial(n, p_l)` for the lanes `l` of a batch ([`Binomial::new_lanes`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BinomialLanes<const L: usize> {
+    n: u64,
+    p: [f64; L],
+    /// Whether the lane uses BINV with the constants below.
+    binv: [bool; L],
+    flipped: [bool; L],
+    r: [f64; L],
+    s: [f64; L],
+    a: [f64; L],
+}
+
+impl<const L: usize> BinomialLanes<L> {
+    /// Lane `l`'s distribution, as [`Binomial::new`] makes it.
+    ///
+    /// # Errors
+    /// As [`Binomial::new`] for the lane's probability.
+    #[inline]
+    pub fn lane(&self, l: usize) -> Result<Binomial, BinomialError> {
+        if self.binv[l] {
+            let b = Binv {
+                r: self.r[l],
+                s: self.s[l],
+                a: self.a[l],
+                n: self.n,
+            };
+            Ok(Binomial {
+                method: Method::Binv(b, self.flipped[l]),
+            })
+        } else {
+            Binomial::new(self.n, self.p[l])
+        }
+    }
+
+    /// One draw for lane `l` from `rng`, exactly [`Binomial::sample`] of its distribution.
+    ///
+    /// # Errors
+    /// As [`Binomial::new`] for the lane's probability.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, l: usize, rng: &mut R) -> Result<u64, BinomialError> {
+        if self.binv[l] {
+            let b = Binv {
+                r: self.r[l],
+                s: self.s[l],
+                a: self.a[l],
+                n: self.n,
+            };
+            Ok(b.sample(self.flipped[l], rng))
+        } else {
+            Binomial::new(self.n, self.p[l]).map(|d| d.sample(rng))
         }
     }
 }
@@ -366,6 +448,31 @@ impl Btpe {
         }
         if flipped { n - y } else { y }
     }
+}
+
+/// [`binv_r`] for `L` lanes and one `n`: the same operations on each lane.
+#[inline]
+fn binv_r_lanes<const L: usize>(q: &[f64; L], n: u64) -> [f64; L] {
+    if n > PLAIN_POWER_MAX {
+        return std::array::from_fn(|l| powu(q[l], n));
+    }
+    let mut r = [1.0; L];
+    let mut base = *q;
+    let mut k = n;
+    while k > 0 {
+        if k & 1 == 1 {
+            for l in 0..L {
+                r[l] *= base[l];
+            }
+        }
+        k >>= 1;
+        if k > 0 {
+            for l in 0..L {
+                base[l] *= base[l];
+            }
+        }
+    }
+    r
 }
 
 /// Trial counts up to which BINV's `q^n` is powered in plain double precision.

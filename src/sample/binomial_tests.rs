@@ -461,3 +461,46 @@ fn binv_plain_power_is_within_n_2_pow_minus_53() {
     // Beyond 128 trials it is powu.
     assert_eq!(super::binomial::binv_r(0.99, 1000), powu(0.99, 1000));
 }
+
+#[test]
+fn binomial_set_up_over_lanes_is_each_lanes_own() {
+    // Every case of `new`: errors, the constants, Poisson, BINV (flipped or not, plain and
+    // correctly rounded powers) and BTPE, in lanes side by side.
+    let odd = [
+        f64::NAN,
+        -0.1,
+        1.5,
+        0.0,
+        1.0,
+        1e-300,
+        0.027,
+        0.5,
+        0.97,
+        0.3,
+        0.999_999,
+        f64::MIN_POSITIVE,
+        0.75,
+        2f64.powi(-60),
+        0.1,
+        0.6,
+    ];
+    let mut r = rng(77);
+    for n in [0u64, 1, 3, 12, 108, 128, 129, 1_000, 1_000_000] {
+        for round in 0..40 {
+            let p: [f64; 8] = std::array::from_fn(|l| {
+                if round < 2 {
+                    odd[8 * round + l]
+                } else {
+                    super::uniform(&mut r)
+                }
+            });
+            let lanes = Binomial::new_lanes(n, &p);
+            for l in 0..8 {
+                assert_eq!(lanes.lane(l), Binomial::new(n, p[l]), "n {n}, p {}", p[l]);
+                let (mut a, mut b) = (rng(l as u64), rng(l as u64));
+                let own = Binomial::new(n, p[l]).map(|d| d.sample(&mut a));
+                assert_eq!(lanes.sample(l, &mut b), own, "n {n}, p {}", p[l]);
+            }
+        }
+    }
+}

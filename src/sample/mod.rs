@@ -41,7 +41,7 @@ use std::fmt;
 
 use rand::Rng;
 
-pub use binomial::{Binomial, BinomialError};
+pub use binomial::{Binomial, BinomialError, BinomialLanes};
 pub use lanes::{LaneRng, XoshiroLanes};
 pub use math::{exp, exp_lanes, ln, ln_lanes};
 pub use pow::powu;

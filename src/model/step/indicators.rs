@@ -177,19 +177,21 @@ pub(super) fn indicators<I: Isa, const L: usize>(
             }
             Formula::Count { of, trials } => {
                 let share = st.ind[*of];
-                std::array::from_fn(|l| {
-                    // Always one draw (a NaN share gives NaN), so the stream keeps its layout.
-                    let share = share[l];
-                    let p = if share.is_nan() {
+                // Always one draw (a NaN share gives NaN), so the stream keeps its layout.
+                let p: [f64; L] = std::array::from_fn(|l| {
+                    if share[l].is_nan() {
                         0.5
                     } else {
-                        share.clamp(0.0, 1.0)
-                    };
-                    let k = match Binomial::new(u64::from(*trials), p) {
-                        Ok(d) => d.sample(&mut rngs.lane(l)) as f64,
+                        share[l].clamp(0.0, 1.0)
+                    }
+                });
+                let dists = Binomial::new_lanes(u64::from(*trials), &p);
+                std::array::from_fn(|l| {
+                    let k = match dists.sample(l, &mut rngs.lane(l)) {
+                        Ok(k) => k as f64,
                         Err(_) => f64::NAN,
                     };
-                    if share.is_nan() {
+                    if share[l].is_nan() {
                         f64::NAN
                     } else {
                         k + noise[l]
