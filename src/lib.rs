@@ -82,6 +82,8 @@ pub fn simulate(
     let fixed = (!model.assumptions.is_empty()).then(|| {
         let mut m = model.clone();
         m.assumptions = m.assumptions.fixed();
+        // Read only for its probabilities, margins and domain check.
+        m.recording = stats::Recording::Probabilities;
         m
     });
     let mut variants = vec![&model];

@@ -257,6 +257,10 @@ impl LogHistogram {
 
     /// Add another histogram's counts (exact).
     pub fn merge(&mut self, other: &LogHistogram) {
+        if other.count == 0 {
+            // Nothing to add (a lean accumulator's histograms stay empty).
+            return;
+        }
         for &code in &other.pending {
             self.count_code(code);
         }

@@ -99,6 +99,21 @@ fn ones<const L: usize>(m: u64) -> u64 {
         .sum()
 }
 
+/// What an accumulator records of each path (`Model::recording`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Recording {
+    /// Everything a report reads: counts, sums, histograms, joint counts,
+    /// the headline's and the event tables.
+    #[default]
+    Full,
+    /// Only what a probability reads: the paths, each target's hits and
+    /// non-finite paths, and the excused hits and margin sums when the
+    /// model keeps them. The sums and histograms stay at zero and the joint
+    /// counts at zero, the event tables and joint list are empty (a study's
+    /// variants, a run's central-value pass).
+    Probabilities,
+}
+
 /// Scratch of [`Accumulator::record_lanes`] (one per kernel, so that
 /// recording allocates nothing after the first batch).
 #[derive(Debug, Clone, Default)]
@@ -144,10 +159,13 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
-    /// An empty accumulator for `model`.
+    /// An empty accumulator for `model`, keeping what `model.recording`
+    /// asks for: with [`Recording::Probabilities`] the event tables and the
+    /// joint counts are empty and the sums and histograms stay at zero.
     pub fn new(model: &Model) -> Self {
         let nt = model.targets.len();
-        let ne = model.events.len();
+        let full = model.recording == Recording::Full;
+        let ne = if full { model.events.len() } else { 0 };
         Accumulator {
             paths: 0,
             targets: (0..nt)
@@ -169,7 +187,11 @@ impl Accumulator {
             } else {
                 vec![]
             },
-            joint_hits: vec![0; model.joints.len()],
+            joint_hits: if full {
+                vec![0; model.joints.len()]
+            } else {
+                vec![]
+            },
             margin_sums: if model.assumptions.is_empty() {
                 vec![]
             } else {
@@ -183,10 +205,10 @@ impl Accumulator {
     /// each target's indicator value and judged value, each event's first
     /// year under way (`u32::MAX`: never), and whether each target was
     /// excused (one of its `excused_by` events under way in its year).
-    /// `model` gives the structure (targets, joints, events); `lanes[l]` the
-    /// bounds and thresholds of path `l` (a patched copy when assumptions
-    /// move them, else `model`). `scratch` is reused between calls so that
-    /// nothing is allocated.
+    /// `model` gives the structure (targets, joints, events) and what is
+    /// recorded (`model.recording`); `lanes[l]` the bounds and thresholds of
+    /// path `l` (a patched copy when assumptions move them, else `model`).
+    /// `scratch` is reused between calls so that nothing is allocated.
     ///
     /// Each floating-point sum (values, scaled values, margins) and each
     /// histogram takes its paths in path order, so the result is the same
@@ -194,6 +216,31 @@ impl Accumulator {
     /// depend on the order, and are counted per batch with one bit per lane.
     #[allow(clippy::too_many_arguments)]
     pub fn record_lanes<const L: usize>(
+        &mut self,
+        model: &Model,
+        lanes: &[&Model; L],
+        active: usize,
+        values: &[[f64; L]],
+        judged: &[[f64; L]],
+        first_year: &[[u32; L]],
+        excused: &[[bool; L]],
+        scratch: &mut LaneScratch,
+    ) {
+        match model.recording {
+            Recording::Full => self.record::<L, true>(
+                model, lanes, active, values, judged, first_year, excused, scratch,
+            ),
+            Recording::Probabilities => self.record::<L, false>(
+                model, lanes, active, values, judged, first_year, excused, scratch,
+            ),
+        }
+    }
+
+    /// [`Self::record_lanes`], everything when `FULL`, else only what
+    /// [`Recording::Probabilities`] keeps.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn record<const L: usize, const FULL: bool>(
         &mut self,
         model: &Model,
         lanes: &[&Model; L],
@@ -219,20 +266,24 @@ impl Accumulator {
             let mut finite = 0u64;
             for l in 0..active {
                 if v[l].is_finite() && j[l].is_finite() {
-                    acc.sum += v[l];
-                    acc.scaled_sum += v[l] * SUM_SCALE;
-                    acc.hist.insert(v[l]);
+                    if FULL {
+                        acc.sum += v[l];
+                        acc.scaled_sum += v[l] * SUM_SCALE;
+                        acc.hist.insert(v[l]);
+                    }
                     finite += 1;
                     hit |= u64::from(lanes[l].targets[t].attained(j[l])) << l;
                 }
             }
             acc.nonfinite += active as u64 - finite;
             acc.hits += ones::<L>(hit);
-            all &= hit;
-            if target.headline {
-                headline &= hit;
-                for (l, met) in headline_met.iter_mut().enumerate() {
-                    *met += (hit >> l) & 1;
+            if FULL {
+                all &= hit;
+                if target.headline {
+                    headline &= hit;
+                    for (l, met) in headline_met.iter_mut().enumerate() {
+                        *met += (hit >> l) & 1;
+                    }
                 }
             }
             if let Some(x) = self.excused_hits.get_mut(t) {
@@ -250,6 +301,9 @@ impl Accumulator {
                 }
             }
             hits[t] = hit;
+        }
+        if !FULL {
+            return;
         }
         let on = if active == 64 {
             u64::MAX
