@@ -114,6 +114,19 @@ pub enum Recording {
     Probabilities,
 }
 
+/// Whether some assumption of `model` writes a target's threshold or
+/// tolerance (a parameter `targets.ID.threshold` or `targets.ID.tolerance`):
+/// then each path is judged against its own patched copy of the targets.
+/// Conservative: any parameter outside the sections that cannot reach a
+/// target counts.
+pub fn moves_targets(model: &Model) -> bool {
+    model.assumptions.items.iter().any(|a| {
+        !["sectors.", "indicators.", "events."]
+            .iter()
+            .any(|p| a.parameter.starts_with(p))
+    })
+}
+
 /// Scratch of [`Accumulator::record_lanes`] (one per kernel, so that
 /// recording allocates nothing after the first batch).
 #[derive(Debug, Clone, Default)]
@@ -226,30 +239,37 @@ impl Accumulator {
         excused: &[[bool; L]],
         scratch: &mut LaneScratch,
     ) {
-        match model.recording {
-            Recording::Full => self.record::<L, true>(
-                model, lanes, active, values, judged, first_year, excused, scratch,
-            ),
-            Recording::Probabilities => self.record::<L, false>(
-                model, lanes, active, values, judged, first_year, excused, scratch,
-            ),
+        // Lanes judged against the model's own targets (no assumption
+        // moves a threshold or tolerance) read each target's bounds once.
+        let shared = lanes.iter().all(|&m| std::ptr::eq(m, model));
+        let args = (
+            model, lanes, active, values, judged, first_year, excused, scratch,
+        );
+        match (model.recording, shared) {
+            (Recording::Full, true) => self.record::<L, true, true>(args),
+            (Recording::Full, false) => self.record::<L, true, false>(args),
+            (Recording::Probabilities, true) => self.record::<L, false, true>(args),
+            (Recording::Probabilities, false) => self.record::<L, false, false>(args),
         }
     }
 
-    /// [`Self::record_lanes`], everything when `FULL`, else only what
-    /// [`Recording::Probabilities`] keeps.
-    #[allow(clippy::too_many_arguments)]
+    /// [`Self::record_lanes`]: everything when `FULL`, else only what
+    /// [`Recording::Probabilities`] keeps; with `SHARED` every lane is
+    /// judged against `model`'s targets.
     #[inline(always)]
-    fn record<const L: usize, const FULL: bool>(
+    #[allow(clippy::type_complexity)]
+    fn record<const L: usize, const FULL: bool, const SHARED: bool>(
         &mut self,
-        model: &Model,
-        lanes: &[&Model; L],
-        active: usize,
-        values: &[[f64; L]],
-        judged: &[[f64; L]],
-        first_year: &[[u32; L]],
-        excused: &[[bool; L]],
-        scratch: &mut LaneScratch,
+        (model, lanes, active, values, judged, first_year, excused, scratch): (
+            &Model,
+            &[&Model; L],
+            usize,
+            &[[f64; L]],
+            &[[f64; L]],
+            &[[u32; L]],
+            &[[bool; L]],
+            &mut LaneScratch,
+        ),
     ) {
         const { assert!(L <= 64, "one bit per lane in a u64") };
         let active = active.min(L);
@@ -264,16 +284,27 @@ impl Accumulator {
             let (v, j) = (&values[t], &judged[t]);
             let mut hit = 0u64;
             let mut finite = 0u64;
+            // The finite values in lane order, and the sums kept in
+            // registers (added in the same order).
+            let mut kept = [0.0f64; L];
+            let (mut sum, mut scaled) = (acc.sum, acc.scaled_sum);
             for l in 0..active {
-                if v[l].is_finite() && j[l].is_finite() {
+                let (x, y) = (v[l], j[l]);
+                if x.is_finite() && y.is_finite() {
                     if FULL {
-                        acc.sum += v[l];
-                        acc.scaled_sum += v[l] * SUM_SCALE;
-                        acc.hist.insert(v[l]);
+                        sum += x;
+                        scaled += x * SUM_SCALE;
+                        kept[finite as usize] = x;
                     }
                     finite += 1;
-                    hit |= u64::from(lanes[l].targets[t].attained(j[l])) << l;
+                    let judge = if SHARED { target } else { &lanes[l].targets[t] };
+                    hit |= u64::from(judge.attained(y)) << l;
                 }
+            }
+            if FULL {
+                acc.sum = sum;
+                acc.scaled_sum = scaled;
+                acc.hist.insert_all(&kept[..finite as usize]);
             }
             acc.nonfinite += active as u64 - finite;
             acc.hits += ones::<L>(hit);
@@ -292,13 +323,20 @@ impl Accumulator {
                 *x += ones::<L>(hit | excused);
             }
             if let Some(m) = self.margin_sums.get_mut(t) {
+                let [mut m0, mut m1] = *m;
                 for l in 0..active {
-                    let d = j[l] - lanes[l].targets[t].threshold;
+                    let threshold = if SHARED {
+                        target.threshold
+                    } else {
+                        lanes[l].targets[t].threshold
+                    };
+                    let d = j[l] - threshold;
                     if d.is_finite() {
-                        m[0] += d;
-                        m[1] += d * d;
+                        m0 += d;
+                        m1 += d * d;
                     }
                 }
+                *m = [m0, m1];
             }
             hits[t] = hit;
         }

@@ -13,6 +13,7 @@ mod model_years;
 mod needs;
 mod nowcast;
 mod nowcast_jilin;
+mod recording;
 mod report_snapshot;
 mod schedule;
 mod semantics;
