@@ -6,7 +6,7 @@
 use attain::Model;
 use attain::engine::{NoProgress, Plan, RunConfig, Shard, run};
 use attain::model::step::NoObserver;
-use attain::stats::{Accumulator, Recording};
+use attain::stats::{Accumulator, LaneScratch, Recording};
 
 use crate::common;
 
@@ -124,11 +124,67 @@ fn lean_counts_follow_per_path_thresholds_and_non_finite_values() {
         r[0].0.targets[0].hits, r[1].0.targets[0].hits,
         "the drawn threshold changes the hits"
     );
-    // Non-finite values (a growth of NaN) are counted alike.
-    let nan = load("tests/fixtures/nan.toml");
-    let r = full_and_lean(&[&nan], &plan);
-    assert_lean_of(&r[0].0, &r[0].1, "nan.toml");
-    assert!(r[0].1.targets.iter().any(|t| t.nonfinite > 0));
+    // Non-finite values and judged values are counted alike (lane arrays
+    // given straight to the accumulators, the last batch partial).
+    let lm = lean(&m);
+    let (nt, ne) = (m.targets.len(), m.events.len());
+    let values: Vec<[f64; 8]> = (0..nt)
+        .map(|t| {
+            [
+                1.0,
+                f64::NAN,
+                2.5,
+                f64::INFINITY,
+                -3.0,
+                0.0,
+                4.0 + t as f64,
+                1e300,
+            ]
+        })
+        .collect();
+    let judged: Vec<[f64; 8]> = (0..nt)
+        .map(|t| {
+            [
+                1.0,
+                2.0,
+                f64::NEG_INFINITY,
+                0.5,
+                -3.0,
+                f64::NAN,
+                4.0 + t as f64,
+                7.0,
+            ]
+        })
+        .collect();
+    let first_year = vec![[0u32, u32::MAX, 1, u32::MAX, 0, 0, u32::MAX, 1]; ne];
+    let excused = vec![[false, true, false, false, true, false, false, false]; nt];
+    let mut full = Accumulator::new(&m);
+    let mut lean_acc = Accumulator::new(&lm);
+    let mut scratch = LaneScratch::default();
+    for active in [8, 8, 5] {
+        full.record_lanes(
+            &m,
+            &[&m; 8],
+            active,
+            &values,
+            &judged,
+            &first_year,
+            &excused,
+            &mut scratch,
+        );
+        lean_acc.record_lanes(
+            &lm,
+            &[&lm; 8],
+            active,
+            &values,
+            &judged,
+            &first_year,
+            &excused,
+            &mut scratch,
+        );
+    }
+    assert_lean_of(&full, &lean_acc, "lane arrays");
+    assert!(full.targets.iter().all(|t| t.nonfinite == 2 * 4 + 3));
 }
 
 #[test]
