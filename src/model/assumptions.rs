@@ -316,6 +316,14 @@ impl Assumptions {
         }
     }
 
+    /// Whether some assumption writes a target's threshold or tolerance:
+    /// then each path is judged against its own patched copy of the targets.
+    pub(crate) fn moves_targets(&self) -> bool {
+        self.items
+            .iter()
+            .any(|i| matches!(i.slot, Slot::Threshold(_) | Slot::Tolerance(_)))
+    }
+
     /// Whether some written value is the path's draw (not a central value
     /// or a pin): else every path writes the same values.
     pub(crate) fn draws_matter(&self) -> bool {

@@ -108,6 +108,8 @@ impl Model {
         }
         let mut model = self.clone();
         model.assumptions = model.assumptions.fixed();
+        // Read only for its probabilities, margins and domain check.
+        model.recording = crate::stats::Recording::Probabilities;
         let moved = self.targets_assumptions_move();
         if let Some(keep) = &moved {
             model.keep_targets(keep);

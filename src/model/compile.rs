@@ -733,6 +733,7 @@ impl Model {
                 f
             },
             assumptions: Default::default(),
+            recording: crate::stats::Recording::Full,
         };
         model.assumptions = assumptions::Assumptions::compile(scenario, &model, &shock_position);
         Ok((model, warnings))

@@ -382,6 +382,10 @@ pub struct Model {
     pub shock_families: Vec<String>,
     /// Uncertain inputs drawn once per path (empty: nothing is drawn).
     pub assumptions: assumptions::Assumptions,
+    /// What an accumulator of this model records ([`stats::Recording`]):
+    /// everything (compiled), or only what a probability reads (a study's
+    /// variants, a run's central-value pass).
+    pub recording: crate::stats::Recording,
 }
 
 /// Variance, to first order, of the first year's annual growth caused by one

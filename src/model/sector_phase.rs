@@ -61,6 +61,7 @@ impl Model {
             aggregates: _,
             joints: _,
             shock_families: _,
+            recording: _,
         } = self;
         meta.horizon == other.meta.horizon
             && same_sectors(sectors, &other.sectors)

@@ -99,6 +99,21 @@ fn ones<const L: usize>(m: u64) -> u64 {
         .sum()
 }
 
+/// What an accumulator records of each path (`Model::recording`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Recording {
+    /// Everything a report reads: counts, sums, histograms, joint counts,
+    /// the headline's and the event tables.
+    #[default]
+    Full,
+    /// Only what a probability reads: the paths, each target's hits and
+    /// non-finite paths, and the excused hits and margin sums when the
+    /// model keeps them. The sums and histograms stay at zero and the joint
+    /// counts at zero, the event tables and joint list are empty (a study's
+    /// variants, a run's central-value pass).
+    Probabilities,
+}
+
 /// Scratch of [`Accumulator::record_lanes`] (one per kernel, so that
 /// recording allocates nothing after the first batch).
 #[derive(Debug, Clone, Default)]
@@ -144,10 +159,13 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
-    /// An empty accumulator for `model`.
+    /// An empty accumulator for `model`, keeping what `model.recording`
+    /// asks for: with [`Recording::Probabilities`] the event tables and the
+    /// joint counts are empty and the sums and histograms stay at zero.
     pub fn new(model: &Model) -> Self {
         let nt = model.targets.len();
-        let ne = model.events.len();
+        let full = model.recording == Recording::Full;
+        let ne = if full { model.events.len() } else { 0 };
         Accumulator {
             paths: 0,
             targets: (0..nt)
@@ -169,7 +187,11 @@ impl Accumulator {
             } else {
                 vec![]
             },
-            joint_hits: vec![0; model.joints.len()],
+            joint_hits: if full {
+                vec![0; model.joints.len()]
+            } else {
+                vec![]
+            },
             margin_sums: if model.assumptions.is_empty() {
                 vec![]
             } else {
@@ -183,10 +205,10 @@ impl Accumulator {
     /// each target's indicator value and judged value, each event's first
     /// year under way (`u32::MAX`: never), and whether each target was
     /// excused (one of its `excused_by` events under way in its year).
-    /// `model` gives the structure (targets, joints, events); `lanes[l]` the
-    /// bounds and thresholds of path `l` (a patched copy when assumptions
-    /// move them, else `model`). `scratch` is reused between calls so that
-    /// nothing is allocated.
+    /// `model` gives the structure (targets, joints, events) and what is
+    /// recorded (`model.recording`); `lanes[l]` the bounds and thresholds of
+    /// path `l` (a patched copy when assumptions move them, else `model`).
+    /// `scratch` is reused between calls so that nothing is allocated.
     ///
     /// Each floating-point sum (values, scaled values, margins) and each
     /// histogram takes its paths in path order, so the result is the same
@@ -204,6 +226,38 @@ impl Accumulator {
         excused: &[[bool; L]],
         scratch: &mut LaneScratch,
     ) {
+        // Lanes judged against the model's own targets (no assumption
+        // moves a threshold or tolerance) read each target's bounds once.
+        let shared = lanes.iter().all(|&m| std::ptr::eq(m, model));
+        let args = (
+            model, lanes, active, values, judged, first_year, excused, scratch,
+        );
+        match (model.recording, shared) {
+            (Recording::Full, true) => self.record::<L, true, true>(args),
+            (Recording::Full, false) => self.record::<L, true, false>(args),
+            (Recording::Probabilities, true) => self.record::<L, false, true>(args),
+            (Recording::Probabilities, false) => self.record::<L, false, false>(args),
+        }
+    }
+
+    /// [`Self::record_lanes`]: everything when `FULL`, else only what
+    /// [`Recording::Probabilities`] keeps; with `SHARED` every lane is
+    /// judged against `model`'s targets.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    fn record<const L: usize, const FULL: bool, const SHARED: bool>(
+        &mut self,
+        (model, lanes, active, values, judged, first_year, excused, scratch): (
+            &Model,
+            &[&Model; L],
+            usize,
+            &[[f64; L]],
+            &[[f64; L]],
+            &[[u32; L]],
+            &[[bool; L]],
+            &mut LaneScratch,
+        ),
+    ) {
         const { assert!(L <= 64, "one bit per lane in a u64") };
         let active = active.min(L);
         let nt = model.targets.len();
@@ -217,22 +271,37 @@ impl Accumulator {
             let (v, j) = (&values[t], &judged[t]);
             let mut hit = 0u64;
             let mut finite = 0u64;
+            // The finite values in lane order, and the sums kept in
+            // registers (added in the same order).
+            let mut kept = [0.0f64; L];
+            let (mut sum, mut scaled) = (acc.sum, acc.scaled_sum);
             for l in 0..active {
-                if v[l].is_finite() && j[l].is_finite() {
-                    acc.sum += v[l];
-                    acc.scaled_sum += v[l] * SUM_SCALE;
-                    acc.hist.insert(v[l]);
+                let (x, y) = (v[l], j[l]);
+                if x.is_finite() && y.is_finite() {
+                    if FULL {
+                        sum += x;
+                        scaled += x * SUM_SCALE;
+                        kept[finite as usize] = x;
+                    }
                     finite += 1;
-                    hit |= u64::from(lanes[l].targets[t].attained(j[l])) << l;
+                    let judge = if SHARED { target } else { &lanes[l].targets[t] };
+                    hit |= u64::from(judge.attained(y)) << l;
                 }
+            }
+            if FULL {
+                acc.sum = sum;
+                acc.scaled_sum = scaled;
+                acc.hist.insert_all(&kept[..finite as usize]);
             }
             acc.nonfinite += active as u64 - finite;
             acc.hits += ones::<L>(hit);
-            all &= hit;
-            if target.headline {
-                headline &= hit;
-                for (l, met) in headline_met.iter_mut().enumerate() {
-                    *met += (hit >> l) & 1;
+            if FULL {
+                all &= hit;
+                if target.headline {
+                    headline &= hit;
+                    for (l, met) in headline_met.iter_mut().enumerate() {
+                        *met += (hit >> l) & 1;
+                    }
                 }
             }
             if let Some(x) = self.excused_hits.get_mut(t) {
@@ -241,15 +310,25 @@ impl Accumulator {
                 *x += ones::<L>(hit | excused);
             }
             if let Some(m) = self.margin_sums.get_mut(t) {
+                let [mut m0, mut m1] = *m;
                 for l in 0..active {
-                    let d = j[l] - lanes[l].targets[t].threshold;
+                    let threshold = if SHARED {
+                        target.threshold
+                    } else {
+                        lanes[l].targets[t].threshold
+                    };
+                    let d = j[l] - threshold;
                     if d.is_finite() {
-                        m[0] += d;
-                        m[1] += d * d;
+                        m0 += d;
+                        m1 += d * d;
                     }
                 }
+                *m = [m0, m1];
             }
             hits[t] = hit;
+        }
+        if !FULL {
+            return;
         }
         let on = if active == 64 {
             u64::MAX

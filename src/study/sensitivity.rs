@@ -365,6 +365,8 @@ pub fn sensitivity(
             .collect();
         for v in [*k, *k + 1] {
             models[v].keep_targets(&r);
+            // Read only for its hits (and the domain check).
+            models[v].recording = crate::stats::Recording::Probabilities;
             reach[v].clone_from(&r);
         }
     }

@@ -269,6 +269,7 @@ impl Solver<'_> {
             ),
         )?;
         m.keep_targets(&[self.target]);
+        m.recording = crate::stats::Recording::Probabilities;
         let plan = engine::Plan::range(self.config.seed, self.config.paths, 0..self.stages[stage]);
         let out = engine::run(&[&m], &plan, &|_| NoObserver, &NoProgress);
         engine::check_domain(&m, &out[0].acc)?;
@@ -516,6 +517,8 @@ pub fn solve(
     // alone, so the kernel computes only what it needs.
     for m in &mut ends {
         m.keep_targets(&[target]);
+        // Read only for the target's hits and the domain check.
+        m.recording = crate::stats::Recording::Probabilities;
     }
     if config.paths == 0 {
         return Err(Error::argument("paths", "must be at least 1"));

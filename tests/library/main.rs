@@ -14,6 +14,7 @@ mod model_years;
 mod needs;
 mod nowcast;
 mod nowcast_jilin;
+mod recording;
 mod report_snapshot;
 mod schedule;
 mod semantics;

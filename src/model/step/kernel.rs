@@ -207,10 +207,17 @@ impl<'m, const L: usize> Kernel<'m, L> {
     /// order, straight from the batch's lane arrays.
     pub fn record(&mut self, v: usize, acc: &mut Accumulator, active: usize) {
         let mb = &self.members;
-        let lanes: [&Model; L] = std::array::from_fn(|l| mb.lane(v, l));
+        let model = mb.models[v];
+        // Each lane judges against its patched copy only when an assumption
+        // moves a target (then its bounds and threshold differ by lane).
+        let lanes: [&Model; L] = if model.assumptions.moves_targets() {
+            std::array::from_fn(|l| mb.lane(v, l))
+        } else {
+            [model; L]
+        };
         let st = &mb.states[v];
         acc.record_lanes(
-            mb.models[v],
+            model,
             &lanes,
             active,
             &st.values,
