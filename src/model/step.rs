@@ -91,10 +91,36 @@ mod draw {
         sample::normals(isa, rngs)
     }
 
-    /// One uniform in [0, 1) per lane, each from its lane's sector stream.
+    /// `out.len()` standard normals per lane (draw `j` at `out[j]`): each
+    /// lane's sequence exactly that of as many [`normal_lanes`].
     #[inline(always)]
-    pub fn uniform_lanes<I: Isa, const L: usize>(isa: I, rngs: &mut XoshiroLanes<L>) -> [f64; L] {
-        sample::uniforms(isa, rngs)
+    pub fn normals_into<I: Isa, const L: usize>(
+        isa: I,
+        rngs: &mut XoshiroLanes<L>,
+        out: &mut [[f64; L]],
+    ) {
+        isa.normals_into(rngs, out);
+    }
+
+    /// The draws of `n` [`normal_lanes`], without their values.
+    #[inline(always)]
+    pub fn skip_normals<I: Isa, const L: usize>(isa: I, rngs: &mut XoshiroLanes<L>, n: usize) {
+        isa.skip_normals(rngs, n);
+    }
+
+    /// One uniform in [0, 1) per lane for each of `p.len()` events, each
+    /// from its lane's sector stream (event order), and where `compare(e)`
+    /// the mask of the lanes whose uniform is below `p[e]` into `starts[e]`
+    /// (0 elsewhere; those words are drawn but not converted).
+    #[inline(always)]
+    pub fn uniforms_below<I: Isa, const L: usize>(
+        isa: I,
+        rngs: &mut XoshiroLanes<L>,
+        p: &[[f64; L]],
+        compare: impl Fn(usize) -> bool,
+        starts: &mut [u32],
+    ) {
+        isa.uniforms_below(rngs, p, compare, starts);
     }
 
     /// `exp` of one value.
@@ -251,8 +277,6 @@ pub struct SectorState<const L: usize> {
     prev_annual: Vec<[f64; L]>,
     /// This quarter's idiosyncratic normals `ε`.
     eps: Vec<[f64; L]>,
-    /// This quarter's common part `Σ_k λ_k f_k`, then its log level `ℓ + P + T`.
-    work: Vec<[f64; L]>,
 
     // Common shocks (MODEL.md 3), in matrix order.
     /// This quarter's independent normals.
@@ -263,6 +287,9 @@ pub struct SectorState<const L: usize> {
     shock_year: Vec<[f64; L]>,
     /// `√((ν − 2)/W)` of each Student-t group this quarter.
     t_scale: Vec<[f64; L]>,
+    /// Per row of the correlation root, 1 + the column of its last
+    /// coefficient that is not zero (0 for a row of zeros).
+    chol_used: Vec<usize>,
 
     // Events (MODEL.md 4), in file order.
     /// Quarters left of the occurrence under way (0: none).
@@ -273,6 +300,8 @@ pub struct SectorState<const L: usize> {
     start_year: Vec<[u32; L]>,
     /// The first 0-based year it was under way, or `u32::MAX`.
     first_year: Vec<[u32; L]>,
+    /// This quarter's lanes that start it (bit `l`: lane `l`).
+    event_starts: Vec<u32>,
 
     // Policy rules (MODEL.md 2.5); empty without them.
     /// Growth added per quarter of the path and sector (quarters x sectors).
@@ -286,12 +315,35 @@ pub struct SectorState<const L: usize> {
     boost_rows: Vec<usize>,
 
     params: LaneParams<L>,
-    /// Per sector, the shocks (matrix positions) with a loading that is not
-    /// zero; `None` when assumptions write loadings per lane.
-    loads_of: Option<Vec<Vec<usize>>>,
+    /// Per sector, the shocks with a loading that is not zero and their
+    /// loadings; `None` when assumptions write loadings per lane.
+    sparse_loads: Option<SparseLoads>,
     obs: ObservedScratch<L>,
     /// The chi-square sampler of each Student-t group.
     chi: Vec<ChiSquared>,
+}
+
+/// The loadings that are not zero of each sector, with the shocks they
+/// multiply (matrix order), for a model whose lanes all read its loadings.
+#[derive(Debug, Clone)]
+struct SparseLoads {
+    /// Per sector, its terms (λ_ik, k).
+    of: Vec<Vec<(f64, usize)>>,
+}
+
+impl SparseLoads {
+    fn new(model: &Model) -> Self {
+        let ns = model.n_sectors();
+        let of = (0..ns)
+            .map(|i| {
+                (0..model.n_shocks())
+                    .map(|k| (model.load_by_shock[k * ns + i], k))
+                    .filter(|&(a, _)| a != 0.0)
+                    .collect()
+            })
+            .collect();
+        SparseLoads { of }
+    }
 }
 
 /// The indicator state of `L` paths of one variant: each year's indicators
@@ -333,15 +385,21 @@ impl<const L: usize> SectorState<L> {
             annual: z(ns),
             prev_annual: z(ns),
             eps: z(ns),
-            work: z(ns),
             normals: z(nk),
             shocks: z(model.load_stride),
             shock_year: z(nk),
             t_scale: vec![[1.0; L]; model.t_groups.len()],
+            chol_used: (0..nk)
+                .map(|k| {
+                    let row = &model.chol[k * nk..(k + 1) * nk];
+                    row.iter().rposition(|&a| a != 0.0).map_or(0, |m| m + 1)
+                })
+                .collect(),
             left: vec![[0; L]; ne],
             event_quarters: vec![[0; L]; ne],
             start_year: vec![[0; L]; ne],
             first_year: vec![[u32::MAX; L]; ne],
+            event_starts: vec![0; ne],
             boost: if model.policies.is_empty() {
                 vec![]
             } else {
@@ -351,15 +409,8 @@ impl<const L: usize> SectorState<L> {
             cum_cur: z(model.base_cumulative.len()),
             boost_rows: boost_rows(model),
             params: LaneParams::new(model),
-            loads_of: (!model.assumptions.patches_lane_arrays()).then(|| {
-                (0..ns)
-                    .map(|i| {
-                        (0..nk)
-                            .filter(|&k| model.load_by_shock[k * ns + i] != 0.0)
-                            .collect()
-                    })
-                    .collect()
-            }),
+            sparse_loads: (!model.assumptions.patches_lane_arrays())
+                .then(|| SparseLoads::new(model)),
             obs: ObservedScratch {
                 eps: z(ns),
                 level: z(ns),

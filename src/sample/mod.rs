@@ -84,7 +84,7 @@ fn slow_step<R: Rng + ?Sized>(rng: &mut R, i: usize, u: f64, x: f64) -> Option<f
     }
     // f(x_{i+1}) + U (f(x_i) - f(x_{i+1})) < f(x), f(x) = exp(-x^2/2) as rand_distr writes it.
     let f1 = ZIG_NORM_F[i + 1];
-    (f1 + (ZIG_NORM_F[i] - f1) * uniform(rng) < exp(-x * x / 2.0)).then_some(x)
+    (f1 + (ZIG_NORM_F[i] - f1) * uniform(rng) < simd::exp_fast(-x * x / 2.0)).then_some(x)
 }
 
 /// Marsaglia's tail beyond `R`: `x = ln(U1) / R`, `y = ln(U2)` (two `Open01`) until
@@ -282,9 +282,10 @@ impl ChiSquared {
 
     /// One variate per lane of `g`, lane `l`'s sequence exactly that of [`ChiSquared::sample`]
     /// on lane `l`'s generator: the first attempt in lockstep (the normals, as [`normals`],
-    /// and the uniforms), and a lane whose attempt is rejected continues on its own generator.
-    /// When some lane's `1 + c z` is not positive (it then draws no uniform), every lane
-    /// finishes on its own.
+    /// the uniforms and the squeeze test with the lane operations of `isa`), and a lane whose
+    /// attempt fails the squeeze takes the logarithmic test on its own, and when rejected
+    /// continues on its own generator. When some lane's `1 + c z` is not positive (it then
+    /// draws no uniform), every lane finishes on its own.
     #[inline(always)]
     pub fn sample_lanes<I: Isa, const L: usize>(
         &self,
@@ -292,9 +293,9 @@ impl ChiSquared {
         g: &mut XoshiroLanes<L>,
     ) -> [f64; L] {
         let x = normals(isa, g);
-        let v_cbrt: [f64; L] = std::array::from_fn(|l| 1.0 + self.c * x[l]);
-        let mut out = [0.0; L];
-        if v_cbrt.iter().any(|&t| t <= 0.0) {
+        let v_cbrt = isa.add(&[1.0; L], &isa.scale(self.c, &x));
+        if isa.le_mask(&v_cbrt, 0.0) != 0 {
+            let mut out = [0.0; L];
             for l in 0..L {
                 out[l] = self.sample_from(&mut g.lane(l), x[l]);
             }
@@ -302,14 +303,29 @@ impl ChiSquared {
         }
         let bits = isa.next_u64(g);
         let u = isa.open01(&bits);
-        for l in 0..L {
-            let v = v_cbrt[l] * v_cbrt[l] * v_cbrt[l];
-            out[l] = if self.accepts(x[l], v, u[l]) {
-                v * (self.d * 2.0)
-            } else {
-                self.sample(&mut g.lane(l))
-            };
+        // `accepts`, operation for operation: v = v_cbrt^3, the squeeze
+        // `u < 1 - 0.0331 x^4`, and for the lanes that fail it the logarithms.
+        let v = isa.mul(&isa.mul(&v_cbrt, &v_cbrt), &v_cbrt);
+        let x_sqr = isa.mul(&x, &x);
+        let squeeze = isa.sub(&[1.0; L], &isa.mul(&isa.scale(0.0331, &x_sqr), &x_sqr));
+        let mut out = isa.mul(&v, &[self.d * 2.0; L]);
+        let mut rest = !isa.lt_mask(&u, &squeeze) & lane_mask::<L>();
+        while rest != 0 {
+            let l = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            if !(ln(u[l]) < 0.5 * x_sqr[l] + self.d * (1.0 - v[l] + ln(v[l]))) {
+                out[l] = self.sample(&mut g.lane(l));
+            }
         }
         out
     }
+}
+
+/// The bit mask of all `L` lanes (bit `l` for lane `l`; the lane masks of [`Isa`] are `u32`,
+/// so `L` is at most 32).
+#[inline(always)]
+#[must_use]
+pub const fn lane_mask<const L: usize>() -> u32 {
+    const { assert!(L <= 32, "lane masks are u32: at most 32 lanes") };
+    if L == 32 { u32::MAX } else { (1u32 << L) - 1 }
 }

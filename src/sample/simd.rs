@@ -38,6 +38,67 @@ pub trait Isa: Copy {
     fn mul<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L];
     /// `a * b[l]` per lane.
     fn scale<const L: usize>(self, a: f64, b: &[f64; L]) -> [f64; L];
+    /// `a[l] / b[l]` per lane.
+    fn div<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L];
+    /// `a[l].sqrt()` per lane (IEEE, correctly rounded).
+    fn sqrt<const L: usize>(self, a: &[f64; L]) -> [f64; L];
+    /// `if a[l] < 0.0 { neg } else { other }` per lane (a NaN takes `other`).
+    fn pick_negative<const L: usize>(self, a: &[f64; L], neg: f64, other: f64) -> [f64; L];
+    /// A bit mask of the lanes where `a[l] < b[l]` (bit `l`; false where either is NaN).
+    /// `L` is at most 32.
+    fn lt_mask<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> u32;
+    /// A bit mask of the lanes where `a[l] <= b` (bit `l`; false where `a[l]` is NaN).
+    fn le_mask<const L: usize>(self, a: &[f64; L], b: f64) -> u32;
+    /// A bit mask of the lanes whose value is not zero (bit `l`).
+    fn nonzero_mask<const L: usize>(self, a: &[u32; L]) -> u32;
+    /// A bit mask of the lanes where `a[l] == 0.0` (either sign; bit `l`).
+    fn zero_mask<const L: usize>(self, a: &[f64; L]) -> u32;
+    /// Whether every lane of `a` is finite (neither infinite nor NaN).
+    fn all_finite<const L: usize>(self, a: &[f64; L]) -> bool;
+
+    /// `out.len()` standard normals per lane into `out` (draw `j` of lane `l` at `out[j][l]`):
+    /// lane `l`'s sequence is exactly that of [`super::normal`] on lane `l`'s generator, as
+    /// `out.len()` calls of [`super::normals`] give it. The AVX2 form keeps the generators'
+    /// state in registers from one draw to the next.
+    #[inline(always)]
+    fn normals_into<const L: usize>(self, g: &mut XoshiroLanes<L>, out: &mut [[f64; L]]) {
+        for o in out {
+            *o = super::normals(self, g);
+        }
+    }
+
+    /// `p.len()` uniforms per lane (the words of as many [`super::uniforms`], in order), each
+    /// compared with its probabilities: for `j` with `compare(j)`, `out[j]` is the mask of the
+    /// lanes whose uniform is below `p[j][l]` (bit `l`); for the others the word is drawn and
+    /// `out[j]` is 0. `out.len()` is `p.len()`. The AVX2 form keeps the generators' state in
+    /// registers from one draw to the next.
+    #[inline(always)]
+    fn uniforms_below<const L: usize>(
+        self,
+        g: &mut XoshiroLanes<L>,
+        p: &[[f64; L]],
+        compare: impl Fn(usize) -> bool,
+        out: &mut [u32],
+    ) {
+        assert_eq!(p.len(), out.len(), "one mask per uniform");
+        for (j, (p, o)) in p.iter().zip(out.iter_mut()).enumerate() {
+            let bits = self.next_u64(g);
+            *o = if compare(j) {
+                self.lt_mask(&self.uniform(&bits), p)
+            } else {
+                0
+            };
+        }
+    }
+
+    /// The draws of [`Isa::normals_into`] of `n` normals per lane, without their values: the
+    /// generators move on exactly as there.
+    #[inline(always)]
+    fn skip_normals<const L: usize>(self, g: &mut XoshiroLanes<L>, n: usize) {
+        for _ in 0..n {
+            super::normals(self, g);
+        }
+    }
 
     /// `x` as a lane array of this instruction set, for arithmetic with operators.
     #[inline(always)]
@@ -116,7 +177,13 @@ impl Isa for Portable {
 
     #[inline(always)]
     fn exp<const L: usize>(self, x: &[f64; L]) -> [f64; L] {
-        super::exp_lanes(x)
+        // As the AVX2 form: when every lane is below 512 in magnitude (and none is NaN) the
+        // clamps, scalings and selects of the straight-line `exp` pick nothing.
+        if x.iter().all(|v| v.abs() < 512.0) {
+            std::array::from_fn(|l| exp_small(x[l]))
+        } else {
+            super::exp_lanes(x)
+        }
     }
 
     #[inline(always)]
@@ -147,6 +214,97 @@ impl Isa for Portable {
     #[inline(always)]
     fn scale<const L: usize>(self, a: f64, b: &[f64; L]) -> [f64; L] {
         std::array::from_fn(|l| a * b[l])
+    }
+
+    #[inline(always)]
+    fn div<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+        std::array::from_fn(|l| a[l] / b[l])
+    }
+
+    #[inline(always)]
+    fn sqrt<const L: usize>(self, a: &[f64; L]) -> [f64; L] {
+        std::array::from_fn(|l| a[l].sqrt())
+    }
+
+    #[inline(always)]
+    fn pick_negative<const L: usize>(self, a: &[f64; L], neg: f64, other: f64) -> [f64; L] {
+        std::array::from_fn(|l| if a[l] < 0.0 { neg } else { other })
+    }
+
+    #[inline(always)]
+    fn lt_mask<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> u32 {
+        let mut m = 0u32;
+        for l in 0..L {
+            m |= u32::from(a[l] < b[l]) << l;
+        }
+        m
+    }
+
+    #[inline(always)]
+    fn le_mask<const L: usize>(self, a: &[f64; L], b: f64) -> u32 {
+        let mut m = 0u32;
+        for l in 0..L {
+            m |= u32::from(a[l] <= b) << l;
+        }
+        m
+    }
+
+    #[inline(always)]
+    fn nonzero_mask<const L: usize>(self, a: &[u32; L]) -> u32 {
+        let mut m = 0u32;
+        for l in 0..L {
+            m |= u32::from(a[l] != 0) << l;
+        }
+        m
+    }
+
+    #[inline(always)]
+    fn zero_mask<const L: usize>(self, a: &[f64; L]) -> u32 {
+        let mut m = 0u32;
+        for l in 0..L {
+            m |= u32::from(a[l] == 0.0) << l;
+        }
+        m
+    }
+
+    #[inline(always)]
+    fn all_finite<const L: usize>(self, a: &[f64; L]) -> bool {
+        a.iter().all(|x| x.is_finite())
+    }
+}
+
+/// [`super::exp`] of an `x` with `|x| < 512`: the reduction, table and polynomial of the
+/// straight-line `exp` and its result `s + s p` there (where its clamps do not clamp, `2^e S_i`
+/// is a normal double, the final factor is 1 and `x` is not NaN), operation for operation.
+#[inline(always)]
+pub(super) fn exp_small(x: f64) -> f64 {
+    use super::exp_table::EXP_TAB;
+    use super::math::{
+        EXP_C2, EXP_C3, EXP_C4, EXP_C5, EXP_INV_LN2_N, EXP_NEG_LN2_HI_N, EXP_NEG_LN2_LO_N,
+        EXP_SHIFT,
+    };
+    let z = EXP_INV_LN2_N * x;
+    let kd = z + EXP_SHIFT;
+    let ki = kd.to_bits();
+    let kd = kd - EXP_SHIFT;
+    let r = x + kd * EXP_NEG_LN2_HI_N + kd * EXP_NEG_LN2_LO_N;
+    let idx = 2 * (ki % 128) as usize;
+    let top = ki << 45;
+    let tail = f64::from_bits(EXP_TAB[idx]);
+    let sbits = EXP_TAB[idx + 1].wrapping_add(top);
+    let r2 = r * r;
+    let tmp = tail + r + r2 * (EXP_C2 + r * EXP_C3) + r2 * r2 * (EXP_C4 + r * EXP_C5);
+    let s = f64::from_bits(sbits);
+    s + s * tmp
+}
+
+/// [`super::exp`], with the short form of [`exp_small`] where it applies.
+#[inline(always)]
+pub(super) fn exp_fast(x: f64) -> f64 {
+    if x.abs() < 512.0 {
+        exp_small(x)
+    } else {
+        super::exp(x)
     }
 }
 
@@ -541,6 +699,228 @@ mod avx2 {
         binary(&[a; L], b, |x, y| _mm256_mul_pd(x, y), |x, y| x * y)
     }
 
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn div<const L: usize>(a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+        binary(a, b, |x, y| _mm256_div_pd(x, y), |x, y| x / y)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn sqrt<const L: usize>(a: &[f64; L]) -> [f64; L] {
+        let mut out = [0.0; L];
+        for c in 0..L / 4 {
+            store_f64(&mut out, c, _mm256_sqrt_pd(load_f64(a, c)));
+        }
+        for l in 4 * (L / 4)..L {
+            out[l] = a[l].sqrt();
+        }
+        out
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn pick_negative<const L: usize>(a: &[f64; L], neg: f64, other: f64) -> [f64; L] {
+        let mut out = [0.0; L];
+        for c in 0..L / 4 {
+            let m = _mm256_cmp_pd::<_CMP_LT_OQ>(load_f64(a, c), _mm256_setzero_pd());
+            let v = select(m, _mm256_set1_pd(neg), _mm256_set1_pd(other));
+            store_f64(&mut out, c, v);
+        }
+        for l in 4 * (L / 4)..L {
+            out[l] = if a[l] < 0.0 { neg } else { other };
+        }
+        out
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn lt_mask<const L: usize>(a: &[f64; L], b: &[f64; L]) -> u32 {
+        let mut m = 0u32;
+        for c in 0..L / 4 {
+            let lt = _mm256_cmp_pd::<_CMP_LT_OQ>(load_f64(a, c), load_f64(b, c));
+            m |= (_mm256_movemask_pd(lt) as u32) << (4 * c);
+        }
+        for l in 4 * (L / 4)..L {
+            m |= u32::from(a[l] < b[l]) << l;
+        }
+        m
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn le_mask<const L: usize>(a: &[f64; L], b: f64) -> u32 {
+        let mut m = 0u32;
+        for c in 0..L / 4 {
+            let le = _mm256_cmp_pd::<_CMP_LE_OQ>(load_f64(a, c), _mm256_set1_pd(b));
+            m |= (_mm256_movemask_pd(le) as u32) << (4 * c);
+        }
+        for l in 4 * (L / 4)..L {
+            m |= u32::from(a[l] <= b) << l;
+        }
+        m
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn nonzero_mask<const L: usize>(a: &[u32; L]) -> u32 {
+        let mut m = 0u32;
+        for c in 0..L / 8 {
+            let q = &a[8 * c..8 * c + 8];
+            // SAFETY: `q` is 8 u32s (32 bytes); the load is unaligned.
+            let v = unsafe { _mm256_loadu_si256(q.as_ptr().cast()) };
+            let zero = _mm256_cmpeq_epi32(v, _mm256_setzero_si256());
+            let z = _mm256_movemask_ps(_mm256_castsi256_ps(zero)) as u32;
+            m |= (!z & 0xff) << (8 * c);
+        }
+        for l in 8 * (L / 8)..L {
+            m |= u32::from(a[l] != 0) << l;
+        }
+        m
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn zero_mask<const L: usize>(a: &[f64; L]) -> u32 {
+        let mut m = 0u32;
+        for c in 0..L / 4 {
+            let eq = _mm256_cmp_pd::<_CMP_EQ_OQ>(load_f64(a, c), _mm256_setzero_pd());
+            m |= (_mm256_movemask_pd(eq) as u32) << (4 * c);
+        }
+        for l in 4 * (L / 4)..L {
+            m |= u32::from(a[l] == 0.0) << l;
+        }
+        m
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn all_finite<const L: usize>(a: &[f64; L]) -> bool {
+        let mut ok = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+        for c in 0..L / 4 {
+            let abs = _mm256_andnot_pd(_mm256_set1_pd(-0.0), load_f64(a, c));
+            let finite = _mm256_cmp_pd::<_CMP_LT_OQ>(abs, _mm256_set1_pd(f64::INFINITY));
+            ok = _mm256_and_pd(ok, finite);
+        }
+        _mm256_movemask_pd(ok) == 0xf && a[4 * (L / 4)..].iter().all(|x| x.is_finite())
+    }
+
+    /// The lanes `4c..4c + 4` of a draw of [`normals_each`] that missed the fast test (bit `k`
+    /// of `miss`: lane `4c + k`) finished on their own generators: the state held in
+    /// registers (`s`) written back, each of those lanes finished by `normal_from` on its
+    /// word, the state read again. Returns the state and the draw's four values. (The state
+    /// goes by value, so that the caller's copy never has its address taken and stays in
+    /// registers.)
+    #[cold]
+    #[inline(never)]
+    #[target_feature(enable = "avx2")]
+    fn finish_misses<const L: usize>(
+        g: &mut XoshiroLanes<L>,
+        c: usize,
+        mut s: [__m256i; 4],
+        bits: __m256i,
+        x: __m256d,
+        miss: u32,
+    ) -> ([__m256i; 4], __m256d) {
+        for (j, &w) in s.iter().enumerate() {
+            store_u64(&mut g.s[j], c, w);
+        }
+        let mut b = [0u64; 4];
+        store_u64(&mut b, 0, bits);
+        let mut xs = [0.0; 4];
+        store_f64(&mut xs, 0, x);
+        let mut m = miss;
+        while m != 0 {
+            let k = m.trailing_zeros() as usize;
+            m &= m - 1;
+            xs[k] = super::super::normal_from(&mut g.lane(4 * c + k), b[k]);
+        }
+        for (j, w) in s.iter_mut().enumerate() {
+            *w = load_u64(&g.s[j], c);
+        }
+        (s, load_f64(&xs, 0))
+    }
+
+    /// `n` normals per lane, lanes `4c..4c + 4` at a time with their generators' state in
+    /// registers for all `n` draws (each lane's sequence is its own generator's, whatever the
+    /// grouping), draw `j` into `out[j]` when `STORE` (then `n == out.len()`).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn normals_each<const L: usize, const STORE: bool>(
+        g: &mut XoshiroLanes<L>,
+        out: &mut [[f64; L]],
+        n: usize,
+    ) {
+        for c in 0..L / 4 {
+            let mut s = [
+                load_u64(&g.s[0], c),
+                load_u64(&g.s[1], c),
+                load_u64(&g.s[2], c),
+                load_u64(&g.s[3], c),
+            ];
+            for j in 0..n {
+                let bits = xoshiro_step(&mut s);
+                let (mut x, miss) = normal_fast4(bits);
+                if miss != 0 {
+                    (s, x) = finish_misses(g, c, s, bits, x, miss);
+                }
+                if STORE {
+                    store_f64(&mut out[j], c, x);
+                }
+            }
+            for (j, &w) in s.iter().enumerate() {
+                store_u64(&mut g.s[j], c, w);
+            }
+        }
+        for l in 4 * (L / 4)..L {
+            for j in 0..n {
+                let x = super::super::normal(&mut g.lane(l));
+                if STORE {
+                    out[j][l] = x;
+                }
+            }
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn uniforms_below<const L: usize>(
+        g: &mut XoshiroLanes<L>,
+        p: &[[f64; L]],
+        compare: impl Fn(usize) -> bool,
+        out: &mut [u32],
+    ) {
+        assert_eq!(p.len(), out.len(), "one mask per uniform");
+        out.fill(0);
+        for c in 0..L / 4 {
+            let mut s = [
+                load_u64(&g.s[0], c),
+                load_u64(&g.s[1], c),
+                load_u64(&g.s[2], c),
+                load_u64(&g.s[3], c),
+            ];
+            for (j, (p, o)) in p.iter().zip(out.iter_mut()).enumerate() {
+                let bits = xoshiro_step(&mut s);
+                if compare(j) {
+                    let lt = _mm256_cmp_pd::<_CMP_LT_OQ>(uniform4(bits), load_f64(p, c));
+                    *o |= (_mm256_movemask_pd(lt) as u32) << (4 * c);
+                }
+            }
+            for (j, &w) in s.iter().enumerate() {
+                store_u64(&mut g.s[j], c, w);
+            }
+        }
+        for l in 4 * (L / 4)..L {
+            for (j, (p, o)) in p.iter().zip(out.iter_mut()).enumerate() {
+                use rand::Rng;
+                let u = super::uniform_bits(g.lane(l).next_u64());
+                if compare(j) {
+                    *o |= u32::from(u < p[l]) << l;
+                }
+            }
+        }
+    }
+
     impl Isa for Avx2 {
         #[inline(always)]
         fn next_u64<const L: usize>(self, g: &mut XoshiroLanes<L>) -> [u64; L] {
@@ -594,6 +974,79 @@ mod avx2 {
         fn scale<const L: usize>(self, a: f64, b: &[f64; L]) -> [f64; L] {
             // SAFETY: as `next_u64`.
             unsafe { scale(a, b) }
+        }
+
+        #[inline(always)]
+        fn div<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+            // SAFETY: as `next_u64`.
+            unsafe { div(a, b) }
+        }
+
+        #[inline(always)]
+        fn sqrt<const L: usize>(self, a: &[f64; L]) -> [f64; L] {
+            // SAFETY: as `next_u64`.
+            unsafe { sqrt(a) }
+        }
+
+        #[inline(always)]
+        fn pick_negative<const L: usize>(self, a: &[f64; L], neg: f64, other: f64) -> [f64; L] {
+            // SAFETY: as `next_u64`.
+            unsafe { pick_negative(a, neg, other) }
+        }
+
+        #[inline(always)]
+        fn lt_mask<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> u32 {
+            // SAFETY: as `next_u64`.
+            unsafe { lt_mask(a, b) }
+        }
+
+        #[inline(always)]
+        fn le_mask<const L: usize>(self, a: &[f64; L], b: f64) -> u32 {
+            // SAFETY: as `next_u64`.
+            unsafe { le_mask(a, b) }
+        }
+
+        #[inline(always)]
+        fn nonzero_mask<const L: usize>(self, a: &[u32; L]) -> u32 {
+            // SAFETY: as `next_u64`.
+            unsafe { nonzero_mask(a) }
+        }
+
+        #[inline(always)]
+        fn zero_mask<const L: usize>(self, a: &[f64; L]) -> u32 {
+            // SAFETY: as `next_u64`.
+            unsafe { zero_mask(a) }
+        }
+
+        #[inline(always)]
+        fn all_finite<const L: usize>(self, a: &[f64; L]) -> bool {
+            // SAFETY: as `next_u64`.
+            unsafe { all_finite(a) }
+        }
+
+        #[inline(always)]
+        fn normals_into<const L: usize>(self, g: &mut XoshiroLanes<L>, out: &mut [[f64; L]]) {
+            let n = out.len();
+            // SAFETY: as `next_u64`.
+            unsafe { normals_each::<L, true>(g, out, n) }
+        }
+
+        #[inline(always)]
+        fn uniforms_below<const L: usize>(
+            self,
+            g: &mut XoshiroLanes<L>,
+            p: &[[f64; L]],
+            compare: impl Fn(usize) -> bool,
+            out: &mut [u32],
+        ) {
+            // SAFETY: as `next_u64`.
+            unsafe { uniforms_below(g, p, compare, out) }
+        }
+
+        #[inline(always)]
+        fn skip_normals<const L: usize>(self, g: &mut XoshiroLanes<L>, n: usize) {
+            // SAFETY: as `next_u64`.
+            unsafe { normals_each::<L, false>(g, &mut [], n) }
         }
     }
 }

@@ -17,35 +17,39 @@ pub(super) fn shocks<I: Isa, const L: usize>(
     let nk = model.n_shocks();
     for (g, &df) in model.t_groups.iter().enumerate() {
         let w = s.chi[g].sample_lanes(isa, rngs);
-        s.t_scale[g] = std::array::from_fn(|l| ((df - 2.0) / w[l]).sqrt());
+        // ((df - 2) / w).sqrt() per lane.
+        s.t_scale[g] = isa.sqrt(&isa.div(&[df - 2.0; L], &w));
     }
-    for k in 0..nk {
-        s.normals[k] = draw::normal_lanes(isa, rngs);
-    }
+    let normals = &mut s.normals[..nk];
+    draw::normals_into(isa, rngs, normals);
     for k in 0..nk {
         // The whole row: a Cholesky factor has zeros above the diagonal,
         // but the square root used for a singular matrix does not. Summed
         // from -0.0 in matrix order, as `Iterator::sum` does.
         let row = &model.chol[k * nk..(k + 1) * nk];
+        let used = s.chol_used[k];
         let mut z = isa.lanes(&[-0.0; L]);
-        for (m, &a) in row.iter().enumerate() {
-            z = z + a * isa.lanes(&s.normals[m]);
+        for (n, &a) in normals[..used].iter().zip(&row[..used]) {
+            z = z + a * isa.lanes(n);
+        }
+        // The rest of the row is zero: a zero times a normal (finite) is
+        // ±0, which leaves a sum that is not zero as it is. Only a lane at
+        // zero (-0 + +0 is +0) needs the rest added.
+        if used < nk && isa.zero_mask(&z.get()) != 0 {
+            for (n, &a) in normals[used..].iter().zip(&row[used..]) {
+                z = z + a * isa.lanes(n);
+            }
         }
         let z = z.get();
         let mut f = match model.shock_shapes[k] {
             ShockShape::Gaussian => z,
-            ShockShape::StudentT { group } => {
-                let scale = &s.t_scale[group];
-                std::array::from_fn(|l| z[l] * scale[l])
-            }
-            ShockShape::TwoPiece { down, up } => {
-                std::array::from_fn(|l| z[l] * if z[l] < 0.0 { down } else { up })
-            }
+            ShockShape::StudentT { group } => isa.mul(&z, &s.t_scale[group]),
+            // z * (down if z < 0, else up)
+            ShockShape::TwoPiece { down, up } => isa.mul(&z, &isa.pick_negative(&z, down, up)),
         };
         // The year's scale (MODEL.md 2.4), when a shock has one.
         if !model.shock_scale.is_empty() {
-            let scale = model.shock_scale[year * nk + k];
-            f.iter_mut().for_each(|x| *x *= scale);
+            f = isa.mul(&f, &[model.shock_scale[year * nk + k]; L]);
         }
         s.shocks[k] = f;
         s.shock_year[k] = isa.add(&s.shock_year[k], &f);
@@ -64,9 +68,7 @@ pub(super) fn draw_shocks<I: Isa, const L: usize>(
     for g in 0..model.t_groups.len() {
         s.chi[g].sample_lanes(isa, rngs);
     }
-    for _ in 0..model.n_shocks() {
-        draw::normal_lanes(isa, rngs);
-    }
+    draw::skip_normals(isa, rngs, model.n_shocks());
 }
 
 /// The draws of [`step_sectors`] (and of a published quarter's step)
@@ -77,13 +79,17 @@ pub(super) fn draw_innovations<I: Isa, const L: usize>(
     model: &Model,
     rngs: &mut XoshiroLanes<L>,
 ) {
-    for _ in 0..model.n_sectors() {
-        draw::normal_lanes(isa, rngs);
-    }
+    draw::skip_normals(isa, rngs, model.n_sectors());
 }
 
 /// The events of a quarter (MODEL.md 4): one uniform per lane per event,
-/// starts, and the impacts of those under way on `T`.
+/// starts, and the impacts of those under way on `T`. The uniforms of all
+/// events are drawn first (nothing else draws in between), each compared
+/// with its probabilities into a bit mask of the lanes that start it, and
+/// the lanes that have it under way are a mask too: an event that no lane
+/// starts or has under way costs its draw and two tests. In a quarter in
+/// which an event cannot start (or is published) its words are drawn but
+/// not converted.
 #[inline(always)]
 pub(super) fn events<I: Isa, const L: usize>(
     isa: I,
@@ -98,28 +104,39 @@ pub(super) fn events<I: Isa, const L: usize>(
     s.temporary.iter_mut().for_each(|x| *x = [0.0; L]);
     // In published quarters the events are known, not drawn.
     let published = year == 0 && quarter < model.observed.quarters;
-    for (e, ev) in model.events.iter().enumerate() {
-        let p = &s.params.event_probability[year * ne + e];
-        let u = draw::uniform_lanes(isa, rngs);
-        let starts: [bool; L] = if published {
-            [model.observed.event_start[e] == Some(quarter); L]
-        } else if ev.may_start[quarter] {
-            std::array::from_fn(|l| u[l] < p[l])
-        } else {
-            [false; L]
-        };
+    let starts = &mut s.event_starts[..ne];
+    draw::uniforms_below(
+        isa,
+        rngs,
+        &s.params.event_probability[year * ne..][..ne],
+        |e| !published && model.events[e].may_start[quarter],
+        starts,
+    );
+    if published {
+        for (e, m) in starts.iter_mut().enumerate() {
+            if model.observed.event_start[e] == Some(quarter) {
+                *m = crate::sample::lane_mask::<L>();
+            }
+        }
+    }
+    for (e, (ev, &starts)) in model.events.iter().zip(starts.iter()).enumerate() {
+        let left = &mut s.left[e];
+        let under_way = isa.nonzero_mask(left);
         // Most quarters no lane starts the event and none has it under way:
         // then nothing changes.
-        if !starts.contains(&true) && !s.left[e].iter().any(|&q| q > 0) {
+        if starts | under_way == 0 {
             continue;
         }
-        for l in 0..L {
-            let starts = starts[l];
-            if s.left[e][l] == 0 && starts {
-                s.left[e][l] = ev.duration;
+        let new = starts & !under_way;
+        let mut lanes_on = starts | under_way;
+        while lanes_on != 0 {
+            let l = lanes_on.trailing_zeros() as usize;
+            lanes_on &= lanes_on - 1;
+            if new & (1 << l) != 0 {
+                left[l] = ev.duration;
                 s.start_year[e][l] = year as u32;
             }
-            if s.left[e][l] > 0 {
+            if left[l] > 0 {
                 s.event_quarters[e][l] += 1;
                 s.first_year[e][l] = s.first_year[e][l].min(year as u32);
                 for &(i, size) in lanes[l].events[e].impacts_of(s.start_year[e][l]) {
@@ -130,7 +147,9 @@ pub(super) fn events<I: Isa, const L: usize>(
     }
 }
 
-/// Events that end this quarter leave their unrecovered loss behind.
+/// Events that end this quarter leave their unrecovered loss behind. An
+/// event that no lane has under way costs one test (an OR over its lanes);
+/// otherwise only the lanes that have it under way are visited.
 #[inline(always)]
 pub(super) fn end_events<const L: usize>(
     model: &Model,
@@ -138,16 +157,20 @@ pub(super) fn end_events<const L: usize>(
     s: &mut SectorState<L>,
 ) {
     for (e, ev) in model.events.iter().enumerate() {
-        if !s.left[e].iter().any(|&q| q > 0) {
+        let left = &mut s.left[e];
+        if left.iter().fold(0, |a, &q| a | q) == 0 {
             continue;
         }
-        for l in 0..L {
-            if s.left[e][l] > 0 {
-                s.left[e][l] -= 1;
-                if s.left[e][l] == 0 {
-                    for &(i, size) in lanes[l].events[e].impacts_of(s.start_year[e][l]) {
-                        s.permanent[i][l] += (1.0 - ev.recovery) * size;
-                    }
+        // The lanes' test is plain code here (the kernel calls this without
+        // its instruction set), which the compiler vectorizes.
+        let mut under_way = Portable.nonzero_mask(left);
+        while under_way != 0 {
+            let l = under_way.trailing_zeros() as usize;
+            under_way &= under_way - 1;
+            left[l] -= 1;
+            if left[l] == 0 {
+                for &(i, size) in lanes[l].events[e].impacts_of(s.start_year[e][l]) {
+                    s.permanent[i][l] += (1.0 - ev.recovery) * size;
                 }
             }
         }
@@ -169,51 +192,59 @@ pub(super) fn step_sectors<I: Isa, const L: usize>(
 ) {
     let ns = model.n_sectors();
     let nk = model.n_shocks();
-    for i in 0..ns {
-        s.eps[i] = draw::normal_lanes(isa, rngs);
-    }
+    let eps = &mut s.eps[..ns];
+    draw::normals_into(isa, rngs, eps);
     let p = &s.params;
     let v = |x: &[f64; L]| isa.lanes(x);
+    let shocks = &s.shocks[..nk];
     // A loading that is zero in every lane adds ±0 to the sum, which leaves
     // it as it is while the shocks are finite (they are, unless a
     // chi-square draw underflows): then only the others are summed.
     let sparse = s
-        .loads_of
+        .sparse_loads
         .as_ref()
-        .filter(|_| s.shocks[..nk].iter().flatten().all(|f| f.is_finite()));
+        .filter(|_| shocks.iter().all(|f| isa.all_finite(f)));
+    // Each sector's rows, sliced once.
+    let loads = &p.load_by_shock[..nk * ns];
+    let mu = &p.mu_by_year[year * ns..][..ns];
+    let idio = &p.idio_by_year[year * ns..][..ns];
+    let boost = (!s.boost.is_empty()).then(|| &s.boost[t * ns..][..ns]);
+    let ar = &model.ar[..ns];
+    let eps = &s.eps[..ns];
+    let deviation = &mut s.deviation[..ns];
+    let trend = &mut s.trend[..ns];
+    let permanent = &s.permanent[..ns];
+    let temporary = &s.temporary[..ns];
+    let annual = &mut s.annual[..ns];
+    // Per sector, its terms (sliced to the sectors).
+    let sparse = sparse.map(|sp| &sp.of[..ns]);
     for i in 0..ns {
         // Σ_k λ_ik f_k, shocks in matrix order.
         let mut common = v(&[0.0; L]);
         match sparse {
-            Some(loads_of) => {
-                for &k in &loads_of[i] {
-                    common = common + v(&p.load_by_shock[k * ns + i]) * v(&s.shocks[k]);
+            Some(of) => {
+                for &(a, k) in &of[i] {
+                    common = common + a * v(&shocks[k]);
                 }
             }
             None => {
-                for k in 0..nk {
-                    common = common + v(&p.load_by_shock[k * ns + i]) * v(&s.shocks[k]);
+                for (k, f) in shocks.iter().enumerate() {
+                    common = common + v(&loads[k * ns + i]) * v(f);
                 }
             }
         }
-        let (mu, idio, ar) = (
-            v(&p.mu_by_year[year * ns + i]),
-            v(&p.idio_by_year[year * ns + i]),
-            model.ar[i],
-        );
+        let (mu, idio, ar) = (v(&mu[i]), v(&idio[i]), ar[i]);
         // The AR(1), the log level on the sector's own path and with events.
-        let d = ar * v(&s.deviation[i]) + idio * v(&s.eps[i]) + common;
-        let trend = if s.boost.is_empty() {
-            v(&s.trend[i]) + (mu + d)
-        } else {
-            v(&s.trend[i]) + (mu + v(&s.boost[t * ns + i]) + d)
+        let d = ar * v(&deviation[i]) + idio * v(&eps[i]) + common;
+        let new_trend = match boost {
+            None => v(&trend[i]) + (mu + d),
+            Some(boost) => v(&trend[i]) + (mu + v(&boost[i]) + d),
         };
-        let log_level = trend + v(&s.permanent[i]) + v(&s.temporary[i]);
-        s.deviation[i] = d.get();
-        s.trend[i] = trend.get();
-        s.work[i] = log_level.get();
-        let level = draw::exp_lanes(isa, &s.work[i]);
-        s.annual[i] = (v(&s.annual[i]) + v(&level)).get();
+        let log_level = new_trend + v(&permanent[i]) + v(&temporary[i]);
+        deviation[i] = d.get();
+        trend[i] = new_trend.get();
+        let level = draw::exp_lanes(isa, &log_level.get());
+        annual[i] = (v(&annual[i]) + v(&level)).get();
     }
 }
 
@@ -257,9 +288,7 @@ pub(super) fn step_sectors_observed<I: Isa, const L: usize>(
             }
         };
     }
-    for i in 0..ns {
-        s.obs.eps[i] = draw::normal_lanes(isa, rngs);
-    }
+    draw::normals_into(isa, rngs, &mut s.obs.eps[..ns]);
     let p = &s.params;
     // Year 0's mean growth, plus the policy rules' growth of quarter `t`.
     let mu = |i: usize| {

@@ -419,3 +419,151 @@ impl rand::TryRng for Fixed {
         Ok(())
     }
 }
+
+/// The lane masks, `div`, `sqrt` and `pick_negative` of every ISA are the scalar operations
+/// per lane, on random values and every special value in every lane position, at a width that
+/// is a multiple of 4 and one that is not.
+#[test]
+fn lane_masks_and_arithmetic_are_the_scalar_operations() {
+    fn check<I: Isa, const L: usize>(isa: I, a: &[f64; L], b: &[f64; L], q: &[u32; L]) {
+        let name = std::any::type_name::<I>();
+        let (mut lt, mut le, mut nz) = (0u32, 0u32, 0u32);
+        for l in 0..L {
+            lt |= u32::from(a[l] < b[l]) << l;
+            le |= u32::from(a[l] <= b[0]) << l;
+            nz |= u32::from(q[l] != 0) << l;
+        }
+        assert_eq!(isa.lt_mask(a, b), lt, "{name}: {a:?} < {b:?}");
+        assert_eq!(isa.le_mask(a, b[0]), le, "{name}: {a:?} <= {}", b[0]);
+        assert_eq!(isa.nonzero_mask(q), nz, "{name}: {q:?}");
+        let mut zero = 0u32;
+        for l in 0..L {
+            zero |= u32::from(a[l] == 0.0) << l;
+        }
+        assert_eq!(isa.zero_mask(a), zero, "{name}: {a:?}");
+        assert_eq!(
+            isa.all_finite(a),
+            a.iter().all(|x| x.is_finite()),
+            "{name}: {a:?}"
+        );
+        let (d, r, p) = (isa.div(a, b), isa.sqrt(a), isa.pick_negative(a, 1.5, -2.5));
+        for l in 0..L {
+            assert_eq!(d[l].to_bits(), (a[l] / b[l]).to_bits(), "{name}");
+            assert_eq!(r[l].to_bits(), a[l].sqrt().to_bits(), "{name}");
+            let want = if a[l] < 0.0 { 1.5 } else { -2.5 };
+            assert_eq!(p[l].to_bits(), f64::to_bits(want), "{name}: {}", a[l]);
+        }
+    }
+    fn all<I: Isa>(isa: I) {
+        let specials = [
+            0.0,
+            -0.0,
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            5e-324,
+            -5e-324,
+            f64::MAX,
+            -1.0,
+            1.0,
+        ];
+        let mut r = rng(41);
+        for round in 0..20_000 {
+            let mut a: [f64; 8] = std::array::from_fn(|_| 4.0 * uniform(&mut r) - 2.0);
+            let mut b: [f64; 8] = std::array::from_fn(|_| 4.0 * uniform(&mut r) - 2.0);
+            if round % 3 == 0 {
+                a[round % 8] = specials[round % specials.len()];
+                b[(round / 8) % 8] = specials[(round / 3) % specials.len()];
+            }
+            if round % 7 == 0 {
+                b = a;
+            }
+            let q: [u32; 8] = std::array::from_fn(|_| (r.next_u64() % 3) as u32);
+            check(isa, &a, &b, &q);
+            let a5: [f64; 5] = a[..5].try_into().unwrap();
+            let b5: [f64; 5] = b[3..].try_into().unwrap();
+            let q5: [u32; 5] = q[..5].try_into().unwrap();
+            check(isa, &a5, &b5, &q5);
+            let a12: [f64; 12] = std::array::from_fn(|l| a[l % 8]);
+            let b12: [f64; 12] = std::array::from_fn(|l| b[(l + 3) % 8]);
+            let q12: [u32; 12] = std::array::from_fn(|l| q[(l * 5) % 8]);
+            check(isa, &a12, &b12, &q12);
+        }
+        check(isa, &[0.0; 8], &[0.0; 8], &[0; 8]);
+        check(isa, &[-0.0; 8], &[0.0; 8], &[u32::MAX; 8]);
+    }
+    all(Portable);
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = super::Avx2::new() {
+        all(avx2);
+    }
+}
+
+/// `normals_into`, `skip_normals` and `uniforms_below` give each lane the sequence of
+/// `normal` and `uniform` on its own generator (misses included), in the order a kernel's
+/// quarter draws them, and leave every generator where the scalar draws leave it.
+#[test]
+fn runs_of_draws_are_the_scalar_sequences_per_lane() {
+    fn check<I: Isa, const L: usize>(isa: I, seed: u64) -> u32 {
+        let name = std::any::type_name::<I>();
+        let mut scalar: [Xoshiro256PlusPlus; L] = std::array::from_fn(|l| rng(seed + l as u64));
+        let mut lanes = XoshiroLanes::from_rngs(&scalar);
+        let mut r = rng(seed ^ 0x5555);
+        let mut buf = vec![[0.0; L]; 20];
+        let mut masks = vec![0u32; 9];
+        let mut hits = 0;
+        for step in 0..3_000 {
+            let n = step % 20;
+            isa.normals_into(&mut lanes, &mut buf[..n]);
+            for j in 0..n {
+                for l in 0..L {
+                    assert_eq!(
+                        buf[j][l].to_bits(),
+                        normal(&mut scalar[l]).to_bits(),
+                        "{name}: lane {l} of {L}, step {step}, draw {j}"
+                    );
+                }
+            }
+            let n = (step * 7) % 18;
+            isa.skip_normals(&mut lanes, n);
+            for s in scalar.iter_mut() {
+                for _ in 0..n {
+                    normal(s);
+                }
+            }
+            let ne = step % 10;
+            let p: Vec<[f64; L]> = (0..ne)
+                .map(|_| std::array::from_fn(|_| uniform(&mut r)))
+                .collect();
+            let compare = |e: usize| (e + step) % 3 != 0;
+            isa.uniforms_below(&mut lanes, &p, compare, &mut masks[..ne]);
+            for e in 0..ne {
+                let mut want = 0u32;
+                for l in 0..L {
+                    let u = uniform(&mut scalar[l]);
+                    want |= u32::from(compare(e) && u < p[e][l]) << l;
+                }
+                assert_eq!(masks[e], want, "{name}: L {L}, step {step}, event {e}");
+                hits += want.count_ones();
+            }
+            for l in 0..L {
+                assert!(
+                    lanes.to_rng(l) == scalar[l],
+                    "{name}: lane {l} of {L}, step {step}"
+                );
+            }
+        }
+        hits
+    }
+    fn all<I: Isa>(isa: I) {
+        assert!(check::<I, 8>(isa, 700) > 1000);
+        assert!(check::<I, 5>(isa, 800) > 500);
+        assert!(check::<I, 3>(isa, 900) > 300);
+    }
+    all(Portable);
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = super::Avx2::new() {
+        all(avx2);
+    }
+}
