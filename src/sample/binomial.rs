@@ -213,6 +213,17 @@ pub struct BinomialLanes<const L: usize> {
 }
 
 impl<const L: usize> BinomialLanes<L> {
+    /// Lane `l`'s BINV constants (for a lane that uses BINV).
+    #[inline(always)]
+    fn binv_of(&self, l: usize) -> Binv {
+        Binv {
+            r: self.r[l],
+            s: self.s[l],
+            a: self.a[l],
+            n: self.n,
+        }
+    }
+
     /// Lane `l`'s distribution, as [`Binomial::new`] makes it.
     ///
     /// # Errors
@@ -220,14 +231,8 @@ impl<const L: usize> BinomialLanes<L> {
     #[inline]
     pub fn lane(&self, l: usize) -> Result<Binomial, BinomialError> {
         if self.binv[l] {
-            let b = Binv {
-                r: self.r[l],
-                s: self.s[l],
-                a: self.a[l],
-                n: self.n,
-            };
             Ok(Binomial {
-                method: Method::Binv(b, self.flipped[l]),
+                method: Method::Binv(self.binv_of(l), self.flipped[l]),
             })
         } else {
             Binomial::new(self.n, self.p[l])
@@ -241,13 +246,7 @@ impl<const L: usize> BinomialLanes<L> {
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, l: usize, rng: &mut R) -> Result<u64, BinomialError> {
         if self.binv[l] {
-            let b = Binv {
-                r: self.r[l],
-                s: self.s[l],
-                a: self.a[l],
-                n: self.n,
-            };
-            Ok(b.sample(self.flipped[l], rng))
+            Ok(self.binv_of(l).sample(self.flipped[l], rng))
         } else {
             Binomial::new(self.n, self.p[l]).map(|d| d.sample(rng))
         }
