@@ -52,6 +52,25 @@ const TWO54: f64 = 1.80143985094819840000e+16;
 ///
 /// `x = (128 e + i) ln2/128 + r` with `|r| <= ln2/256` (Cody–Waite: `k ln2/128` in two parts,
 /// the first short enough that `k * EXP_LN2_HI` is exact); `e^x = 2^e S_i (1 + t_i) e^r`, computed as
+/// The reduction, table lookup and polynomial of [`exp_one`] for a clamped `x`: the bits of
+/// `2^e S_i` (before any rescaling) and `p`, with `e^x = s + s p` where `s` is a normal double.
+/// k = round(x 128 / ln2) by the 1.5 * 2^52 shift: its low bits are k.
+#[inline(always)]
+pub(super) fn exp_reduce(x: f64) -> (u64, f64) {
+    let z = EXP_INV_LN2_N * x;
+    let kd = z + EXP_SHIFT;
+    let ki = kd.to_bits();
+    let kd = kd - EXP_SHIFT;
+    let r = x + kd * EXP_NEG_LN2_HI_N + kd * EXP_NEG_LN2_LO_N;
+    let idx = 2 * (ki % 128) as usize;
+    let top = ki << 45;
+    let tail = f64::from_bits(EXP_TAB[idx]);
+    let sbits = EXP_TAB[idx + 1].wrapping_add(top);
+    let r2 = r * r;
+    let tmp = tail + r + r2 * (EXP_C2 + r * EXP_C3) + r2 * r2 * (EXP_C4 + r * EXP_C5);
+    (sbits, tmp)
+}
+
 /// `s + s * (t_i + r + r^2/2 + r^3/6 + r^4/24 + r^5/120)` with `s = 2^e S_i` built from bits (the
 /// Taylor remainder is below 2^-60 on this interval). Results that are not normal doubles
 /// (|x| >= 512, where `2^e` may leave the exponent range) are scaled in two steps, with the
@@ -62,18 +81,7 @@ fn exp_one(x: f64) -> f64 {
     // 0 by themselves); a NaN passes through and is selected at the end.
     let xc = if x > 710.0 { 710.0 } else { x };
     let xc = if xc < -746.0 { -746.0 } else { xc };
-    // k = round(x 128 / ln2) by the 1.5 * 2^52 shift: its low bits are k.
-    let z = EXP_INV_LN2_N * xc;
-    let kd = z + EXP_SHIFT;
-    let ki = kd.to_bits();
-    let kd = kd - EXP_SHIFT;
-    let r = xc + kd * EXP_NEG_LN2_HI_N + kd * EXP_NEG_LN2_LO_N;
-    let idx = 2 * (ki % 128) as usize;
-    let top = ki << 45;
-    let tail = f64::from_bits(EXP_TAB[idx]);
-    let sbits = EXP_TAB[idx + 1].wrapping_add(top);
-    let r2 = r * r;
-    let tmp = tail + r + r2 * (EXP_C2 + r * EXP_C3) + r2 * r2 * (EXP_C4 + r * EXP_C5);
+    let (sbits, tmp) = exp_reduce(xc);
     // |x| < 512: s = 2^e S_i is a normal double and e^x = s + s p. Beyond, s is formed
     // 2^1009 times too small (x >= 512) or 2^1022 times too large (x <= -512) and the sum
     // scaled back by one multiplication (an overflow rounds to inf there). In the second case

@@ -278,22 +278,7 @@ impl Isa for Portable {
 /// is a normal double, the final factor is 1 and `x` is not NaN), operation for operation.
 #[inline(always)]
 pub(super) fn exp_small(x: f64) -> f64 {
-    use super::exp_table::EXP_TAB;
-    use super::math::{
-        EXP_C2, EXP_C3, EXP_C4, EXP_C5, EXP_INV_LN2_N, EXP_NEG_LN2_HI_N, EXP_NEG_LN2_LO_N,
-        EXP_SHIFT,
-    };
-    let z = EXP_INV_LN2_N * x;
-    let kd = z + EXP_SHIFT;
-    let ki = kd.to_bits();
-    let kd = kd - EXP_SHIFT;
-    let r = x + kd * EXP_NEG_LN2_HI_N + kd * EXP_NEG_LN2_LO_N;
-    let idx = 2 * (ki % 128) as usize;
-    let top = ki << 45;
-    let tail = f64::from_bits(EXP_TAB[idx]);
-    let sbits = EXP_TAB[idx + 1].wrapping_add(top);
-    let r2 = r * r;
-    let tmp = tail + r + r2 * (EXP_C2 + r * EXP_C3) + r2 * r2 * (EXP_C4 + r * EXP_C5);
+    let (sbits, tmp) = super::math::exp_reduce(x);
     let s = f64::from_bits(sbits);
     s + s * tmp
 }
