@@ -298,19 +298,45 @@ pub(super) fn step_sectors_observed<I: Isa, const L: usize>(
             v(&p.mu_by_year[i]) + v(&s.boost[t * ns + i])
         }
     };
+    // As in `step_sectors`, a loading that is zero in every lane may be
+    // skipped while the shocks are finite; this sum starts at -0.0, which a
+    // skipped +0 would have made +0, so a lane that ends at -0.0 is summed
+    // again with every term.
+    let sparse = s.sparse_loads.as_ref().filter(|_| {
+        s.shocks[..model.load_stride]
+            .iter()
+            .all(|f| isa.all_finite(f))
+    });
     let obs = &mut s.obs;
     for i in 0..ns {
         // Σ_k λ_ik f_k over the loading stride (the padding's loading is
         // zero), from -0.0 as `Iterator::sum`.
-        let mut common = v(&[-0.0; L]);
-        for k in 0..model.load_stride {
-            let load = if k < nk {
-                v(&p.load_by_shock[k * ns + i])
-            } else {
-                v(&[0.0; L])
-            };
-            common = common + load * v(&s.shocks[k]);
-        }
+        let every_term = || {
+            let mut common = v(&[-0.0; L]);
+            for k in 0..model.load_stride {
+                let load = if k < nk {
+                    v(&p.load_by_shock[k * ns + i])
+                } else {
+                    v(&[0.0; L])
+                };
+                common = common + load * v(&s.shocks[k]);
+            }
+            common
+        };
+        let common = match sparse {
+            Some(sp) => {
+                let mut common = v(&[-0.0; L]);
+                for &(a, k) in &sp.of[i] {
+                    common = common + a * v(&s.shocks[k]);
+                }
+                let negative_zero = common
+                    .get()
+                    .iter()
+                    .any(|c| c.to_bits() == (-0.0f64).to_bits());
+                if negative_zero { every_term() } else { common }
+            }
+            None => every_term(),
+        };
         let innovation = v(&p.idio_by_year[i]) * v(&obs.eps[i]) + common;
         obs.innovation[i] = innovation.get();
         let d = model.ar[i] * v(&s.deviation[i]) + innovation;

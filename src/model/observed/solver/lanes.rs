@@ -64,6 +64,11 @@ pub struct LaneWorkspace<const L: usize> {
     /// (`ns`) of the lanes solved.
     pub(in crate::model) shock: Vec<[f64; L]>,
     pub(in crate::model) innovation: Vec<[f64; L]>,
+    /// Each sector's loadings that are not zero (`(loading, shock)`,
+    /// shocks in order) and each row of `R`'s entries that are not zero
+    /// (`(entry, column)`), for the sums that may skip zero terms.
+    loads_of: Vec<Vec<(f64, usize)>>,
+    correlation_of: Vec<Vec<(f64, usize)>>,
     /// One lane's columns, for [`solve_with`].
     scalar: Workspace,
     before: Vec<f64>,
@@ -81,7 +86,20 @@ impl<const L: usize> LaneWorkspace<L> {
         }
         let (ns, nk, m) = (c.ns, c.nk, c.max_conditions);
         let z = |n: usize| vec![[0.0; L]; n];
+        let nonzero = |row: &[f64]| {
+            row.iter()
+                .enumerate()
+                .filter(|&(_, &a)| a != 0.0)
+                .map(|(k, &a)| (a, k))
+                .collect()
+        };
         LaneWorkspace {
+            loads_of: (0..ns)
+                .map(|i| nonzero(&c.load[i * nk..(i + 1) * nk]))
+                .collect(),
+            correlation_of: (0..nk)
+                .map(|k| nonzero(&c.correlation[k * nk..(k + 1) * nk]))
+                .collect(),
             term: vec![0; m * ns],
             count: vec![0; m],
             used: Vec::with_capacity(ns),
@@ -355,6 +373,8 @@ fn solve_lanes_small<I: Isa, const M: usize, const L: usize>(
         at_l,
         shock,
         innovation,
+        loads_of,
+        correlation_of,
         ..
     } = ws;
 
@@ -411,12 +431,26 @@ fn solve_lanes_small<I: Isa, const M: usize, const L: usize>(
     // P = S L' A' (the used sectors in increasing order: the others' rows
     // of A' are zero and add nothing to a sum that started at +0.0), X = S R
     // P, D = L X + diag(sigma^2) A' (used rows).
+    //
+    // Each of these sums skips its zero coefficients when the values they
+    // multiply are finite (see [`sum_row`]).
+    let finite = |x: &[[f64; L]]| x.iter().all(|x| isa.all_finite(x));
+    let load_row = |i: usize| Row {
+        all: &consts.load[i * nk..(i + 1) * nk],
+        nonzero: &loads_of[i],
+    };
     pm[..nk * M].fill(zero);
     for &i in used {
-        let li = &consts.load[i * nk..(i + 1) * nk];
-        for (k, &l) in li.iter().enumerate() {
-            for o in 0..M {
-                pm[k * M + o] = (v(&pm[k * M + o]) + l * v(&at[i * M + o])).get();
+        let at = &at[i * M..(i + 1) * M];
+        // These sums start at +0, which adding ±0 leaves as it is.
+        let row = load_row(i);
+        if finite(at) {
+            for &(l, k) in row.nonzero {
+                add_scaled::<I, M, L>(isa, &mut pm[k * M..(k + 1) * M], l, at);
+            }
+        } else {
+            for (k, &l) in row.all.iter().enumerate() {
+                add_scaled::<I, M, L>(isa, &mut pm[k * M..(k + 1) * M], l, at);
             }
         }
     }
@@ -426,25 +460,24 @@ fn solve_lanes_small<I: Isa, const M: usize, const L: usize>(
             pm[k * M + o] = (v(&pm[k * M + o]) * s).get();
         }
     }
+    let pm_finite = finite(&pm[..nk * M]);
     for k in 0..nk {
-        let r = &consts.correlation[k * nk..(k + 1) * nk];
+        let row = Row {
+            all: &consts.correlation[k * nk..(k + 1) * nk],
+            nonzero: &correlation_of[k],
+        };
         let s = v(&draw.scales[k]);
         for o in 0..M {
-            let mut y = v(&zero);
-            for (j, &rj) in r.iter().enumerate() {
-                y = y + rj * v(&pm[j * M + o]);
-            }
-            xm[k * M + o] = (s * y).get();
+            let y = sum_row(isa, zero, row, pm_finite, |j| &pm[j * M + o]);
+            xm[k * M + o] = (s * v(&y)).get();
         }
     }
+    let xm_finite = finite(&xm[..nk * M]);
     for &i in used {
         let sq = consts.idio_sq[i];
         for o in 0..M {
-            let mut d = sq * v(&at[i * M + o]);
-            for k in 0..nk {
-                d = d + consts.load_t[k * ns + i] * v(&xm[k * M + o]);
-            }
-            dt[i * M + o] = d.get();
+            let start = (sq * v(&at[i * M + o])).get();
+            dt[i * M + o] = sum_row(isa, start, load_row(i), xm_finite, |k| &xm[k * M + o]);
         }
     }
     let (dt, at, xm, wl, wb) = (&*dt, &*at, &*xm, &*wl, &*wb);
@@ -525,16 +558,72 @@ fn solve_lanes_small<I: Isa, const M: usize, const L: usize>(
         }
         *a = s.get();
     }
-    for ((u, a), &sq) in innovation.iter_mut().zip(at_l.iter()).zip(&consts.idio_sq) {
-        *u = (sq * v(a)).get();
-    }
-    for (k, s) in shock.iter().enumerate() {
-        let lk = &consts.load_t[k * ns..(k + 1) * ns];
-        for (u, &l) in innovation.iter_mut().zip(lk) {
-            *u = (v(u) + l * v(s)).get();
-        }
+    // A failed lane's shocks may be anything: then every term is summed.
+    let shock_finite = finite(shock);
+    for (i, u) in innovation.iter_mut().enumerate() {
+        let start = (consts.idio_sq[i] * v(&at_l[i])).get();
+        *u = sum_row(isa, start, load_row(i), shock_finite, |k| &shock[k]);
     }
     ok
+}
+
+/// `y[o] += a x[o]` per lane, for the `M` columns.
+#[inline(always)]
+fn add_scaled<I: Isa, const M: usize, const L: usize>(
+    isa: I,
+    y: &mut [[f64; L]],
+    a: f64,
+    x: &[[f64; L]],
+) {
+    let v = |x: &[f64; L]| isa.lanes(x);
+    for (y, x) in y[..M].iter_mut().zip(&x[..M]) {
+        *y = (v(y) + a * v(x)).get();
+    }
+}
+
+/// A row of coefficients `c_k` of a sum, with those that are not zero
+/// (`(c_k, k)`, in order of `k`).
+#[derive(Clone, Copy)]
+struct Row<'a> {
+    all: &'a [f64],
+    nonzero: &'a [(f64, usize)],
+}
+
+/// `start + c_0 x_0 + c_1 x_1 + ...` per lane, left to right (`x(k)` is
+/// `x_k`), skipping the terms whose `c_k` is zero when `skip_zeros` (the
+/// caller's promise that every `x_k` is finite), with the bits of the sum
+/// of every term. A skipped term is then `±0`, and adding `±0` to a partial
+/// sum changes it only from `-0` to `+0`: the full sum and the sum without
+/// those terms are equal, or the full one is `+0` where the other is `-0`.
+/// So only a lane that ends at `-0` is summed again with every term.
+#[inline(always)]
+fn sum_row<'x, I: Isa, const L: usize>(
+    isa: I,
+    start: [f64; L],
+    row: Row,
+    skip_zeros: bool,
+    x: impl Fn(usize) -> &'x [f64; L],
+) -> [f64; L] {
+    let v = |a: &[f64; L]| isa.lanes(a);
+    let full = || {
+        let mut sum = v(&start);
+        for (k, &c) in row.all.iter().enumerate() {
+            sum = sum + c * v(x(k));
+        }
+        sum.get()
+    };
+    if !skip_zeros {
+        return full();
+    }
+    let mut sum = v(&start);
+    for &(c, k) in row.nonzero {
+        sum = sum + c * v(x(k));
+    }
+    let sum = sum.get();
+    if sum.iter().any(|s| s.to_bits() == (-0.0f64).to_bits()) {
+        return full();
+    }
+    sum
 }
 
 #[cfg(test)]
