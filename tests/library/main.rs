@@ -16,6 +16,7 @@ mod nowcast;
 mod nowcast_jilin;
 mod recording;
 mod report_snapshot;
+mod sampler_bits;
 mod schedule;
 mod semantics;
 mod sharing;
