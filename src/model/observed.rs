@@ -485,6 +485,8 @@ pub(crate) fn impossible(scenario: &Scenario, base_quarters: &[[f64; 4]]) -> Vec
     out
 }
 
+#[cfg(test)]
+mod fixture;
 mod solver;
 #[cfg(test)]
 mod tests;

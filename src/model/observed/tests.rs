@@ -82,48 +82,12 @@ fn solve_reference(
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixture::RandomSectors;
     use super::*;
     use crate::Model;
     use crate::scenario;
     use rand::{RngExt, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
-
-    /// Random sector parameters: `ns` sectors, `nk` shocks (loadings padded
-    /// to a stride of `nk + 1`, some zero), a valid correlation matrix.
-    fn random_params(
-        rng: &mut Xoshiro256PlusPlus,
-        ns: usize,
-        nk: usize,
-    ) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
-        let idio = (0..ns)
-            .map(|_| 0.002 + 0.02 * rng.random::<f64>())
-            .collect();
-        let stride = nk + 1;
-        let mut load = vec![0.0; ns * stride];
-        for i in 0..ns {
-            for k in 0..nk {
-                if rng.random::<f64>() < 0.7 {
-                    load[i * stride + k] = 0.03 * (rng.random::<f64>() - 0.3);
-                }
-            }
-        }
-        // R = B B' with unit-norm rows of B: a correlation matrix.
-        let b: Vec<Vec<f64>> = (0..nk)
-            .map(|_| {
-                let row: Vec<f64> = (0..nk).map(|_| rng.random::<f64>() - 0.2).collect();
-                let n = row.iter().map(|x| x * x).sum::<f64>().sqrt();
-                row.iter().map(|x| x / n).collect()
-            })
-            .collect();
-        let corr = (0..nk)
-            .map(|x| {
-                (0..nk)
-                    .map(|y| (0..nk).map(|z| b[x][z] * b[y][z]).sum())
-                    .collect()
-            })
-            .collect();
-        (idio, load, corr)
-    }
 
     /// The workspace solve agrees with the nalgebra version on the same
     /// random draws to 1e-12 (both stop once every figure's log residual is
@@ -145,19 +109,9 @@ mod tests {
             (3, 0, 1),
             (12, 8, 7),
         ] {
-            let (idio, load, correlation) = random_params(&mut rng, ns, nk);
-            let base = vec![[100.0; 4]; ns];
-            let params = SectorParams {
-                idio: &idio,
-                load: &load,
-                load_stride: nk + 1,
-                correlation: &correlation,
-                base_quarters: &base,
-            };
-            let observed = Observed {
-                solver: Solver::new(&params, m),
-                ..Observed::default()
-            };
+            let sectors = RandomSectors::new(&mut rng, ns, nk);
+            let params = sectors.params();
+            let observed = sectors.observed(m);
             let mut ws = Workspace::new(&observed);
             let capacities = ws.capacities();
             for _ in 0..200 {
@@ -248,19 +202,9 @@ mod tests {
             (3, 0, 1),
             (12, 8, 4),
         ] {
-            let (idio, load, correlation) = random_params(&mut rng, ns, nk);
-            let base = vec![[100.0; 4]; ns];
-            let params = SectorParams {
-                idio: &idio,
-                load: &load,
-                load_stride: nk + 1,
-                correlation: &correlation,
-                base_quarters: &base,
-            };
-            let observed = Observed {
-                solver: Solver::new(&params, m),
-                ..Observed::default()
-            };
+            let sectors = RandomSectors::new(&mut rng, ns, nk);
+            let params = sectors.params();
+            let observed = sectors.observed(m);
             let mut ws = Workspace::new(&observed);
             let mut general = Workspace::new(&observed);
             let capacities = ws.capacities();

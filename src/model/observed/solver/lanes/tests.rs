@@ -1,47 +1,11 @@
 //! The batched solve against the per-path one, lane by lane and bit for bit.
 
 use super::*;
+use crate::model::observed::fixture::RandomSectors;
 use crate::sample::Portable;
 use crate::sample::simd::Avx2;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-
-/// Random sector parameters: `ns` sectors, `nk` shocks (loadings padded to
-/// a stride of `nk + 1`, some zero), a correlation matrix `B B'` with
-/// unit-norm rows of `B`.
-fn random_params(
-    rng: &mut Xoshiro256PlusPlus,
-    ns: usize,
-    nk: usize,
-) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
-    let idio = (0..ns)
-        .map(|_| 0.002 + 0.02 * rng.random::<f64>())
-        .collect();
-    let stride = nk + 1;
-    let mut load = vec![0.0; ns * stride];
-    for i in 0..ns {
-        for k in 0..nk {
-            if rng.random::<f64>() < 0.7 {
-                load[i * stride + k] = 0.03 * (rng.random::<f64>() - 0.3);
-            }
-        }
-    }
-    let b: Vec<Vec<f64>> = (0..nk)
-        .map(|_| {
-            let row: Vec<f64> = (0..nk).map(|_| rng.random::<f64>() - 0.2).collect();
-            let n = row.iter().map(|x| x * x).sum::<f64>().sqrt();
-            row.iter().map(|x| x / n).collect()
-        })
-        .collect();
-    let corr = (0..nk)
-        .map(|x| {
-            (0..nk)
-                .map(|y| (0..nk).map(|z| b[x][z] * b[y][z]).sum())
-                .collect()
-        })
-        .collect();
-    (idio, load, corr)
-}
 
 /// Counts of a comparison: lanes solved, lanes that failed.
 #[derive(Default)]
@@ -62,19 +26,8 @@ fn compare<I: Isa, const L: usize>(
     rounds: usize,
     tally: &mut Tally,
 ) {
-    let (idio, load, correlation) = random_params(rng, ns, nk);
-    let base = vec![[100.0; 4]; ns];
-    let params = SectorParams {
-        idio: &idio,
-        load: &load,
-        load_stride: nk + 1,
-        correlation: &correlation,
-        base_quarters: &base,
-    };
-    let observed = Observed {
-        solver: Solver::new(&params, m),
-        ..Observed::default()
-    };
+    let sectors = RandomSectors::new(rng, ns, nk);
+    let (params, observed) = (sectors.params(), sectors.observed(m));
     let mut ws = Workspace::new(&observed);
     let mut lanes = LaneWorkspace::<L>::new(&observed);
     let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();

@@ -1,0 +1,73 @@
+//! Random sector parameters for the solve's tests (the scalar solve, the
+//! solve for few figures and the batched solve are all checked on them).
+
+use super::*;
+use rand::RngExt;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// `ns` sectors and `nk` shocks: idiosyncratic sizes, loadings padded to a
+/// stride of `nk + 1` (about 30% of them zero) and a correlation matrix.
+pub(in crate::model) struct RandomSectors {
+    idio: Vec<f64>,
+    load: Vec<f64>,
+    nk: usize,
+    correlation: Vec<Vec<f64>>,
+    base: Vec<[f64; 4]>,
+}
+
+impl RandomSectors {
+    pub(in crate::model) fn new(rng: &mut Xoshiro256PlusPlus, ns: usize, nk: usize) -> Self {
+        let idio = (0..ns)
+            .map(|_| 0.002 + 0.02 * rng.random::<f64>())
+            .collect();
+        let stride = nk + 1;
+        let mut load = vec![0.0; ns * stride];
+        for i in 0..ns {
+            for k in 0..nk {
+                if rng.random::<f64>() < 0.7 {
+                    load[i * stride + k] = 0.03 * (rng.random::<f64>() - 0.3);
+                }
+            }
+        }
+        // R = B B' with unit-norm rows of B: a correlation matrix.
+        let b: Vec<Vec<f64>> = (0..nk)
+            .map(|_| {
+                let row: Vec<f64> = (0..nk).map(|_| rng.random::<f64>() - 0.2).collect();
+                let n = row.iter().map(|x| x * x).sum::<f64>().sqrt();
+                row.iter().map(|x| x / n).collect()
+            })
+            .collect();
+        let correlation = (0..nk)
+            .map(|x| {
+                (0..nk)
+                    .map(|y| (0..nk).map(|z| b[x][z] * b[y][z]).sum())
+                    .collect()
+            })
+            .collect();
+        RandomSectors {
+            idio,
+            load,
+            nk,
+            correlation,
+            base: vec![[100.0; 4]; ns],
+        }
+    }
+
+    pub(in crate::model) fn params(&self) -> SectorParams<'_> {
+        SectorParams {
+            idio: &self.idio,
+            load: &self.load,
+            load_stride: self.nk + 1,
+            correlation: &self.correlation,
+            base_quarters: &self.base,
+        }
+    }
+
+    /// An `[observed]` section whose solver is sized for `m` figures.
+    pub(in crate::model) fn observed(&self, m: usize) -> Observed {
+        Observed {
+            solver: Solver::new(&self.params(), m),
+            ..Observed::default()
+        }
+    }
+}
