@@ -71,3 +71,39 @@ impl RandomSectors {
         }
     }
 }
+
+/// `m` figures on `ns` sectors: figure 0 on every sector, the others on
+/// overlapping pieces, weights repeated for some sectors; each target is
+/// its figure's drawn year-to-date sum (`drawn(weights)`) moved by up to
+/// `spread / 2` either way, from near the drawn point to far (some
+/// unreachable).
+pub(in crate::model) fn random_figures(
+    rng: &mut Xoshiro256PlusPlus,
+    ns: usize,
+    m: usize,
+    spread: f64,
+    drawn: impl Fn(&[(usize, f64)]) -> f64,
+) -> Vec<ExactCondition> {
+    (0..m)
+        .map(|o| {
+            let mut weights: Vec<(usize, f64)> = if o == 0 {
+                (0..ns).map(|i| (i, 1.0)).collect()
+            } else {
+                (0..ns)
+                    .filter(|i| (i + o) % (m + 1) != 0)
+                    .map(|i| (ns - 1 - i, 0.5 + rng.random::<f64>()))
+                    .collect()
+            };
+            if o == 1 {
+                weights.push((weights[0].0, 0.25));
+            }
+            let target_ytd = drawn(&weights) * (1.0 + spread * (rng.random::<f64>() - 0.5));
+            ExactCondition {
+                indicator: o,
+                weights,
+                target_ytd,
+                ln_target: draw::ln(target_ytd),
+            }
+        })
+        .collect()
+}

@@ -82,7 +82,7 @@ fn solve_reference(
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::RandomSectors;
+    use super::super::fixture::{RandomSectors, random_figures};
     use super::*;
     use crate::Model;
     use crate::scenario;
@@ -218,32 +218,12 @@ mod tests {
                 // pieces, weights repeated for some sectors; targets from
                 // near the drawn point to far (some unreachable).
                 let spread = [0.01, 0.06, 0.3][n % 3];
-                let conds: Vec<ExactCondition> = (0..m)
-                    .map(|o| {
-                        let mut weights: Vec<(usize, f64)> = if o == 0 {
-                            (0..ns).map(|i| (i, 1.0)).collect()
-                        } else {
-                            (0..ns)
-                                .filter(|i| (i + o) % (m + 1) != 0)
-                                .map(|i| (ns - 1 - i, 0.5 + rng.random::<f64>()))
-                                .collect()
-                        };
-                        if o == 1 {
-                            weights.push((weights[0].0, 0.25));
-                        }
-                        let now: f64 = weights
-                            .iter()
-                            .map(|&(i, w)| w * (before[i] + level[i]))
-                            .sum();
-                        let target_ytd = now * (1.0 + spread * (rng.random::<f64>() - 0.5));
-                        ExactCondition {
-                            indicator: o,
-                            weights,
-                            target_ytd,
-                            ln_target: draw::ln(target_ytd),
-                        }
-                    })
-                    .collect();
+                let conds = random_figures(&mut rng, ns, m, spread, |weights| {
+                    weights
+                        .iter()
+                        .map(|&(i, w)| w * (before[i] + level[i]))
+                        .sum()
+                });
                 let draw = QuarterDraw {
                     before: &before,
                     level: &level,

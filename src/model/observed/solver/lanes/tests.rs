@@ -1,7 +1,7 @@
 //! The batched solve against the per-path one, lane by lane and bit for bit.
 
 use super::*;
-use crate::model::observed::fixture::RandomSectors;
+use crate::model::observed::fixture::{RandomSectors, random_figures};
 use crate::sample::Portable;
 use crate::sample::simd::Avx2;
 use rand::{RngExt, SeedableRng};
@@ -63,32 +63,12 @@ fn compare<I: Isa, const L: usize>(
             scales[0][L - 1] = f64::INFINITY;
         }
         let spread = [0.01, 0.06, 0.3][n % 3];
-        let conds: Vec<ExactCondition> = (0..m)
-            .map(|o| {
-                let mut weights: Vec<(usize, f64)> = if o == 0 {
-                    (0..ns).map(|i| (i, 1.0)).collect()
-                } else {
-                    (0..ns)
-                        .filter(|i| (i + o) % (m + 1) != 0)
-                        .map(|i| (ns - 1 - i, 0.5 + rng.random::<f64>()))
-                        .collect()
-                };
-                if o == 1 {
-                    weights.push((weights[0].0, 0.25));
-                }
-                let now: f64 = weights
-                    .iter()
-                    .map(|&(i, w)| w * (before[i][0] + level[i][0]))
-                    .sum();
-                let target_ytd = now * (1.0 + spread * (rng.random::<f64>() - 0.5));
-                ExactCondition {
-                    indicator: o,
-                    weights,
-                    target_ytd,
-                    ln_target: draw::ln(target_ytd),
-                }
-            })
-            .collect();
+        let conds = random_figures(rng, ns, m, spread, |weights| {
+            weights
+                .iter()
+                .map(|&(i, w)| w * (before[i][0] + level[i][0]))
+                .sum()
+        });
         let drawn = LaneDraw {
             before: &before,
             level: &level,
