@@ -185,6 +185,66 @@ impl Workspace {
     }
 }
 
+/// What [`figure_terms`] writes: per figure `o`, its distinct sectors
+/// (`term[o * ns + n]`, `n < count[o]`), their weighted levels
+/// (`wl[o * ns + i]`) and its weighted sum before (`wb[o]`); a mark per
+/// sector some figure uses; the directions `at[i * m + o]` (`m` figures).
+pub(super) struct FigureTerms<'a> {
+    pub ns: usize,
+    pub term: &'a mut [usize],
+    pub count: &'a mut [usize],
+    pub mark: &'a mut [bool],
+    pub seen: &'a mut [bool],
+    pub wl: &'a mut [f64],
+    pub wb: &'a mut [f64],
+    pub at: &'a mut [f64],
+}
+
+/// Each figure's distinct sectors, their weighted levels and the weighted
+/// sum before this quarter; the directions `A' = w L_i / (wb + sum wl)`.
+/// `wl` and `at` are the slices for `conds.len()` figures.
+#[inline(always)]
+pub(super) fn figure_terms(conds: &[ExactCondition], draw: &QuarterDraw, t: FigureTerms) {
+    let FigureTerms {
+        ns,
+        term,
+        count,
+        mark,
+        seen,
+        wl,
+        wb,
+        at,
+    } = t;
+    let m = conds.len();
+    wl.fill(0.0);
+    at.fill(0.0);
+    mark.fill(false);
+    for (o, c) in conds.iter().enumerate() {
+        let mut b = 0.0;
+        let mut n = 0;
+        for &(i, w) in &c.weights {
+            if !seen[i] {
+                seen[i] = true;
+                term[o * ns + n] = i;
+                n += 1;
+            }
+            wl[o * ns + i] += w * draw.level[i];
+            b += w * draw.before[i];
+        }
+        count[o] = n;
+        wb[o] = b;
+        let mut total = b;
+        for &i in &term[o * ns..o * ns + n] {
+            total += wl[o * ns + i];
+            mark[i] = true;
+            seen[i] = false;
+        }
+        for &i in &term[o * ns..o * ns + n] {
+            at[i * m + o] = wl[o * ns + i] / total;
+        }
+    }
+}
+
 /// The largest absolute value (a NaN is kept only when it comes last; the
 /// caller tests the result for finiteness before comparing it).
 pub(super) fn amax(x: &[f64]) -> f64 {
@@ -407,37 +467,22 @@ pub(super) fn solve_with<'w, const M: usize>(
         innovation,
     } = ws;
 
-    // Each figure's distinct sectors, their weighted levels and the weighted
-    // sum before this quarter; the directions A' = w L_i / (wb + sum wl).
     let wl = &mut wl[..m * ns];
     let at = &mut at[..ns * m];
-    wl.fill(0.0);
-    at.fill(0.0);
-    mark.fill(false);
-    for (o, c) in conds.iter().enumerate() {
-        let mut b = 0.0;
-        let mut n = 0;
-        for &(i, w) in &c.weights {
-            if !seen[i] {
-                seen[i] = true;
-                term[o * ns + n] = i;
-                n += 1;
-            }
-            wl[o * ns + i] += w * draw.level[i];
-            b += w * draw.before[i];
-        }
-        count[o] = n;
-        wb[o] = b;
-        let mut total = b;
-        for &i in &term[o * ns..o * ns + n] {
-            total += wl[o * ns + i];
-            mark[i] = true;
-            seen[i] = false;
-        }
-        for &i in &term[o * ns..o * ns + n] {
-            at[i * m + o] = wl[o * ns + i] / total;
-        }
-    }
+    figure_terms(
+        conds,
+        draw,
+        FigureTerms {
+            ns,
+            term,
+            count,
+            mark,
+            seen,
+            wl,
+            wb,
+            at,
+        },
+    );
     used.clear();
     used.extend((0..ns).filter(|&i| mark[i]));
 

@@ -304,34 +304,21 @@ fn solve_small_body<'w, const M: usize>(
 
     // The figures' terms and directions, as in `solve_with`.
     let wl = &mut wl[..M * ns];
+    figure_terms(
+        conds,
+        draw,
+        FigureTerms {
+            ns,
+            term,
+            count,
+            mark,
+            seen,
+            wl,
+            wb,
+            at: &mut at[..ns * M],
+        },
+    );
     let (at, _) = at[..ns * M].as_chunks_mut::<M>();
-    wl.fill(0.0);
-    at.fill([0.0; M]);
-    mark.fill(false);
-    for (o, c) in conds.iter().enumerate() {
-        let mut b = 0.0;
-        let mut n = 0;
-        for &(i, w) in &c.weights {
-            if !seen[i] {
-                seen[i] = true;
-                term[o * ns + n] = i;
-                n += 1;
-            }
-            wl[o * ns + i] += w * draw.level[i];
-            b += w * draw.before[i];
-        }
-        count[o] = n;
-        wb[o] = b;
-        let mut total = b;
-        for &i in &term[o * ns..o * ns + n] {
-            total += wl[o * ns + i];
-            mark[i] = true;
-            seen[i] = false;
-        }
-        for &i in &term[o * ns..o * ns + n] {
-            at[i][o] = wl[o * ns + i] / total;
-        }
-    }
     used.clear();
     used.extend((0..ns).filter(|&i| mark[i]));
     // The residual bound of `converged_without_residual` needs every term
