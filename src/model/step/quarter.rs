@@ -161,17 +161,19 @@ pub(super) fn end_events<const L: usize>(
         if left.iter().fold(0, |a, &q| a | q) == 0 {
             continue;
         }
-        // The lanes' test is plain code here (the kernel calls this without
-        // its instruction set), which the compiler vectorizes.
-        let mut under_way = Portable.nonzero_mask(left);
-        while under_way != 0 {
-            let l = under_way.trailing_zeros() as usize;
-            under_way &= under_way - 1;
-            left[l] -= 1;
-            if left[l] == 0 {
-                for &(i, size) in lanes[l].events[e].impacts_of(s.start_year[e][l]) {
-                    s.permanent[i][l] += (1.0 - ev.recovery) * size;
-                }
+        // Every lane under way counts down a quarter, and only those that
+        // reach zero are visited: plain lane loops here (the kernel calls
+        // this without its instruction set), which the compiler vectorizes.
+        let mut ending = 0u32;
+        for (l, q) in left.iter_mut().enumerate() {
+            ending |= u32::from(*q == 1) << l;
+            *q = q.saturating_sub(1);
+        }
+        while ending != 0 {
+            let l = ending.trailing_zeros() as usize;
+            ending &= ending - 1;
+            for &(i, size) in lanes[l].events[e].impacts_of(s.start_year[e][l]) {
+                s.permanent[i][l] += (1.0 - ev.recovery) * size;
             }
         }
     }
