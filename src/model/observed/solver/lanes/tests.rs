@@ -211,3 +211,11 @@ fn the_batched_solve_has_each_lanes_bits_avx2() {
         None => compare_all(Portable, 43),
     }
 }
+
+/// The batched solve with the explicit SSE2 lane operations (the
+/// baseline kernel's on x86-64).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_batched_solve_has_each_lanes_bits_sse2() {
+    compare_all(crate::sample::simd::Sse2, 45);
+}
