@@ -549,12 +549,13 @@ fn series<const L: usize>(series: Series, s: &SectorState<L>, x: &IndicatorState
 
 /// Which compilation of the kernel runs: the same source and the same IEEE
 /// operations in the same order (no fused multiply-add, no sums across
-/// lanes), so every kind gives the same bits; they differ in the
-/// instructions the compiler may use for the lane loops.
+/// lanes), so every kind gives the same bits; they differ in the lane
+/// operations ([`draw::Isa`]) the kernel is compiled with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KernelKind {
-    /// The target's baseline instruction set (SSE2 on x86-64; the portable
-    /// build on other architectures).
+    /// The target's baseline instruction set: on x86-64 the explicit SSE2
+    /// lane operations (`sample::simd::Sse2`, 2 lanes of f64 per
+    /// instruction), on other architectures the portable lane loops.
     Baseline,
     /// x86-64 with AVX2 (256-bit vectors: 4 lanes of f64 per instruction),
     /// chosen at run time when the CPU has it.

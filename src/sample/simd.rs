@@ -1,15 +1,18 @@
 //! The lane operations of a batch, for each instruction set: [`Portable`] (plain lane loops,
-//! which the compiler vectorizes as it can) and, on x86-64, [`Avx2`] (explicit 256-bit
-//! intrinsics, four lanes per instruction). A batched kernel is generic over [`Isa`] and is
-//! handed the one the CPU can run; both give the same bits in every lane, because each
-//! operation is the same IEEE operation in the same order (no fused multiply-add, no sums
-//! across lanes), with the scalar code's selects written as vector compares and blends.
+//! which the compiler vectorizes as it can; the reference, and what other architectures run)
+//! and, on x86-64, [`Sse2`] (explicit 128-bit intrinsics, two lanes per instruction: the
+//! baseline kernel, since every x86-64 CPU has SSE2) and [`Avx2`] (explicit 256-bit
+//! intrinsics, four lanes per instruction, chosen at run time). A batched kernel is generic
+//! over [`Isa`] and is handed the one to run ([`Baseline`] or, where the CPU has it, AVX2);
+//! all give the same bits in every lane, because each operation is the same IEEE operation
+//! in the same order (no fused multiply-add, no sums across lanes), with the scalar code's
+//! selects written as vector compares and blends (SSE2: and/andnot/or).
 //!
 //! What has a vector form: the generators' step ([`Isa::next_u64`]), the ziggurat's fast test
-//! ([`Isa::normal_fast`]), [`Isa::exp`] (Tang's method with gathered table entries) and
-//! [`Isa::uniform`], and the lane arithmetic `+ - *` ([`Lanes`], for the kernel's sector
-//! step). Widths that are not a multiple of 4 run their last lanes with the
-//! portable code.
+//! ([`Isa::normal_fast`]), [`Isa::exp`] (Tang's method with table entries gathered, or on
+//! SSE2 loaded lane by lane) and [`Isa::uniform`], and the lane arithmetic `+ - *` ([`Lanes`],
+//! for the kernel's sector step). Widths that are not a multiple of the vector width run
+//! their last lanes with the portable code.
 
 use super::lanes::XoshiroLanes;
 
@@ -324,3 +327,19 @@ impl Avx2 {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+
+#[cfg(target_arch = "x86_64")]
+pub use sse2::Sse2;
+
+/// The lane operations every CPU of the target has: [`Sse2`] on x86-64, [`Portable`]
+/// elsewhere (what the baseline kernel runs).
+#[cfg(target_arch = "x86_64")]
+pub type Baseline = Sse2;
+
+/// The lane operations every CPU of the target has: [`Sse2`] on x86-64, [`Portable`]
+/// elsewhere (what the baseline kernel runs).
+#[cfg(not(target_arch = "x86_64"))]
+pub type Baseline = Portable;
+
+#[cfg(target_arch = "x86_64")]
+mod sse2;

@@ -3,6 +3,7 @@
 //! sectors once, each variant's indicators on them).
 
 use super::*;
+use crate::sample::simd::Baseline;
 
 /// The variants of a kernel, one entry per variant in each list (kept
 /// apart so that the batch function can read the models while it writes
@@ -46,8 +47,20 @@ pub struct Kernel<'m, const L: usize> {
     patch_lanes: bool,
     /// Scratch of [`Kernel::record`].
     record: LaneScratch,
-    /// The AVX2 lane operations when the kernel is [`KernelKind::Avx2`].
-    isa: Option<Avx2>,
+    /// The lane operations the batches run.
+    ops: Ops,
+}
+
+/// The lane operations of a kernel.
+#[derive(Debug, Clone, Copy)]
+enum Ops {
+    /// [`KernelKind::Avx2`], on a CPU that has it.
+    Avx2(Avx2),
+    /// [`KernelKind::Baseline`]: [`Baseline`] (SSE2 on x86-64).
+    Baseline,
+    /// The portable lane loops: the reference the tests compare the others with.
+    #[cfg(test)]
+    Portable,
 }
 
 impl<'m, const L: usize> Kernel<'m, L> {
@@ -98,7 +111,7 @@ impl<'m, const L: usize> Kernel<'m, L> {
             sectors: SectorState::new(leader),
             patch_lanes: leader.assumptions.patches_lane_arrays(),
             record: LaneScratch::default(),
-            isa: None,
+            ops: Ops::Baseline,
         }
         .with_kind(KernelKind::chosen())
     }
@@ -106,10 +119,18 @@ impl<'m, const L: usize> Kernel<'m, L> {
     /// The same kernel compiled for `kind` (tests compare kernels; a kind
     /// the CPU cannot run falls back to the baseline).
     pub fn with_kind(mut self, kind: KernelKind) -> Self {
-        self.isa = match kind {
-            KernelKind::Avx2 => Avx2::new(),
-            KernelKind::Baseline => None,
+        self.ops = match kind {
+            KernelKind::Avx2 => Avx2::new().map_or(Ops::Baseline, Ops::Avx2),
+            KernelKind::Baseline => Ops::Baseline,
         };
+        self
+    }
+
+    /// The same kernel on the portable lane loops (the reference of the
+    /// tests: on x86-64 neither kernel kind runs them).
+    #[cfg(test)]
+    pub fn with_portable_ops(mut self) -> Self {
+        self.ops = Ops::Portable;
         self
     }
 
@@ -193,13 +214,16 @@ impl<'m, const L: usize> Kernel<'m, L> {
         // The sector streams continue in lockstep, in structure-of-arrays form.
         let sector_rngs = &mut XoshiroLanes::from_rngs(&sector_rngs);
         let s = &mut self.sectors;
-        match self.isa {
+        match self.ops {
             #[cfg(target_arch = "x86_64")]
-            Some(isa) => {
+            Ops::Avx2(isa) => {
                 // SAFETY: `isa` (an `Avx2`) exists only on a CPU with AVX2.
                 unsafe { simulate_batch_avx2(isa, mb, s, sector_rngs, observers, active) }
             }
-            _ => simulate_batch(Portable, mb, s, sector_rngs, observers, active),
+            #[cfg(test)]
+            Ops::Portable => simulate_batch(Portable, mb, s, sector_rngs, observers, active),
+            // SSE2 on x86-64 (every such CPU has it), the portable lane loops elsewhere.
+            _ => simulate_batch(Baseline::default(), mb, s, sector_rngs, observers, active),
         }
     }
 

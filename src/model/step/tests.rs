@@ -8,7 +8,19 @@ fn compiled(path: &str) -> Model {
 }
 
 fn outcomes<const L: usize>(model: &Model, paths: u64, kind: KernelKind) -> Vec<PathOutcome> {
-    let mut kernel = Kernel::<L>::new(model).with_kind(kind);
+    outcomes_of(Kernel::<L>::new(model).with_kind(kind), model, paths)
+}
+
+/// [`outcomes`] of the kernel on the portable lane loops (the reference).
+fn portable_outcomes<const L: usize>(model: &Model, paths: u64) -> Vec<PathOutcome> {
+    outcomes_of(Kernel::<L>::new(model).with_portable_ops(), model, paths)
+}
+
+fn outcomes_of<const L: usize>(
+    mut kernel: Kernel<'_, L>,
+    model: &Model,
+    paths: u64,
+) -> Vec<PathOutcome> {
     let mut out = vec![];
     let mut row = PathOutcome::new(model);
     for first in (0..paths).step_by(L) {
@@ -32,7 +44,8 @@ fn bits(o: &PathOutcome) -> (Vec<u64>, Vec<u64>, &[u32], &[bool]) {
 }
 
 /// A path's values depend on (seed, path) alone: the same bits at batch
-/// widths 1, 4 and 8 and for the baseline and AVX2 kernels (37 paths: the last batch of 4 and 8 is padded), on
+/// widths 1, 4 and 8 and for the portable lane loops, the baseline kernel
+/// (SSE2 on x86-64) and AVX2 (37 paths: the last batch of 4 and 8 is padded), on
 /// scenarios with every feature (assumptions on sectors, events and
 /// indicators, policies, a nowcast, Student-t and two-piece shocks,
 /// counts, blends).
@@ -49,8 +62,20 @@ fn paths_are_identical_for_every_batch_width() {
         let eight = outcomes::<8>(&model, 37, KernelKind::Baseline);
         let avx_one = outcomes::<1>(&model, 37, KernelKind::Avx2);
         let avx_eight = outcomes::<8>(&model, 37, KernelKind::Avx2);
+        let portable_one = portable_outcomes::<1>(&model, 37);
+        let portable_eight = portable_outcomes::<8>(&model, 37);
         assert_eq!(one.len(), 37);
         for p in 0..37 {
+            assert_eq!(
+                bits(&portable_one[p]),
+                bits(&one[p]),
+                "{path}: path {p}, baseline, 1 lane"
+            );
+            assert_eq!(
+                bits(&portable_eight[p]),
+                bits(&one[p]),
+                "{path}: path {p}, portable, 8 lanes"
+            );
             assert_eq!(bits(&one[p]), bits(&four[p]), "{path}: path {p}, 4 lanes");
             assert_eq!(bits(&one[p]), bits(&eight[p]), "{path}: path {p}, 8 lanes");
             assert_eq!(

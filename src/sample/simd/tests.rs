@@ -20,6 +20,8 @@ fn rng(seed: u64) -> Xoshiro256PlusPlus {
 fn each_isa(mut check: impl FnMut(&dyn Fn() -> Box<dyn IsaCase>)) {
     check(&|| Box::new(Portable));
     #[cfg(target_arch = "x86_64")]
+    check(&|| Box::new(super::Sse2));
+    #[cfg(target_arch = "x86_64")]
     if let Some(avx2) = super::Avx2::new() {
         check(&move || Box::new(avx2));
     } else {
@@ -368,6 +370,11 @@ fn chi_squared_lanes_are_the_scalar_sequences_per_lane() {
         extra += check::<Portable, 8>(Portable, df, 20_000);
         extra += check::<Portable, 3>(Portable, df, 5_000);
         #[cfg(target_arch = "x86_64")]
+        {
+            extra += check::<_, 8>(super::Sse2, df, 20_000);
+            extra += check::<_, 5>(super::Sse2, df, 5_000);
+        }
+        #[cfg(target_arch = "x86_64")]
         if let Some(avx2) = super::Avx2::new() {
             extra += check::<_, 8>(avx2, df, 20_000);
             extra += check::<_, 5>(avx2, df, 5_000);
@@ -397,6 +404,8 @@ fn open01_lanes_have_the_scalar_bits() {
         }
     };
     check(&|b| Portable.open01(b));
+    #[cfg(target_arch = "x86_64")]
+    check(&|b| super::Sse2.open01(b));
     #[cfg(target_arch = "x86_64")]
     if let Some(avx2) = super::Avx2::new() {
         check(&|b| avx2.open01(b));
@@ -495,6 +504,8 @@ fn lane_masks_and_arithmetic_are_the_scalar_operations() {
     }
     all(Portable);
     #[cfg(target_arch = "x86_64")]
+    all(super::Sse2);
+    #[cfg(target_arch = "x86_64")]
     if let Some(avx2) = super::Avx2::new() {
         all(avx2);
     }
@@ -562,6 +573,8 @@ fn runs_of_draws_are_the_scalar_sequences_per_lane() {
         assert!(check::<I, 3>(isa, 900) > 300);
     }
     all(Portable);
+    #[cfg(target_arch = "x86_64")]
+    all(super::Sse2);
     #[cfg(target_arch = "x86_64")]
     if let Some(avx2) = super::Avx2::new() {
         all(avx2);

@@ -251,3 +251,11 @@ fn the_batched_published_quarter_has_the_per_lane_bits_avx2() {
         None => compare_widths(Portable, 7),
     }
 }
+
+/// The same with the explicit SSE2 lane operations (the baseline kernel's
+/// on x86-64).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_batched_published_quarter_has_the_per_lane_bits_sse2() {
+    compare_widths(crate::sample::simd::Sse2, 9);
+}

@@ -151,6 +151,14 @@ fn the_batched_solve_has_each_lanes_bits_avx2() {
     }
 }
 
+/// The batched solve with the explicit SSE2 lane operations (the
+/// baseline kernel's on x86-64).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_batched_solve_has_each_lanes_bits_sse2() {
+    compare_all(crate::sample::simd::Sse2, 45);
+}
+
 /// [`sum_row`] skipping the zero coefficients (either sign) has the bits of
 /// the sum of every term, the sign of a zero result included, over every
 /// row of three terms from a set of starts, coefficients and values that
