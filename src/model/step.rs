@@ -35,7 +35,9 @@ use crate::engine::path_rngs;
 use crate::sample::ChiSquared;
 use crate::sample::simd::Avx2;
 use crate::stats::{Accumulator, LaneScratch};
-use draw::{Isa, Portable, XoshiroLanes};
+#[cfg(test)]
+use draw::Portable;
+use draw::{Isa, XoshiroLanes};
 
 /// Paths simulated in lockstep by the engine (the batch width).
 pub const LANES: usize = 8;
@@ -71,7 +73,9 @@ impl PathRng {
 /// `rngs.lane(l)`. One place to change a sampler.
 mod draw {
     use crate::sample;
-    pub use crate::sample::{Isa, Portable, XoshiroLanes};
+    #[cfg(test)]
+    pub use crate::sample::Portable;
+    pub use crate::sample::{Isa, XoshiroLanes};
     #[cfg(test)]
     use rand::Rng;
 

@@ -221,7 +221,7 @@ impl<'m, const L: usize> Kernel<'m, L> {
                 unsafe { simulate_batch_avx2(isa, mb, s, sector_rngs, observers, active) }
             }
             #[cfg(test)]
-            Ops::Portable => simulate_batch(Portable, mb, s, sector_rngs, observers, active),
+            Ops::Portable => simulate_batch(draw::Portable, mb, s, sector_rngs, observers, active),
             // SSE2 on x86-64 (every such CPU has it), the portable lane loops elsewhere.
             _ => simulate_batch(Baseline::default(), mb, s, sector_rngs, observers, active),
         }
