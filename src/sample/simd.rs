@@ -308,6 +308,146 @@ pub(super) fn open01_bits(b: u64) -> f64 {
     f64::from_bits((b >> 12) | (1023u64 << 52)) - (1.0 - f64::EPSILON / 2.0)
 }
 
+/// `impl Isa for $isa`, each method calling the function of the same name in
+/// the module where it is invoked (functions compiled with that instruction
+/// set's `#[target_feature]`). Each such call is sound only where the CPU has
+/// the instruction set: the invoking module states why it does (a value of
+/// `$isa` exists only on such a CPU).
+macro_rules! isa_of_module_functions {
+    ($isa:ty) => {
+        impl Isa for $isa {
+            #[inline(always)]
+            fn next_u64<const L: usize>(self, g: &mut XoshiroLanes<L>) -> [u64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { next_u64(g) }
+            }
+
+            #[inline(always)]
+            fn normal_fast<const L: usize>(self, bits: &[u64; L]) -> ([f64; L], u32) {
+                // SAFETY: see the macro's documentation.
+                unsafe { normal_fast(bits) }
+            }
+
+            #[inline(always)]
+            fn exp<const L: usize>(self, x: &[f64; L]) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { exp(x) }
+            }
+
+            #[inline(always)]
+            fn uniform<const L: usize>(self, bits: &[u64; L]) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { uniform(bits) }
+            }
+
+            #[inline(always)]
+            fn open01<const L: usize>(self, bits: &[u64; L]) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { open01(bits) }
+            }
+
+            #[inline(always)]
+            fn add<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { add(a, b) }
+            }
+
+            #[inline(always)]
+            fn sub<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { sub(a, b) }
+            }
+
+            #[inline(always)]
+            fn mul<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { mul(a, b) }
+            }
+
+            #[inline(always)]
+            fn scale<const L: usize>(self, a: f64, b: &[f64; L]) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { scale(a, b) }
+            }
+
+            #[inline(always)]
+            fn div<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { div(a, b) }
+            }
+
+            #[inline(always)]
+            fn sqrt<const L: usize>(self, a: &[f64; L]) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { sqrt(a) }
+            }
+
+            #[inline(always)]
+            fn pick_negative<const L: usize>(self, a: &[f64; L], neg: f64, other: f64) -> [f64; L] {
+                // SAFETY: see the macro's documentation.
+                unsafe { pick_negative(a, neg, other) }
+            }
+
+            #[inline(always)]
+            fn lt_mask<const L: usize>(self, a: &[f64; L], b: &[f64; L]) -> u32 {
+                // SAFETY: see the macro's documentation.
+                unsafe { lt_mask(a, b) }
+            }
+
+            #[inline(always)]
+            fn le_mask<const L: usize>(self, a: &[f64; L], b: f64) -> u32 {
+                // SAFETY: see the macro's documentation.
+                unsafe { le_mask(a, b) }
+            }
+
+            #[inline(always)]
+            fn nonzero_mask<const L: usize>(self, a: &[u32; L]) -> u32 {
+                // SAFETY: see the macro's documentation.
+                unsafe { nonzero_mask(a) }
+            }
+
+            #[inline(always)]
+            fn zero_mask<const L: usize>(self, a: &[f64; L]) -> u32 {
+                // SAFETY: see the macro's documentation.
+                unsafe { zero_mask(a) }
+            }
+
+            #[inline(always)]
+            fn all_finite<const L: usize>(self, a: &[f64; L]) -> bool {
+                // SAFETY: see the macro's documentation.
+                unsafe { all_finite(a) }
+            }
+
+            #[inline(always)]
+            fn normals_into<const L: usize>(self, g: &mut XoshiroLanes<L>, out: &mut [[f64; L]]) {
+                let n = out.len();
+                // SAFETY: see the macro's documentation.
+                unsafe { normals_each::<L, true>(g, out, n) }
+            }
+
+            #[inline(always)]
+            fn uniforms_below<const L: usize>(
+                self,
+                g: &mut XoshiroLanes<L>,
+                p: &[[f64; L]],
+                compare: impl Fn(usize) -> bool,
+                out: &mut [u32],
+            ) {
+                // SAFETY: see the macro's documentation.
+                unsafe { uniforms_below(g, p, compare, out) }
+            }
+
+            #[inline(always)]
+            fn skip_normals<const L: usize>(self, g: &mut XoshiroLanes<L>, n: usize) {
+                // SAFETY: see the macro's documentation.
+                unsafe { normals_each::<L, false>(g, &mut [], n) }
+            }
+        }
+    };
+}
+#[cfg(target_arch = "x86_64")]
+use isa_of_module_functions;
+
 #[cfg(target_arch = "x86_64")]
 pub use avx2::Avx2;
 
