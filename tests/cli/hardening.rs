@@ -520,17 +520,35 @@ fn null_number(v: &serde_json::Value) -> Option<String> {
 }
 
 /// Whether a text holds a number that is not one: NaN or inf in any
-/// format, or null for a numeric field of JSON.
+/// format, or null for a numeric field of JSON. A word cut short by a
+/// label's ellipsis ("Consumer price inf…") is a word, not a number.
 fn non_number(text: &str) -> Option<String> {
-    let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-    for w in words {
-        if matches!(w, "NaN" | "nan" | "inf" | "Infinity") {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut rest = text;
+    while let Some(start) = rest.find(is_word) {
+        let tail = &rest[start..];
+        let end = tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
+        let (w, after) = tail.split_at(end);
+        if matches!(w, "NaN" | "nan" | "inf" | "Infinity") && !after.starts_with('…') {
             return Some(w.to_string());
         }
+        rest = after;
     }
     serde_json::from_str::<serde_json::Value>(text)
         .ok()
         .and_then(|v| null_number(&v))
+}
+
+/// The detector finds NaN and inf as numbers are written, and not in a
+/// label cut short with an ellipsis (as `sensitivity` shortens "Consumer
+/// price inflation"), which made the property test below fail at random.
+#[test]
+fn non_number_finds_nan_and_inf_but_not_a_cut_label() {
+    assert_eq!(non_number("P(met) inf%").as_deref(), Some("inf"));
+    assert_eq!(non_number("{\"x\": NaN}").as_deref(), Some("NaN"));
+    assert_eq!(non_number("a,inf\n").as_deref(), Some("inf"));
+    assert_eq!(non_number("Consumer price inf…: terms 0.63 → 0.77"), None);
+    assert_eq!(non_number("infinite information"), None);
 }
 
 proptest! {
