@@ -18,6 +18,17 @@ use crate::sample;
 /// Timed repetitions after the warm-up; the median is reported.
 pub const REPETITIONS: usize = 5;
 
+/// Standard normal draws timed for the floor in all (split evenly between the
+/// repetitions), and calls timed for each own sampler.
+pub const FLOOR_DRAWS: u64 = 20_000_000;
+
+/// The median of `xs` (not empty); the upper middle one for an even count.
+fn median_of(xs: &[f64]) -> f64 {
+    let mut sorted = xs.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
 /// Results of a benchmark run. JSON keys are a contract (see docs/PERFORMANCE.md).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BenchResult {
@@ -39,8 +50,11 @@ pub struct BenchResult {
     pub ns_per_path: f64,
     /// Random variates one path consumes.
     pub draws_per_path: u64,
-    /// Nanoseconds per standard normal draw on one thread (the floor).
+    /// Nanoseconds per standard normal draw on one thread (the floor): the
+    /// median of `floor_samples_ns_per_draw`.
     pub floor_ns_per_draw: f64,
+    /// The floor timed after each repetition, in order.
+    pub floor_samples_ns_per_draw: Vec<f64>,
     /// CPU nanoseconds per path (wall x threads) over draws_per_path x floor.
     /// On one thread this is the engine's cost relative to drawing its numbers.
     pub floor_ratio: f64,
@@ -177,17 +191,20 @@ pub fn bench(model: &Model, paths: u64, seed: u64) -> Result<BenchResult> {
         },
         &NoProgress,
     )?;
+    // The floor is timed after each repetition, so that the engine and the
+    // floor it is divided by see the same load on a shared machine (one floor
+    // measured at the end moved the ratio by up to 30% between runs).
     let mut samples = Vec::with_capacity(REPETITIONS);
+    let mut floor_samples = Vec::with_capacity(REPETITIONS);
     for _ in 0..REPETITIONS {
         let start = Instant::now();
         black_box(simulate(model, &config, &NoProgress)?);
         samples.push(start.elapsed().as_secs_f64());
+        floor_samples.push(floor_ns_per_draw(FLOOR_DRAWS / REPETITIONS as u64));
     }
-    let mut sorted = samples.clone();
-    sorted.sort_by(f64::total_cmp);
-    let median = sorted[REPETITIONS / 2];
-    let floor = floor_ns_per_draw(20_000_000);
-    let own = own_ns_per_draw(20_000_000);
+    let median = median_of(&samples);
+    let floor = median_of(&floor_samples);
+    let own = own_ns_per_draw(FLOOR_DRAWS);
     let draws = model.draws_per_path();
     let ns_per_path = median * 1e9 / paths as f64;
     Ok(BenchResult {
@@ -201,6 +218,7 @@ pub fn bench(model: &Model, paths: u64, seed: u64) -> Result<BenchResult> {
         ns_per_path,
         draws_per_path: draws,
         floor_ns_per_draw: floor,
+        floor_samples_ns_per_draw: floor_samples,
         floor_ratio: ns_per_path * threads as f64 / (draws as f64 * floor),
         own_ns_per_draw: own,
         peak_rss_bytes: None,

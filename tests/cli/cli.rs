@@ -419,3 +419,50 @@ fn labels_flag_chooses_the_table_labels() {
     let zh = table(&["--labels", "zh"]);
     assert!(zh.contains("地区生产总值增长") && !zh.contains("│ GDP growth"));
 }
+
+/// `attain bench --format json`: the documented keys, and the floor as the
+/// median of the floors timed after each repetition, which the ratio divides by.
+#[test]
+fn bench_json_reports_the_floor_it_divides_by() {
+    let out = attain()
+        .args([
+            "bench",
+            "--paths",
+            "2000",
+            "--threads",
+            "1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = v.as_array().map_or(&v, |a| &a[0]);
+    let num = |k: &str| {
+        v[k].as_f64()
+            .unwrap_or_else(|| panic!("{k} missing in {v}"))
+    };
+    let repetitions = num("repetitions") as usize;
+    let samples: Vec<f64> = v["floor_samples_ns_per_draw"]
+        .as_array()
+        .expect("floor_samples_ns_per_draw")
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(samples.len(), repetitions);
+    assert!(samples.iter().all(|&x| x > 0.0 && x.is_finite()));
+    let mut sorted = samples.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(num("floor_ns_per_draw"), sorted[repetitions / 2]);
+    let ratio =
+        num("ns_per_path") * num("threads") / (num("draws_per_path") * num("floor_ns_per_draw"));
+    assert!((num("floor_ratio") / ratio - 1.0).abs() < 1e-12);
+    for k in ["paths_per_s", "median_s", "own_ns_per_draw", "kernel"] {
+        assert!(!v[k].is_null(), "{k} missing");
+    }
+}
