@@ -192,8 +192,8 @@ pub fn bench(model: &Model, paths: u64, seed: u64) -> Result<BenchResult> {
         &NoProgress,
     )?;
     // The floor is timed after each repetition, so that the engine and the
-    // floor it is divided by see the same load on a shared machine (one floor
-    // measured at the end moved the ratio by up to 30% between runs).
+    // floor it is divided by see the same load on a shared machine (a floor
+    // timed once, at the end, moved the ratio as much as the load did).
     let mut samples = Vec::with_capacity(REPETITIONS);
     let mut floor_samples = Vec::with_capacity(REPETITIONS);
     for _ in 0..REPETITIONS {
