@@ -424,24 +424,15 @@ fn labels_flag_chooses_the_table_labels() {
 /// median of the floors timed after each repetition, which the ratio divides by.
 #[test]
 fn bench_json_reports_the_floor_it_divides_by() {
-    let out = attain()
-        .args([
-            "bench",
-            "--paths",
-            "2000",
-            "--threads",
-            "1",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::cli_json(&[
+        "bench",
+        "--paths",
+        "2000",
+        "--threads",
+        "1",
+        "--format",
+        "json",
+    ]);
     let v = v.as_array().map_or(&v, |a| &a[0]);
     let num = |k: &str| {
         v[k].as_f64()

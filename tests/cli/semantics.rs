@@ -10,15 +10,7 @@ fn attain() -> Command {
     Command::cargo_bin("attain").unwrap()
 }
 
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = attain().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::cli_json as json;
 
 #[test]
 fn run_reports_the_new_readings() {

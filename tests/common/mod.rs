@@ -77,3 +77,19 @@ pub fn header(horizon: u32) -> String {
         "[scenario]\nname = \"test\"\nregion = \"Testland\"\nbase_year = 2021\nhorizon = {horizon}\n\n"
     )
 }
+
+/// `attain ARGS` (the built binary): asserts success, with its stderr in the
+/// failure message, and parses its stdout as JSON.
+pub fn cli_json(args: &[&str]) -> serde_json::Value {
+    let out = assert_cmd::Command::cargo_bin("attain")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
